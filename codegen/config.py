@@ -1,0 +1,50 @@
+"""Generator settings, read from ``[tool.jambonz-codegen]`` in pyproject.toml.
+
+Every deliberate deviation from a plain schema-to-model translation lives here as data
+(class-name overrides, builder synonyms, rules pydantic types cannot express), so a
+reviewer sees each fix in one place and the generated tree is never patched by hand.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["ROOT", "Config", "load_config"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the generator needs to know beyond the schemas themselves."""
+
+    schemas_dir: Path
+    output_dir: Path
+    package: str
+    class_names: dict[str, str] = field(default_factory=dict)
+    """Schema key (``verbs/sip-decline``) -> Python class name, where the title is poor."""
+    titles: dict[str, str] = field(default_factory=dict)
+    """``verbs/gather#/properties/x`` -> class name for an inline object the schema leaves untitled."""
+    method_names: dict[str, str] = field(default_factory=dict)
+    """Verb name -> builder method name, where ``verb.replace(':', '_')`` is not wanted."""
+
+
+def load_config(root: Path = ROOT) -> Config:
+    """Read the ``[tool.jambonz-codegen]`` table of ``root/pyproject.toml``."""
+    data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    table = data.get("tool", {}).get("jambonz-codegen", {})
+    return Config(
+        schemas_dir=root / table.get("schemas", "schemas"),
+        output_dir=root / table.get("output", "src/jambonz_types"),
+        package=table.get("package", "jambonz_types"),
+        class_names=dict(table.get("class-names", {})),
+        titles=dict(table.get("titles", {})),
+        method_names=dict(table.get("method-names", {})),
+    )

@@ -1,0 +1,63 @@
+"""Run datamodel-code-generator with the one pinned option set this project uses.
+
+Each flag below exists to make the models agree with the ajv validator the jambonz
+server runs (see ../shared/docs/codegen-notes.md for the measurements behind them):
+
+* ``uri=string``/``date-time=string``: jambonz hooks are relative paths like ``/menu``,
+  which ``AnyUrl`` rejects; ajv there asserts no formats at all.
+* ``--strict-types``: no ``"yes"`` for a boolean, no ``true`` for a number.
+* ``--enum-field-as-literal all``: closed sets become ``Literal`` for mypy.
+* ``--use-annotated --field-constraints``: constraints live in ``Field()``, not in
+  ``conint(...)`` annotations that mypy cannot read.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["DMCG_ARGS", "run_datamodel_codegen"]
+
+DMCG_ARGS: tuple[str, ...] = (
+    "--input-file-type", "jsonschema",
+    "--output-model-type", "pydantic_v2.BaseModel",
+    "--target-python-version", "3.10",
+    "--target-pydantic-version", "2.11",
+    "--base-class", "jambonz_types._base.JambonzModel",
+    "--use-annotated",
+    "--field-constraints",
+    "--enum-field-as-literal", "all",
+    "--use-union-operator",
+    "--use-standard-collections",
+    "--snake-case-field",
+    "--allow-population-by-field-name",
+    "--use-schema-description",
+    "--use-field-description",
+    "--collapse-root-models",
+    "--reuse-model",
+    "--use-title-as-name",
+    "--use-exact-imports",
+    "--type-mappings", "uri=string", "date-time=string",
+    "--strict-types", "str", "int", "float", "bool",
+    "--formatters", "builtin",
+    "--disable-timestamp",
+    "--use-double-quotes",
+)  # fmt: skip
+
+
+def run_datamodel_codegen(staged: Path, output: Path) -> None:
+    """Generate pydantic modules for the staged schema tree into ``output``."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "datamodel_code_generator",
+        "--input",
+        str(staged),
+        "--output",
+        str(output),
+        *DMCG_ARGS,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"datamodel-codegen failed ({proc.returncode}):\n{proc.stderr}")

@@ -1,0 +1,106 @@
+"""Base classes of every generated model (copied verbatim from codegen/static).
+
+Why a custom base instead of ``pydantic.BaseModel``:
+
+* **Unknown keys are kept** (``extra="allow"``): JSON Schema allows them unless a schema
+  says ``additionalProperties: false`` (those models set ``extra="forbid"`` themselves),
+  and the jambonz server accepts what the schema accepts. Dropping them would change
+  what reaches the server.
+* **Explicit null is rejected** in verbs, components and commands: no jambonz schema
+  allows ``null``, and ajv on the server rejects it. Python callers use ``None`` only to
+  mean "not given" and the builder never passes it on.
+* **Callback payloads tolerate null** (:class:`JambonzCallback`): they come from the
+  server, which adds and blanks fields over time; a payload must never be lost to that.
+* **The wire form is one call**: :meth:`JambonzModel.to_dict` / :meth:`to_json` give
+  camelCase keys, only the fields that were set, and always the ``verb`` key.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from typing_extensions import Self
+
+__all__ = ["JambonzCallback", "JambonzModel"]
+
+_NULL = PydanticCustomError(
+    "null_not_allowed", "null is not allowed here: omit the key to leave it unset"
+)
+
+
+class JambonzModel(BaseModel):
+    """Base of every generated verb, component and command model."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+    _reject_null: ClassVar[bool] = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_explicit_null(cls, data: object) -> object:
+        if cls._reject_null and isinstance(data, dict):
+            errors = [
+                InitErrorDetails(type=_NULL, loc=(key,), input=None)
+                for key, value in data.items()
+                if value is None and (key in cls.model_fields or key in _aliases(cls))
+            ]
+            if errors:
+                raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+    def model_post_init(self, context: object, /) -> None:
+        # ``verb`` has a default so that ``Say(text=...)`` works, but the wire always
+        # needs it: count it as set so ``exclude_unset`` keeps it.
+        if "verb" in type(self).model_fields:
+            self.__pydantic_fields_set__.add("verb")
+
+    @classmethod
+    def from_wire(cls, data: JsonValue) -> Self:
+        """Validate a decoded JSON value exactly as the server would read it.
+
+        Only wire (camelCase) keys populate fields here; a snake_case key is an
+        unknown key, as it is for the server.
+        """
+        return cls.model_validate(data, by_alias=True, by_name=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        """Parse and validate JSON text with wire (camelCase) keys."""
+        return cls.model_validate_json(text, by_alias=True, by_name=False)
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The wire form: camelCase keys, only fields that were set, no ``None``."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def to_json(self) -> str:
+        """The wire form as compact JSON text."""
+        return self.model_dump_json(by_alias=True, exclude_unset=True)
+
+
+class JambonzCallback(JambonzModel):
+    """Base of every callback payload model: tolerant of null and unknown keys."""
+
+    _reject_null: ClassVar[bool] = False
+
+
+_ALIAS_CACHE: dict[type[BaseModel], frozenset[str]] = {}
+
+
+def _aliases(cls: type[BaseModel]) -> frozenset[str]:
+    found = _ALIAS_CACHE.get(cls)
+    if found is None:
+        names = set()
+        for info in cls.model_fields.values():
+            if isinstance(info.validation_alias, str):
+                names.add(info.validation_alias)
+            if info.alias:
+                names.add(info.alias)
+        found = _ALIAS_CACHE[cls] = frozenset(names)
+    return found
