@@ -18,9 +18,12 @@ __all__ = ["render"]
 PACKAGE_EXPORTS: tuple[tuple[str, str], ...] = (
     ("JambonzApp", "app"),
     ("JambonzCallback", "_base"),
+    ("HookRef", "_hooks"),
+    ("JambonzError", "_errors"),
     ("JambonzModel", "_base"),
     ("VERB_NAMES", "app"),
     ("Verb", "app"),
+    ("VerbValidationError", "_errors"),
 )
 
 

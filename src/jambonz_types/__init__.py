@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from . import verbs as verbs
     from ._base import JambonzCallback as JambonzCallback
     from ._base import JambonzModel as JambonzModel
+    from ._errors import JambonzError as JambonzError
+    from ._errors import VerbValidationError as VerbValidationError
+    from ._hooks import HookRef as HookRef
     from .app import VERB_NAMES as VERB_NAMES
     from .app import JambonzApp as JambonzApp
     from .app import Verb as Verb
@@ -28,11 +31,14 @@ SCHEMA_VERSION = "0.4.15"
 
 __all__ = [
     "SCHEMA_VERSION",
+    "HookRef",
     "JambonzApp",
     "JambonzCallback",
+    "JambonzError",
     "JambonzModel",
     "VERB_NAMES",
     "Verb",
+    "VerbValidationError",
     "callbacks",
     "commands",
     "components",
@@ -40,11 +46,14 @@ __all__ = [
 ]
 
 _LAZY: dict[str, str] = {
+    "HookRef": "_hooks",
     "JambonzApp": "app",
     "JambonzCallback": "_base",
+    "JambonzError": "_errors",
     "JambonzModel": "_base",
     "VERB_NAMES": "app",
     "Verb": "app",
+    "VerbValidationError": "_errors",
 }
 _SUBPACKAGES = frozenset({"callbacks", "commands", "components", "verbs"})
 
