@@ -116,6 +116,6 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
         ),
         encoding="utf-8",
     )
-    builder_gen.render(env, schemas, modules, tree)
+    builder_gen.render(env, schemas, config, modules, tree)
     format_tree(tree)
     return modules
