@@ -63,9 +63,7 @@ def _field_edits(call: ast.Call, data: bytes, pos: _Offsets) -> list[_Edit]:
         end = pos(kw.end_lineno, kw.end_col_offset)
         if kw.arg == "alias":
             value = data[pos(kw.value.lineno, kw.value.col_offset) : end].decode()
-            edits.append(
-                _Edit(start, end, f"validation_alias={value}, serialization_alias={value}")
-            )
+            edits.append(_Edit(start, end, f"validation_alias={value}, serialization_alias={value}"))
         elif kw.arg == "examples":
             # Remove the keyword and its separating comma.
             if i + 1 < len(kws):
@@ -87,11 +85,7 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     edits: list[_Edit] = []
     need: set[str] = set()
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "Field"
-        ):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Field":
             edits.extend(_field_edits(node, data, pos))
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             assert node.end_lineno is not None and node.end_col_offset is not None

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from .ir import ModelSpec, ParamSpec, Ref, VerbSpec
 
-__all__ = ["SURFACE_FILE", "api_surface", "diff_surfaces", "dump_surface", "format_report"]
+__all__ = [
+    "SURFACE_FILE",
+    "api_change_report",
+    "api_surface",
+    "diff_surfaces",
+    "dump_surface",
+    "format_report",
+]
 
 SURFACE_FILE = "_api_surface.json"
 
@@ -135,3 +143,11 @@ def format_report(old: Surface | None, new: Surface) -> str:
     if not lines:
         return f"{head}: no API changes."
     return "\n".join([f"{head}: {len(lines)} change(s)", *lines])
+
+
+def api_change_report(old_tree: Path, new_tree: Path) -> str:
+    """:func:`format_report` for two generated trees (the old one may not exist yet)."""
+    old_file = old_tree / SURFACE_FILE
+    old = json.loads(old_file.read_text(encoding="utf-8")) if old_file.is_file() else None
+    new = json.loads((new_tree / SURFACE_FILE).read_text(encoding="utf-8"))
+    return format_report(old, new)

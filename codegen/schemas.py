@@ -111,7 +111,7 @@ def _read_version(root: Path) -> str:
     source = root / "SOURCE.toml"
     match = re.search(r'^version\s*=\s*"([^"]+)"', source.read_text(encoding="utf-8"), re.M)
     if not match:
-        raise SystemExit(f'{source}: no version = "..." line')
+        raise SystemExit(f"{source}: no version = \"...\" line")
     return match.group(1)
 
 

@@ -83,8 +83,9 @@ class VerbsBase:
         """
         from ._base import JambonzModel
 
-        if not (isinstance(verb, JambonzModel) and "verb" in type(verb).model_fields):
-            raise TypeError(f"expected a jambonz verb model, got {type(verb).__name__}")
+        given: object = verb  # checked at run time too: callers may not run mypy
+        if not (isinstance(given, JambonzModel) and "verb" in type(given).model_fields):
+            raise TypeError(f"expected a jambonz verb model, got {type(given).__name__}")
         self._verbs.append(verb)
         return self
 
