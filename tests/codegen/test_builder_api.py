@@ -69,7 +69,9 @@ def test_bad_literal_names_verb_path_and_choices() -> None:
 
 
 def test_error_paths_use_wire_names() -> None:
-    with pytest.raises(VerbValidationError, match=r"say\.earlyMedia: Input should be a valid boolean"):
+    with pytest.raises(
+        VerbValidationError, match=r"say\.earlyMedia: Input should be a valid boolean"
+    ):
         Verbs().say(text="x", early_media="yes")  # type: ignore[arg-type]
 
 
