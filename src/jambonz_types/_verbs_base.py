@@ -136,8 +136,12 @@ class VerbsBase:
         return json.dumps(self.to_wire(), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_wire(cls, data: JsonValue) -> Self:
+    def from_wire(cls, data: object) -> Self:
         """Validate a decoded verb array exactly as the server would (wire keys only).
+
+        ``data`` is typically a ``json.loads`` result or another builder's
+        :meth:`to_wire`; anything else is rejected with a clear error, so it is typed
+        ``object`` (``list[dict[str, JsonValue]]`` is not a ``JsonValue`` to mypy).
 
         Raises:
             VerbValidationError: the array is not a valid jambonz application; the

@@ -8,6 +8,7 @@ import pytest
 
 from jambonz_types import HookRef, JambonzCallback, Verbs, VerbValidationError
 from jambonz_types.callbacks import GatherCallback
+from jambonz_types.components import Target
 from jambonz_types.verbs import Conference, Say
 
 
@@ -30,7 +31,8 @@ def test_chain_gives_exact_wire_json() -> None:
 
 
 def test_round_trip_through_wire() -> None:
-    verbs = Verbs().say(text="a").dial(target=[{"type": "phone", "number": "+15551234567"}])
+    target = Target(type="phone", number="+15551234567")
+    verbs = Verbs().say(text="a").dial(target=[target])
     again = Verbs.from_json(verbs.to_json())
     assert again == verbs
     assert Verbs.from_wire(verbs.to_wire()).to_wire() == verbs.to_wire()
@@ -86,7 +88,7 @@ def test_from_wire_errors_name_index_and_verb() -> None:
 
 
 def test_hookref_with_base_payload_is_sent_as_path() -> None:
-    hook = HookRef("/events", JambonzCallback)
+    hook: HookRef[JambonzCallback] = HookRef("/events", JambonzCallback)
     verbs = Verbs().conference(name="c", enter_hook=hook)
     assert verbs.to_wire() == [{"verb": "conference", "name": "c", "enterHook": "/events"}]
 
