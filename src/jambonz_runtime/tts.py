@@ -432,7 +432,8 @@ class TtsStreamer:
     session's ``tts:tokens-result`` messages to :meth:`on_tokens_result` and
     ``tts:streaming-event`` messages to :meth:`on_streaming_event`, and calls
     :meth:`close` when the session ends. Commands go out in the order the state machine
-    produced them, whatever coroutine triggered them.
+    produced them, whatever coroutine triggered them; methods other than :meth:`send` may
+    return before their commands are written when another coroutine is mid-send.
 
     Args:
         send: sends one command on the session socket (``Session._send_command``).
@@ -453,7 +454,7 @@ class TtsStreamer:
         self._probe_interval = resume_probe_interval
         self._futures: dict[int, asyncio.Future[TtsSendResult]] = {}
         self._outbox: deque[Command] = deque()
-        self._lock = asyncio.Lock()
+        self._draining = False
         self._probe_task: asyncio.Task[None] | None = None
 
     @property
@@ -513,7 +514,13 @@ class TtsStreamer:
         self._update_probe()
 
     async def _drain(self) -> None:
-        async with self._lock:
+        # One drainer at a time sends the outbox in FIFO order; anyone else just queues.
+        # No lock is held across the send, so a sender that feeds a result back into this
+        # streamer (re-entrantly, as an in-process simulator may) cannot deadlock.
+        if self._draining:
+            return
+        self._draining = True
+        try:
             while self._outbox:
                 command = self._outbox.popleft()
                 try:
@@ -523,6 +530,8 @@ class TtsStreamer:
                     self._core.close(f"sending {command.command} failed: {exc}", exc)
                     self._settle()
                     return
+        finally:
+            self._draining = False
 
     def _settle(self) -> None:
         for ticket, outcome in self._core.take_completed():
