@@ -59,7 +59,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, JsonValue, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, JsonValue, StrictInt, StrictStr, ValidationError
 
 from jambonz_types import JambonzError
 from jambonz_types.callbacks.tts_streaming_event import TtsStreamingEventCallback
@@ -122,7 +122,8 @@ class TtsTokensResult(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     id: StrictInt | StrictStr | None = None
-    status: Literal["ok", "failed"] | None = None
+    status: StrictStr | None = None
+    """``"ok"`` or ``"failed"``; anything else is treated as a failure."""
     reason: StrictStr | None = None
 
 
@@ -283,7 +284,13 @@ class TtsTokenStream:
 
         Results for unknown ids (stale, after a clear, or from another client) are ignored.
         """
-        result = data if isinstance(data, TtsTokensResult) else TtsTokensResult.model_validate(data)
+        if isinstance(data, TtsTokensResult):
+            result = data
+        else:
+            try:
+                result = TtsTokensResult.model_validate(data)
+            except ValidationError:
+                return []  # not a result we could have asked for (e.g. a non-scalar id)
         if result.id is not None and result.id in self._orphans:
             self._orphans.discard(result.id)
             return []
@@ -311,7 +318,7 @@ class TtsTokenStream:
             reason = result.reason or (
                 "no TTS stream on this call (enable it with the config verb's ttsStream)"
                 if result.status is None
-                else "failed"
+                else f"failed (status {result.status!r})"
             )
             for ticket in dict.fromkeys(ticket for ticket, _ in batch.segments):
                 self._fail_ticket(ticket, reason)

@@ -514,3 +514,11 @@ def test_size_limit_counts_utf8_bytes() -> None:
 def test_oversize_command_is_refused_before_sending() -> None:
     with pytest.raises(MessageTooLarge):
         run(lambda s: s.redirect([Say(text="x" * 30_000)]))
+
+
+def test_null_inside_free_form_data_is_kept() -> None:
+    # e.g. OpenAI session.update turning server VAD off with "turn_detection": null
+    [wire] = run(
+        lambda s: s.llm_update({"type": "session.update", "session": {"turn_detection": None}})
+    )
+    assert wire["data"] == {"type": "session.update", "session": {"turn_detection": None}}

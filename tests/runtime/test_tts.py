@@ -528,3 +528,11 @@ def test_streamer_split_of_a_huge_token_never_deadlocks() -> None:
         assert server.spoken() == text
 
     within(go)
+
+
+def test_malformed_or_unknown_status_results_never_strand_the_stream() -> None:
+    s = TtsTokenStream()
+    t1, _ = s.push("a")
+    assert s.on_tokens_result({"id": [1], "status": "ok"}) == []
+    s.on_tokens_result({"id": 1, "status": "weird"})
+    assert s.take_completed() == [(t1, TtsSendResult("failed", "failed (status 'weird')"))]
