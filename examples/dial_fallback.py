@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from jambonz_runtime import App, Session, serve
 from jambonz_types.callbacks import DialCallback, SessionNewCallback
 from jambonz_types.components import Target
 from jambonz_types.verbs import Dial, Hangup, Say
-
-from jambonz_runtime import App, Session, serve
 
 __all__ = ["NUMBERS", "app"]
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from jambonz_runtime import App, Session, serve
 from jambonz_types.callbacks import SessionNewCallback
 from jambonz_types.verbs import Hangup, Say
-
-from jambonz_runtime import App, Session, serve
 
 __all__ = ["app"]
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from jambonz_runtime import App, Session, serve
 from jambonz_types.callbacks import GatherCallback, SessionNewCallback
 from jambonz_types.verbs import Gather, Hangup, Say
-
-from jambonz_runtime import App, Session, serve
 
 __all__ = ["MENU", "app"]
 

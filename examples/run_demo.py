@@ -17,9 +17,8 @@ from jambonz_types.callbacks.gather import Alternative, Speech
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples.echo import app  # noqa: E402
-
-from jambonz_runtime.testing import ReceivedAck, Simulator  # noqa: E402
+from examples.echo import app
+from jambonz_runtime.testing import ReceivedAck, Simulator
 
 __all__ = ["main"]
 

@@ -105,6 +105,7 @@ class JambonzServer:
         self.shutdown_timeout = shutdown_timeout
         self.ping_interval = ping_interval
         self._server: Server | None = None
+        self._bound_port: int | None = None
         self._connections: set[Connection] = set()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -122,15 +123,15 @@ class JambonzServer:
             ping_interval=self.ping_interval,
             logger=_log,
         )
+        self._bound_port = int(self._server.sockets[0].getsockname()[1])
         _log.info("jambonz apps listening on %s (paths %s)", self.url, sorted(self._routes))
 
     @property
     def port(self) -> int:
         """The TCP port actually bound."""
-        if self._server is None:
+        if self._bound_port is None:
             raise RuntimeError("server not started")
-        port: int = self._server.sockets[0].getsockname()[1]
-        return port
+        return self._bound_port
 
     @property
     def url(self) -> str:

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Final
+from typing import Final, TypeVar
 
 from pydantic import JsonValue
 from typing_extensions import Self
@@ -49,6 +49,8 @@ __all__ = [
     "Simulator",
     "new_msgid",
 ]
+
+P = TypeVar("P", bound=JambonzCallback)
 
 _B58: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -218,9 +220,9 @@ class SimulatedCall:
     async def send(
         self,
         type: str,
-        data: JambonzCallback | Mapping[str, JsonValue] | None = None,
+        data: P | Mapping[str, JsonValue] | None = None,
         *,
-        hook: str | HookRef[JambonzCallback] | None = None,
+        hook: str | HookRef[P] | None = None,
         msgid: str | None = None,
         b3: str | None = None,
     ) -> str:
@@ -239,8 +241,8 @@ class SimulatedCall:
 
     async def hook(
         self,
-        hook: str | HookRef[JambonzCallback],
-        payload: JambonzCallback | Mapping[str, JsonValue] | None = None,
+        hook: str | HookRef[P],
+        payload: P | Mapping[str, JsonValue] | None = None,
         *,
         type: str = "verb:hook",
     ) -> str:

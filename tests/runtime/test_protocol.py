@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from jambonz_types.callbacks import SessionNewCallback
 
 from jambonz_runtime.exceptions import AckError, MessageTooLarge
 from jambonz_runtime.messages import ACK_REQUIRED, HOOK_TYPES, InboundMessage, parse_inbound
@@ -19,6 +18,7 @@ from jambonz_runtime.protocol import (
     UnexpectedKeys,
     UnknownReceived,
 )
+from jambonz_types.callbacks import SessionNewCallback
 
 
 def frame(type: str, msgid: str | None = "m1", **extra: object) -> str:
@@ -30,7 +30,8 @@ def frame(type: str, msgid: str | None = "m1", **extra: object) -> str:
 
 
 def received(events: list[Event]) -> InboundMessage:
-    assert len(events) == 1 and isinstance(events[0], MessageReceived), events
+    assert len(events) == 1, events
+    assert isinstance(events[0], MessageReceived), events
     return events[0].message
 
 
@@ -43,16 +44,28 @@ def test_ack_types_match_protocol_doc() -> None:
         "verb:hook",
         "dial:confirm",
     }
-    assert HOOK_TYPES == {"verb:hook", "dial:confirm", "session:redirect", "llm:event", "llm:tool-call"}
+    assert HOOK_TYPES == {
+        "verb:hook",
+        "dial:confirm",
+        "session:redirect",
+        "llm:event",
+        "llm:tool-call",
+    }
 
 
 def test_04_session_new_is_pending_until_acked_with_its_verbs() -> None:
     proto = JambonzProtocol()
     msg = received(proto.receive_text(frame("session:new", "abc")))
-    assert msg.type == "session:new" and msg.needs_ack and proto.pending == ("abc",)
+    assert msg.type == "session:new"
+    assert msg.needs_ack
+    assert proto.pending == ("abc",)
     assert proto.call_sid == "c1"
     out = proto.ack("abc", [{"verb": "say", "text": "Hi"}])
-    assert json.loads(out) == {"type": "ack", "msgid": "abc", "data": [{"verb": "say", "text": "Hi"}]}
+    assert json.loads(out) == {
+        "type": "ack",
+        "msgid": "abc",
+        "data": [{"verb": "say", "text": "Hi"}],
+    }
     assert len(proto.pending) == 0
 
 
@@ -77,13 +90,21 @@ def test_08_concurrent_hooks_acked_out_of_order_each_by_its_msgid() -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["call:status", "verb:status", "jambonz:error", "llm:event", "llm:tool-call",
-     "tts:streaming-event", "tts:tokens-result"],
+    [
+        "call:status",
+        "verb:status",
+        "jambonz:error",
+        "llm:event",
+        "llm:tool-call",
+        "tts:streaming-event",
+        "tts:tokens-result",
+    ],
 )
 def test_09_notifications_need_no_ack(kind: str) -> None:
     proto = JambonzProtocol()
     msg = received(proto.receive_text(frame(kind)))
-    assert not msg.needs_ack and len(proto.pending) == 0
+    assert not msg.needs_ack
+    assert len(proto.pending) == 0
 
 
 @pytest.mark.parametrize(
@@ -93,8 +114,14 @@ def test_09_notifications_need_no_ack(kind: str) -> None:
         ("[1, 2]", "expected a JSON object, got list"),
         ('{"msgid": "m", "data": {}}', "missing 'type'"),
         ('{"type": 7, "data": {}}', "'type' must be a string"),
-        ('{"type": "verb:hook", "hook": "/x", "data": {}}', "verb:hook needs an ack but has no 'msgid'"),
-        ('{"type": "call:status", "data": [1]}', "'data' of call:status must be a JSON object, got list"),
+        (
+            '{"type": "verb:hook", "hook": "/x", "data": {}}',
+            "verb:hook needs an ack but has no 'msgid'",
+        ),
+        (
+            '{"type": "call:status", "data": [1]}',
+            "'data' of call:status must be a JSON object, got list",
+        ),
         ('{"type": "call:status", "data": "x"}', "got str"),
         ('{"type": "verb:hook", "msgid": 5, "data": {}}', "'msgid' must be a string"),
         (b"\xff\xfe\x00", "binary frame is not UTF-8"),
@@ -104,7 +131,8 @@ def test_09_notifications_need_no_ack(kind: str) -> None:
 def test_15_16_invalid_frames_are_reported_with_raw_text(raw: str | bytes, reason: str) -> None:
     proto = JambonzProtocol()
     events = proto.receive_text(raw)
-    assert len(events) == 1 and isinstance(events[0], InvalidReceived)
+    assert len(events) == 1
+    assert isinstance(events[0], InvalidReceived)
     assert reason in events[0].error.reason
     assert events[0].error.raw == raw
     assert len(proto.pending) == 0
@@ -113,35 +141,42 @@ def test_15_16_invalid_frames_are_reported_with_raw_text(raw: str | bytes, reaso
 def test_15_unknown_type_is_reported_not_answered() -> None:
     proto = JambonzProtocol()
     (event,) = proto.receive_text(frame("future:thing", "u1"))
-    assert isinstance(event, UnknownReceived) and event.message.type == "future:thing"
+    assert isinstance(event, UnknownReceived)
+    assert event.message.type == "future:thing"
     assert len(proto.pending) == 0
 
 
 def test_16_binary_frame_with_json_is_processed_like_text() -> None:
     proto = JambonzProtocol()
     msg = received(proto.receive_text(frame("verb:hook", "b1", hook="/x").encode()))
-    assert msg.type == "verb:hook" and proto.pending == ("b1",)
+    assert msg.type == "verb:hook"
+    assert proto.pending == ("b1",)
 
 
 def test_36_hook_and_b3_optional_extra_keys_kept_and_reported() -> None:
     proto = JambonzProtocol()
     events = proto.receive_text(frame("verb:hook", "e1", hook="/g", b3="abc-1", newkey=1))
-    assert isinstance(events[0], UnexpectedKeys) and events[0].keys == ("newkey",)
+    assert isinstance(events[0], UnexpectedKeys)
+    assert events[0].keys == ("newkey",)
     assert isinstance(events[1], MessageReceived)
     msg = events[1].message
     assert (msg.hook, msg.b3, msg.extra) == ("/g", "abc-1", {"newkey": 1})
     plain = received(proto.receive_text(frame("call:status")))
-    assert plain.hook is None and plain.b3 is None and plain.extra == {}
+    assert plain.hook is None
+    assert plain.b3 is None
+    assert plain.extra == {}
 
 
 def test_24_envelope_without_call_sid() -> None:
     msg = parse_inbound('{"type": "session:adulting", "msgid": "a", "data": {"call_sid": "c2"}}')
-    assert isinstance(msg, InboundMessage) and msg.call_sid is None
+    assert isinstance(msg, InboundMessage)
+    assert msg.call_sid is None
 
 
 def test_missing_data_is_an_empty_object() -> None:
     msg = parse_inbound('{"type": "call:status"}')
-    assert isinstance(msg, InboundMessage) and msg.data == {}
+    assert isinstance(msg, InboundMessage)
+    assert msg.data == {}
 
 
 def test_duplicate_pending_msgid_reported_and_acked_once() -> None:
@@ -167,14 +202,24 @@ def test_size_cap_counts_utf8_bytes() -> None:
     proto = JambonzProtocol()
     # 7,000 chars but 3 bytes each: over 24 KiB in UTF-8.
     with pytest.raises(MessageTooLarge):
-        proto.encode({"type": "command", "command": "redirect", "data": [{"verb": "say", "text": "€" * 9000}]})
-    assert json.loads(proto.encode({"type": "command", "command": "tts:flush"}))["command"] == "tts:flush"
+        proto.encode(
+            {
+                "type": "command",
+                "command": "redirect",
+                "data": [{"verb": "say", "text": "€" * 9000}],
+            }
+        )
+    assert (
+        json.loads(proto.encode({"type": "command", "command": "tts:flush"}))["command"]
+        == "tts:flush"
+    )
 
 
 def test_abandon_forgets_pending() -> None:
     proto = JambonzProtocol()
     proto.receive_text(frame("verb:hook", "p1", hook="/x"))
-    assert [m.msgid for m in proto.abandon()] == ["p1"] and len(proto.pending) == 0
+    assert [m.msgid for m in proto.abandon()] == ["p1"]
+    assert len(proto.pending) == 0
 
 
 def test_35_untouched_subtrees_survive_payload_validation() -> None:
@@ -184,10 +229,13 @@ def test_35_untouched_subtrees_survive_payload_validation() -> None:
         "env_vars": {"API_KEY": "k"},
         "sip": {"headers": {"X-CID": "abc"}},
     }
-    msg = parse_inbound(json.dumps({"type": "session:new", "msgid": "s", "call_sid": "c1", "data": data}))
+    msg = parse_inbound(
+        json.dumps({"type": "session:new", "msgid": "s", "call_sid": "c1", "data": data})
+    )
     assert isinstance(msg, InboundMessage)
     call = msg.payload()
     assert isinstance(call, SessionNewCallback)
     assert call.customer_data == {"myKey": {"innerCamel": 1}}
     assert call.env_vars == {"API_KEY": "k"}
-    assert call.sip is not None and call.sip.headers == {"X-CID": "abc"}
+    assert call.sip is not None
+    assert call.sip.headers == {"X-CID": "abc"}
