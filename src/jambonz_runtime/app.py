@@ -153,6 +153,26 @@ def _payload_model(handler: Callable[..., object], what: str) -> type[JambonzCal
     return model
 
 
+def _check_annotation(handler: Callable[..., object], model: type[BaseModel], what: str) -> None:
+    """Refuse, at registration, a handler whose payload annotation cannot take ``model``.
+
+    mypy already rejects it; this catches unchecked code. Unresolvable annotations pass.
+    """
+    try:
+        hints = typing.get_type_hints(handler)
+        params = list(inspect.signature(handler).parameters.values())
+    except Exception:
+        return
+    if len(params) < 2 or params[1].name not in hints:
+        return
+    annotation = hints[params[1].name]
+    if isinstance(annotation, type) and not issubclass(model, annotation):
+        raise ConfigurationError(
+            f"{what}: {handler.__qualname__} takes {annotation.__name__}, but this "
+            f"message's payload is {model.__name__}"
+        )
+
+
 def _norm_path(path: str) -> str:
     if not path.startswith("/"):
         raise ConfigurationError(f"route path must start with '/', got {path!r}")
@@ -360,6 +380,7 @@ class App:
         model = PAYLOAD_MODELS[event]
 
         def register(handler: _H) -> _H:
+            _check_annotation(handler, model, f"app.on({event!r})")
             if event in self._by_type:
                 raise ConfigurationError(f"two app.on({event!r}) handlers")
             if event in ACK_REQUIRED and event != "session:reconnect":
