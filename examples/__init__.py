@@ -1,0 +1,1 @@
+"""Example jambonz apps; each is exercised by a test through the simulator."""

@@ -1,0 +1,392 @@
+"""``App``: typed handler registration for one jambonz application.
+
+Each decorator states, in its signature, which payload model its handler receives,
+so mypy checks the pairing:
+
+* ``@app.on_session(path)``: ``(Session, SessionNewCallback) -> verbs``; the verbs
+  are the ack of ``session:new``.
+* ``@app.action_hook(path)``: ``(Session, P) -> verbs`` for any callback model ``P``;
+  returns a ``HookRef[P]`` to hand to a verb's hook parameter. The builder types each
+  hook parameter with its verb's callback (``gather(action_hook=...)`` takes
+  ``HookRef[GatherCallback]``), so wiring a dial handler to a gather is a mypy error.
+* ``@app.on("call:status")`` and friends: one ``Literal`` overload per message type
+  maps the type to its payload model (githubkit's ``parse()`` pattern).
+
+Handlers *return* the verbs to ack with; the runtime acks with the msgid of the
+message that triggered the handler, so concurrent hooks never cross-ack.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol, TypeAlias, TypeVar, overload
+
+from pydantic import BaseModel, JsonValue
+
+from jambonz_types import HookRef, JambonzCallback, Verb
+from jambonz_types.callbacks import (
+    BaseCallback,
+    CallStatusCallback,
+    SessionNewCallback,
+    SessionReconnectCallback,
+    SessionRedirectCallback,
+    TtsStreamingEventCallback,
+    VerbStatusCallback,
+)
+
+from .exceptions import ConfigurationError
+from .messages import (
+    AgentEventCallback,
+    DialConfirmCallback,
+    JambonzErrorCallback,
+    LlmEventCallback,
+    LlmToolCallCallback,
+    SessionAdultingCallback,
+    TtsTokensResultCallback,
+)
+from .session import Session
+
+__all__ = [
+    "App",
+    "HookHandler",
+    "NotificationHandler",
+    "Reply",
+    "SessionHandler",
+    "SupportsToWire",
+    "to_wire",
+]
+
+P = TypeVar("P", bound=JambonzCallback)
+M = TypeVar("M", bound=BaseModel)
+_H = TypeVar("_H", bound=Callable[..., Awaitable[object]])
+
+
+class SupportsToWire(Protocol):
+    """A verb list builder (``jambonz_types.Verbs``): anything with ``to_wire()``."""
+
+    def to_wire(self) -> list[dict[str, JsonValue]]:
+        """The verbs in wire form."""
+        ...
+
+
+Reply: TypeAlias = SupportsToWire | Sequence[Verb] | None
+"""What a hook handler returns: a ``Verbs`` builder, a sequence of verb models, or
+``None`` (ack with ``[]``: nothing changes)."""
+
+SessionHandler = Callable[[Session, SessionNewCallback], Awaitable[Reply]]
+"""Handler of ``session:new``."""
+
+HookHandler = Callable[[Session, P], Awaitable[Reply]]
+"""Handler of a hook whose payload model is ``P``; its return value is the ack."""
+
+NotificationHandler = Callable[[Session, M], Awaitable[None]]
+"""Handler of a notification (nothing to ack) whose payload model is ``M``."""
+
+
+def to_wire(reply: Reply) -> list[dict[str, JsonValue]]:
+    """Turn a handler's return value into the ack's ``data``.
+
+    Raises:
+        TypeError: the value is not verbs (e.g. a plain dict, or a str).
+    """
+    if reply is None:
+        return []
+    to_wire_method = getattr(reply, "to_wire", None)
+    if callable(to_wire_method):
+        wire = to_wire_method()
+        if isinstance(wire, list):
+            return wire
+        raise TypeError(f"{type(reply).__name__}.to_wire() returned {type(wire).__name__}")
+    if isinstance(reply, (str, bytes, Mapping)) or not isinstance(reply, Sequence):
+        raise TypeError(
+            f"a handler must return verbs (Verbs or a sequence of verb models) or None, "
+            f"got {type(reply).__name__}"
+        )
+    out: list[dict[str, JsonValue]] = []
+    for index, verb in enumerate(reply):
+        to_dict = getattr(verb, "to_dict", None)
+        if not callable(to_dict):
+            raise TypeError(
+                f"verb {index} is a {type(verb).__name__}, not a verb model; build it "
+                "with jambonz_types.verbs (or Verbs.from_json for raw JSON)"
+            )
+        out.append(to_dict())
+    return out
+
+
+@dataclass(frozen=True)
+class _Hook:
+    model: type[BaseModel]
+    handler: Callable[[Session, BaseModel], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class _Notify:
+    model: type[BaseModel]
+    handler: Callable[[Session, BaseModel], Awaitable[object]]
+
+
+def _payload_model(handler: Callable[..., object], what: str) -> type[JambonzCallback]:
+    """Read the payload model from the handler's second parameter annotation."""
+    try:
+        hints = typing.get_type_hints(handler)
+    except Exception as exc:  # NameError etc. from unresolvable annotations
+        raise ConfigurationError(
+            f"{what}: cannot read the annotations of {handler.__qualname__} ({exc}); "
+            "pass the payload model explicitly"
+        ) from exc
+    params = [p for p in inspect.signature(handler).parameters.values() if p.name != "self"]
+    if len(params) < 2 or params[1].name not in hints:
+        raise ConfigurationError(
+            f"{what}: {handler.__qualname__} must take (session, payload) with the payload "
+            "annotated by a callback model, or pass the model explicitly"
+        )
+    model = hints[params[1].name]
+    if not (isinstance(model, type) and issubclass(model, JambonzCallback)):
+        raise ConfigurationError(
+            f"{what}: payload annotation of {handler.__qualname__} is {model!r}, "
+            "not a jambonz callback model"
+        )
+    return model
+
+
+def _check_annotation(handler: Callable[..., object], model: type[BaseModel], what: str) -> None:
+    """Refuse, at registration, a handler whose payload annotation cannot take ``model``.
+
+    mypy already rejects it; this catches unchecked code. Unresolvable annotations pass.
+    """
+    try:
+        hints = typing.get_type_hints(handler)
+        params = list(inspect.signature(handler).parameters.values())
+    except Exception:
+        return
+    if len(params) < 2 or params[1].name not in hints:
+        return
+    annotation = hints[params[1].name]
+    if isinstance(annotation, type) and not issubclass(model, annotation):
+        raise ConfigurationError(
+            f"{what}: {handler.__qualname__} takes {annotation.__name__}, but this "
+            f"message's payload is {model.__name__}"
+        )
+
+
+def _norm_path(path: str) -> str:
+    if not path.startswith("/"):
+        raise ConfigurationError(f"route path must start with '/', got {path!r}")
+    return path.rstrip("/") or "/"
+
+
+class App:
+    """A jambonz application: its handlers, its env-vars schema and its live sessions.
+
+    Args:
+        env_schema: the flat env-vars schema answered to ``OPTIONS`` on the app's
+            paths (see ``envvars.env_schema``); ``None`` answers 204 (no schema).
+        error_reply: verbs to ack with when a handler raises (e.g. say + hangup);
+            default ``[]`` (nothing changes, the call waits for commands).
+        ack_warning_after: seconds after which a handler still running is logged as
+            close to the server's 5 s ack deadline.
+        reconnect_grace: seconds a dropped call's session is kept for its
+            ``session:reconnect`` (the server's backoff reaches 13.5 s over 4 drops).
+    """
+
+    def __init__(
+        self,
+        *,
+        env_schema: Mapping[str, JsonValue] | None = None,
+        error_reply: Reply = None,
+        ack_warning_after: float = 4.0,
+        reconnect_grace: float = 60.0,
+    ) -> None:
+        self.env_schema = dict(env_schema) if env_schema is not None else None
+        self.error_reply = error_reply
+        to_wire(error_reply)  # fail now, not on the first handler error
+        self.ack_warning_after = ack_warning_after
+        self.reconnect_grace = reconnect_grace
+        self._session_handlers: dict[str, SessionHandler] = {}
+        self._adulting_handlers: dict[str, _Hook] = {}
+        self._hooks: dict[str, _Hook] = {}
+        self._by_type: dict[str, _Notify | _Hook] = {}
+        self.sessions: dict[str, Session] = {}
+        """Live sessions by call sid (including ones waiting for a reconnect)."""
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The websocket URL paths this app answers (its ``on_session`` paths)."""
+        return tuple(self._session_handlers)
+
+    # -- registration ------------------------------------------------------------------
+
+    def on_session(self, path: str = "/") -> Callable[[SessionHandler], SessionHandler]:
+        """Handle ``session:new`` on websocket URL ``path`` (query string ignored).
+
+        The handler's return value is the ack: the call's first verbs. An empty list
+        makes jambonz reject the call ("no application provided").
+        """
+        route = _norm_path(path)
+
+        def register(handler: SessionHandler) -> SessionHandler:
+            if route in self._session_handlers:
+                raise ConfigurationError(f"two on_session handlers for path {route!r}")
+            self._session_handlers[route] = handler
+            return handler
+
+        return register
+
+    def on_adulting(
+        self, path: str = "/"
+    ) -> Callable[[HookHandler[SessionAdultingCallback]], HookHandler[SessionAdultingCallback]]:
+        """Handle ``session:adulting``: a dialed leg became its own session.
+
+        It arrives on a new socket at ``<call hook>/adulting``; ``path`` is the app
+        path (``on_session``'s). Without a handler it is acked with ``[]``.
+        """
+        route = _norm_path(path)
+
+        def register(
+            handler: HookHandler[SessionAdultingCallback],
+        ) -> HookHandler[SessionAdultingCallback]:
+            self._adulting_handlers[route] = _Hook(SessionAdultingCallback, handler)  # type: ignore[arg-type]  # stored erased
+            return handler
+
+        return register
+
+    @overload
+    def action_hook(self, path: str) -> Callable[[HookHandler[P]], HookRef[P]]: ...
+
+    @overload
+    def action_hook(
+        self, path: str, payload: type[P]
+    ) -> Callable[[HookHandler[P]], HookRef[P]]: ...
+
+    def action_hook(
+        self, path: str, payload: type[P] | None = None
+    ) -> Callable[[HookHandler[P]], HookRef[P]]:
+        """Handle a verb hook (``verb:hook``, ``dial:confirm`` or ``session:redirect``).
+
+        The payload model is ``payload`` or, if omitted, the annotation of the
+        handler's second parameter. Returns a ``HookRef[P]`` (not the function) to pass
+        to the verb's hook parameter; its path is what jambonz sends back.
+        """
+        if not path:
+            raise ConfigurationError("a hook path must not be empty")
+
+        def register(handler: HookHandler[P]) -> HookRef[P]:
+            model = payload or _payload_model(handler, f"action_hook({path!r})")
+            if path in self._hooks:
+                raise ConfigurationError(f"two handlers for hook {path!r}")
+            self._hooks[path] = _Hook(model, handler)  # type: ignore[arg-type]  # stored erased
+            return HookRef(path, model)
+
+        return register
+
+    event_hook = action_hook
+    """Alias of :meth:`action_hook` for verbs' ``eventHook``/``statusHook`` (same rules)."""
+
+    @overload
+    def on(
+        self, event: Literal["call:status"]
+    ) -> Callable[
+        [NotificationHandler[CallStatusCallback]], NotificationHandler[CallStatusCallback]
+    ]: ...
+    @overload
+    def on(
+        self, event: Literal["verb:status"]
+    ) -> Callable[
+        [NotificationHandler[VerbStatusCallback]], NotificationHandler[VerbStatusCallback]
+    ]: ...
+    @overload
+    def on(
+        self, event: Literal["llm:event"]
+    ) -> Callable[
+        [NotificationHandler[LlmEventCallback]], NotificationHandler[LlmEventCallback]
+    ]: ...
+    @overload
+    def on(
+        self, event: Literal["llm:tool-call", "agent:tool-call"]
+    ) -> Callable[
+        [NotificationHandler[LlmToolCallCallback]], NotificationHandler[LlmToolCallCallback]
+    ]: ...
+    @overload
+    def on(
+        self, event: Literal["agent:event"]
+    ) -> Callable[
+        [NotificationHandler[AgentEventCallback]], NotificationHandler[AgentEventCallback]
+    ]: ...
+    @overload
+    def on(
+        self, event: Literal["tts:streaming-event"]
+    ) -> Callable[
+        [NotificationHandler[TtsStreamingEventCallback]],
+        NotificationHandler[TtsStreamingEventCallback],
+    ]: ...
+    @overload
+    def on(
+        self, event: Literal["tts:tokens-result"]
+    ) -> Callable[
+        [NotificationHandler[TtsTokensResultCallback]],
+        NotificationHandler[TtsTokensResultCallback],
+    ]: ...
+    @overload
+    def on(
+        self, event: Literal["jambonz:error"]
+    ) -> Callable[
+        [NotificationHandler[JambonzErrorCallback]], NotificationHandler[JambonzErrorCallback]
+    ]: ...
+    @overload
+    def on(
+        self, event: Literal["session:reconnect"]
+    ) -> Callable[
+        [NotificationHandler[SessionReconnectCallback]],
+        NotificationHandler[SessionReconnectCallback],
+    ]: ...
+    @overload
+    def on(
+        self, event: Literal["dial:confirm"]
+    ) -> Callable[[HookHandler[DialConfirmCallback]], HookHandler[DialConfirmCallback]]: ...
+    @overload
+    def on(
+        self, event: Literal["session:redirect"]
+    ) -> Callable[[HookHandler[SessionRedirectCallback]], HookHandler[SessionRedirectCallback]]: ...
+    @overload
+    def on(
+        self, event: Literal["session:adulting"]
+    ) -> Callable[[HookHandler[SessionAdultingCallback]], HookHandler[SessionAdultingCallback]]: ...
+    @overload
+    def on(
+        self, event: Literal["verb:hook"]
+    ) -> Callable[[HookHandler[BaseCallback]], HookHandler[BaseCallback]]: ...
+
+    def on(self, event: str) -> Callable[[_H], _H]:
+        """Handle every message of type ``event``.
+
+        Notifications (``call:status``, ``verb:status``, ``llm:*``, ``tts:*``,
+        ``jambonz:error``, ``session:reconnect``) return ``None``: the server expects
+        no ack (the runtime acks ``session:reconnect`` itself, at once). For
+        ``dial:confirm``, ``session:redirect``, ``session:adulting`` and ``verb:hook``
+        this is the fallback when no path-specific handler matches, and the return
+        value is the ack.
+        """
+        from .messages import ACK_REQUIRED, PAYLOAD_MODELS
+
+        if event not in PAYLOAD_MODELS or event == "session:new":
+            raise ConfigurationError(
+                f"app.on() does not take {event!r}; allowed: "
+                + ", ".join(sorted(set(PAYLOAD_MODELS) - {"session:new"}))
+            )
+        model = PAYLOAD_MODELS[event]
+
+        def register(handler: _H) -> _H:
+            _check_annotation(handler, model, f"app.on({event!r})")
+            if event in self._by_type:
+                raise ConfigurationError(f"two app.on({event!r}) handlers")
+            if event in ACK_REQUIRED and event != "session:reconnect":
+                self._by_type[event] = _Hook(model, handler)  # type: ignore[arg-type]  # stored erased
+            else:
+                self._by_type[event] = _Notify(model, handler)
+            return handler
+
+        return register

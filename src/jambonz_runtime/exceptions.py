@@ -1,0 +1,92 @@
+"""Every exception the runtime raises on purpose, under the one ``JambonzError`` root.
+
+One root lets an app write ``except JambonzError`` around anything this SDK does, while
+each subclass says exactly which contract was broken::
+
+    JambonzError (jambonz_types)
+    ├── InvalidMessage (also ValueError): a frame from jambonz is not a valid envelope;
+    │       keeps the raw text and the reason.
+    ├── MessageTooLarge (also ValueError): an outbound message is over the server's
+    │       24 KiB cap; raised before sending (the server would close with 1009).
+    ├── AckError: an ack for a msgid that is not pending (unknown or already acked).
+    ├── HandlerError: an app handler raised; wraps it with the call_sid and msgid.
+    ├── SessionClosed: a command on a session whose call has ended.
+    └── ConfigurationError (also ValueError): the app itself is wired wrongly
+            (duplicate route, a handler whose payload type cannot be read).
+"""
+
+from __future__ import annotations
+
+from jambonz_types import JambonzError
+
+__all__ = [
+    "AckError",
+    "ConfigurationError",
+    "HandlerError",
+    "InvalidMessage",
+    "JambonzError",
+    "MessageTooLarge",
+    "SessionClosed",
+]
+
+_PREVIEW = 200
+
+
+def preview(raw: str | bytes, limit: int = _PREVIEW) -> str:
+    """A short printable excerpt of a raw frame, for log lines and error messages."""
+    text = raw if isinstance(raw, str) else raw[: limit * 4].decode("utf-8", "replace")
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(raw)} {'chars' if isinstance(raw, str) else 'bytes'})"
+
+
+class InvalidMessage(JambonzError, ValueError):
+    """A frame from jambonz that is not a valid message envelope.
+
+    Attributes:
+        reason: what is wrong, naming the field (``"missing 'type'"``).
+        raw: the frame exactly as received (text or bytes).
+    """
+
+    def __init__(self, reason: str, raw: str | bytes) -> None:
+        super().__init__(f"invalid message from jambonz: {reason}; raw: {preview(raw)}")
+        self.reason = reason
+        self.raw = raw
+
+
+class MessageTooLarge(JambonzError, ValueError):
+    """An app -> jambonz message is over the server's incoming size cap.
+
+    The jambonz ``ws`` client closes the socket with 1009 on such a frame and then
+    reconnects, so it must never be sent: split the verbs or token batch instead.
+    """
+
+    def __init__(self, size: int, limit: int, what: str = "message") -> None:
+        super().__init__(
+            f"{what} is {size} bytes of JSON, over the jambonz limit of {limit} bytes "
+            "(JAMBONES_WS_MAX_PAYLOAD); split it into smaller messages"
+        )
+        self.size = size
+        self.limit = limit
+
+
+class AckError(JambonzError):
+    """An ack for a msgid that is not waiting for one (unknown, or acked already)."""
+
+
+class HandlerError(JambonzError):
+    """An app handler raised while handling a message; the original is ``__cause__``."""
+
+    def __init__(self, message_type: str, msgid: str | None, call_sid: str | None) -> None:
+        super().__init__(f"handler for {message_type} (msgid={msgid}, call_sid={call_sid}) raised")
+        self.message_type = message_type
+        self.msgid = msgid
+        self.call_sid = call_sid
+
+
+class SessionClosed(JambonzError):
+    """The call behind a session has ended; nothing more can be sent for it."""
+
+
+class ConfigurationError(JambonzError, ValueError):
+    """The app is wired wrongly (e.g. two handlers for one route)."""

@@ -1,0 +1,299 @@
+"""The asyncio websocket server jambonz connects to (the only module that awaits sockets).
+
+jambonz is the websocket *client*: for each call it opens one socket to the app's
+call hook URL, offering the ``ws.jambonz.org`` subprotocol (protocol.md §1). This
+module accepts those sockets on ``websockets.asyncio.server``, routes each by URL path
+to the :class:`~jambonz_runtime.app.App` that declared it, and moves text frames
+between the socket and a per-socket :class:`~jambonz_runtime._dispatch.Connection`.
+
+HTTP done here, in websockets' ``process_request`` hook, before any upgrade:
+
+* ``OPTIONS <app path>``: the app's env-vars schema as flat JSON (what the jambonz API
+  server asks for; unsigned, no auth), 204 if the app declares none;
+* other methods than ``GET``: 405; unknown paths: 404;
+* optional HTTP Basic auth on the upgrade: 401 when missing or wrong (jambonz does
+  not retry a 401 unless the URL says ``#rp=4xx``);
+* a client that offers no ``ws.jambonz.org`` subprotocol: 400 (websockets' own check).
+
+Shutdown (:meth:`JambonzServer.shutdown`) stops accepting at once, lets live calls end
+on their own up to a deadline, then closes what is left with 1001 (going away): jambonz
+treats that as a drop and reconnects, e.g. to another replica, whereas 1000 would tell
+it the app is done with the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import http
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Final
+
+from typing_extensions import Self
+from websockets.asyncio.server import Server, ServerConnection
+from websockets.asyncio.server import serve as ws_serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from ._dispatch import Connection
+from .app import App
+from .exceptions import ConfigurationError
+from .protocol import MAX_OUTBOUND_BYTES
+from .session import SocketGone
+
+__all__ = ["SUBPROTOCOL", "JambonzServer", "serve"]
+
+SUBPROTOCOL: Final = Subprotocol("ws.jambonz.org")
+"""The only subprotocol jambonz offers on its control socket."""
+
+_log = logging.getLogger("jambonz_runtime.server")
+
+_ADULTING: Final = "/adulting"
+
+
+class JambonzServer:
+    """Serve one or more apps; an async context manager.
+
+    Args:
+        apps: the apps; each answers the paths of its ``on_session`` handlers.
+        host: interface to bind (``"0.0.0.0"`` for all).
+        port: TCP port; 0 picks a free one (see :attr:`port`).
+        basic_auth: ``(username, password)`` required on every upgrade, or ``None``.
+        max_message_size: biggest frame accepted from jambonz (jambonz itself does
+            not cap what it sends; a large SIP INVITE travels in ``session:new``).
+        max_outbound_bytes: cap on app -> jambonz frames (the server's 24 KiB).
+        open_timeout: seconds a client gets to complete the handshake.
+        shutdown_timeout: seconds :meth:`shutdown` lets live calls run on.
+        ping_interval: seconds between keepalive pings (``None``: no pings).
+    """
+
+    def __init__(
+        self,
+        apps: App | Iterable[App],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        basic_auth: tuple[str, str] | None = None,
+        max_message_size: int = 16 * 2**20,
+        max_outbound_bytes: int = MAX_OUTBOUND_BYTES,
+        open_timeout: float = 5.0,
+        shutdown_timeout: float = 30.0,
+        ping_interval: float | None = 20.0,
+    ) -> None:
+        self.apps: tuple[App, ...] = (apps,) if isinstance(apps, App) else tuple(apps)
+        self._routes: dict[str, App] = {}
+        for app in self.apps:
+            if not app.paths:
+                raise ConfigurationError("an app has no on_session handler, so no path")
+            for path in app.paths:
+                if path in self._routes:
+                    raise ConfigurationError(f"two apps claim path {path!r}")
+                self._routes[path] = app
+        self.host = host
+        self._port = port
+        self.basic_auth = basic_auth
+        self.max_message_size = max_message_size
+        self.max_outbound_bytes = max_outbound_bytes
+        self.open_timeout = open_timeout
+        self.shutdown_timeout = shutdown_timeout
+        self.ping_interval = ping_interval
+        self._server: Server | None = None
+        self._bound_port: int | None = None
+        self._connections: set[Connection] = set()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start listening."""
+        self._server = await ws_serve(
+            self._handle,
+            self.host,
+            self._port,
+            subprotocols=[SUBPROTOCOL],
+            process_request=self._process_request,
+            max_size=self.max_message_size,
+            open_timeout=self.open_timeout,
+            ping_interval=self.ping_interval,
+            logger=_log,
+        )
+        self._bound_port = int(self._server.sockets[0].getsockname()[1])
+        _log.info("jambonz apps listening on %s (paths %s)", self.url, sorted(self._routes))
+
+    @property
+    def port(self) -> int:
+        """The TCP port actually bound."""
+        if self._bound_port is None:
+            raise RuntimeError("server not started")
+        return self._bound_port
+
+    @property
+    def url(self) -> str:
+        """``ws://host:port`` of the running server."""
+        return f"ws://{self.host}:{self.port}"
+
+    async def shutdown(self, timeout: float | None = None) -> None:
+        """Stop accepting, let calls finish up to ``timeout``, then close the rest with 1001."""
+        server = self._server
+        if server is None:
+            return
+        deadline = self.shutdown_timeout if timeout is None else timeout
+        server.close(close_connections=False)
+        try:
+            await asyncio.wait_for(server.wait_closed(), deadline)
+        except asyncio.TimeoutError:
+            _log.warning(
+                "%d call(s) still up after %.1f s; closing them with 1001",
+                len(self._connections),
+                deadline,
+            )
+            for conn in list(self._connections):
+                conn.cancel_tasks()
+            for ws in list(server.connections):
+                await ws.close(1001, "server shutting down")
+            await server.wait_closed()
+        self._server = None
+        _log.info("jambonz server stopped")
+
+    async def serve_forever(self) -> None:
+        """Run until cancelled."""
+        if self._server is None:
+            await self.start()
+        # Not Server.serve_forever(): cancelling that closes the listener abruptly;
+        # here cancellation leaves shutdown to :meth:`shutdown` (via ``async with``).
+        await asyncio.get_running_loop().create_future()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.shutdown()
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def route(self, request_path: str) -> tuple[App, str] | None:
+        """The app and its session path for a request path (query and ``/adulting`` aside)."""
+        path, _, query = request_path.partition("?")
+        path = path.rstrip("/") or "/"
+        if path in self._routes:
+            return self._routes[path], path
+        if path.endswith(_ADULTING):
+            base = path[: -len(_ADULTING)] or "/"
+            if base in self._routes:
+                return self._routes[base], base
+        # ``call_hook + "/adulting"`` lands after a query string: ``/app?x=1/adulting``.
+        if query.endswith(_ADULTING) and path in self._routes:
+            return self._routes[path], path
+        return None
+
+    def _authorized(self, header: str | None) -> bool:
+        if self.basic_auth is None:
+            return True
+        if header is None or not header.lower().startswith("basic "):
+            return False
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        user, sep, password = decoded.partition(":")
+        want_user, want_password = self.basic_auth
+        return bool(sep) and (
+            hmac.compare_digest(user.encode(), want_user.encode())
+            & hmac.compare_digest(password.encode(), want_password.encode())
+        )
+
+    @staticmethod
+    def _respond(
+        status: http.HTTPStatus, body: str, content_type: str = "text/plain; charset=utf-8"
+    ) -> Response:
+        data = body.encode("utf-8")
+        headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(data)))])
+        return Response(status.value, status.phrase, headers, data)
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        method, path, headers = request.method, request.path, request.headers
+        found = self.route(path)
+        if method == "OPTIONS":
+            if found is None:
+                return self._respond(http.HTTPStatus.NOT_FOUND, "no app at this path\n")
+            schema = found[0].env_schema
+            if schema is None:
+                return self._respond(http.HTTPStatus.NO_CONTENT, "")
+            return self._respond(http.HTTPStatus.OK, json.dumps(schema), "application/json")
+        if method != "GET":
+            return self._respond(http.HTTPStatus.METHOD_NOT_ALLOWED, "GET or OPTIONS only\n")
+        if found is None:
+            _log.warning("upgrade to unknown path %r refused (404)", path)
+            return self._respond(http.HTTPStatus.NOT_FOUND, "no app at this path\n")
+        if not self._authorized(headers.get("Authorization")):
+            _log.warning("upgrade to %r refused: bad or missing basic auth (401)", path)
+            response = self._respond(http.HTTPStatus.UNAUTHORIZED, "authentication required\n")
+            response.headers["WWW-Authenticate"] = 'Basic realm="jambonz", charset="UTF-8"'
+            return response
+        return None
+
+    # -- websocket -----------------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        found = self.route(ws.request.path if ws.request else "/")
+        if found is None:  # process_request refused it already; defensive
+            await ws.close(1008, "no app at this path")
+            return
+        app, path = found
+
+        async def send(text: str) -> None:
+            try:
+                await ws.send(text)
+            except ConnectionClosed as exc:
+                raise SocketGone from exc
+
+        async def close(code: int, reason: str) -> None:
+            await ws.close(code, reason)
+
+        conn = Connection(app, path, send, close, max_outbound_bytes=self.max_outbound_bytes)
+        self._connections.add(conn)
+        try:
+            async for frame in ws:
+                conn.feed(frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            conn.connection_lost(ws.close_code)
+            try:
+                await conn.drain()
+            finally:
+                self._connections.discard(conn)
+
+
+async def serve(
+    apps: App | Sequence[App],
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    *,
+    basic_auth: tuple[str, str] | None = None,
+    shutdown_timeout: float = 30.0,
+) -> None:
+    """Serve ``apps`` until cancelled (e.g. ``asyncio.run(serve(app))`` and Ctrl-C).
+
+    On cancellation it shuts down gracefully (see :meth:`JambonzServer.shutdown`).
+    """
+    async with JambonzServer(
+        apps,
+        host=host,
+        port=port,
+        basic_auth=basic_auth,
+        shutdown_timeout=shutdown_timeout,
+    ) as server:
+        await server.serve_forever()
