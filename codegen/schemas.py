@@ -9,15 +9,17 @@ class names. The vendored files themselves are never edited.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .rules import extract_rules
 
 __all__ = ["GROUPS", "SchemaFile", "SchemaSet", "load_schemas", "snake", "stage"]
 
@@ -170,10 +172,17 @@ def _resolve_pointer(doc: Any, pointer: str) -> dict[str, Any]:
 
 
 def _mark_callback_objects(node: Any) -> None:
-    """Give every object schema of a callback file the tolerant callback base class."""
+    """Give every object schema of a callback file the tolerant callback base class.
+
+    ``additionalProperties: false`` is dropped there too: payloads come from the server,
+    which adds fields over time, and a payload must never be lost to that (this is one of
+    the deliberate differences listed in tests/types/test_differential.py).
+    """
     if isinstance(node, dict):
         if node.get("type") == "object" or "properties" in node:
             node["customBasePath"] = _CALLBACK_BASE
+            if node.get("additionalProperties") is False:
+                del node["additionalProperties"]
         for value in node.values():
             _mark_callback_objects(value)
     elif isinstance(node, list):
@@ -184,12 +193,24 @@ def _mark_callback_objects(node: Any) -> None:
 _APP_FILE = SchemaFile(Path("app.schema.json"), {"$id": "app"})
 
 
+def _resolver(f: SchemaFile, ids: Mapping[str, SchemaFile]) -> Callable[[str], Any]:
+    """``$ref`` (as written in ``f``) -> the vendored schema object it points at."""
+
+    def resolve(ref: str) -> Any:
+        url, _, fragment = ref.partition("#")
+        doc = ids[urllib.parse.urljoin(f.schema_id, url)].doc if url else f.doc
+        return _resolve_pointer(doc, fragment) if fragment.strip("/") else doc
+
+    return resolve
+
+
 def stage(schemas: SchemaSet, config: Config, dest: Path) -> dict[str, SchemaFile]:
     """Write the normalized copy under ``dest``; return ``group/module`` -> source file."""
     ids = schemas.by_id()
     modules: dict[str, SchemaFile] = {}
     for f in schemas.files:
-        doc = _rewrite_refs(dict(f.doc), f.schema_id, f, ids)
+        doc = extract_rules(copy.deepcopy(dict(f.doc)), f.key, _resolver(f, ids))
+        doc = _rewrite_refs(doc, f.schema_id, f, ids)
         doc.pop("$id", None)
         doc["title"] = class_name(f, config)
         for pointer, title in sorted(config.titles.items()):

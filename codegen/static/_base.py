@@ -11,6 +11,9 @@ Why a custom base instead of ``pydantic.BaseModel``:
   mean "not given" and the builder never passes it on.
 * **Callback payloads tolerate null** (:class:`JambonzCallback`): they come from the
   server, which adds and blanks fields over time; a payload must never be lost to that.
+* **Schema rules are enforced** (``if``/``then``, forbidden keys): the generator puts
+  them on the class as ``__jambonz_rules__`` data taken from the schemas, checked by
+  :mod:`jambonz_types._rules` after the fields validate.
 * **The wire form is one call**: :meth:`JambonzModel.to_dict` / :meth:`to_json` give
   camelCase keys, only the fields that were set, and always the ``verb`` key.
 """
@@ -22,6 +25,8 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from typing_extensions import Self
+
+from ._rules import Rule, check
 
 __all__ = ["JambonzCallback", "JambonzModel"]
 
@@ -41,6 +46,8 @@ class JambonzModel(BaseModel):
     )
 
     _reject_null: ClassVar[bool] = True
+    __jambonz_rules__: ClassVar[tuple[Rule, ...]] = ()
+    """Rules from the schema object this class was generated from (see ``_rules``)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -60,6 +67,21 @@ class JambonzModel(BaseModel):
         # needs it: count it as set so ``exclude_unset`` keeps it.
         if "verb" in type(self).model_fields:
             self.__pydantic_fields_set__.add("verb")
+        # The schema rules run here rather than in an ``after`` model validator, which
+        # would turn every union member's error location into ``function-after[...]``.
+        rules = _rules_of(type(self))
+        if rules:
+            broken = check(self, rules)
+            if broken:
+                raise ValidationError.from_exception_data(
+                    type(self).__name__,
+                    [
+                        InitErrorDetails(
+                            type=PydanticCustomError(kind, message), loc=loc, input=self.to_dict()
+                        )
+                        for loc, kind, message in broken
+                    ],
+                )
 
     @classmethod
     def from_wire(cls, data: JsonValue) -> Self:
@@ -91,6 +113,17 @@ class JambonzCallback(JambonzModel):
 
 
 _ALIAS_CACHE: dict[type[BaseModel], frozenset[str]] = {}
+_RULES_CACHE: dict[type[BaseModel], tuple[Rule, ...]] = {}
+
+
+def _rules_of(cls: type[JambonzModel]) -> tuple[Rule, ...]:
+    """The rules of ``cls`` and of every generated class it derives from."""
+    found = _RULES_CACHE.get(cls)
+    if found is None:
+        found = _RULES_CACHE[cls] = tuple(
+            rule for klass in cls.__mro__ for rule in vars(klass).get("__jambonz_rules__", ())
+        )
+    return found
 
 
 def _aliases(cls: type[BaseModel]) -> frozenset[str]:
