@@ -6,8 +6,9 @@ Why a custom base instead of ``pydantic.BaseModel``:
   says ``additionalProperties: false`` (those models set ``extra="forbid"`` themselves),
   and the jambonz server accepts what the schema accepts. Dropping them would change
   what reaches the server.
-* **Explicit null is rejected** in verbs, components and commands: no jambonz schema
-  allows ``null``, and ajv on the server rejects it. Python callers use ``None`` only to
+* **Explicit null is rejected** in verbs, components and commands wherever the schema
+  gives a type (ajv on the server rejects it there); free-form values (schema ``{}``,
+  typed ``JsonValue``) keep ``null``, which the schema allows. Python callers use ``None`` only to
   mean "not given" and the builder never passes it on.
 * **Callback payloads tolerate null** (:class:`JambonzCallback`): they come from the
   server, which adds and blanks fields over time; a payload must never be lost to that.
@@ -20,7 +21,7 @@ Why a custom base instead of ``pydantic.BaseModel``:
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, get_args
 
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -56,7 +57,7 @@ class JambonzModel(BaseModel):
             errors = [
                 InitErrorDetails(type=_NULL, loc=(key,), input=None)
                 for key, value in data.items()
-                if value is None and (key in cls.model_fields or key in _aliases(cls))
+                if value is None and key in _typed_keys(cls)
             ]
             if errors:
                 raise ValidationError.from_exception_data(cls.__name__, errors)
@@ -126,11 +127,15 @@ def _rules_of(cls: type[JambonzModel]) -> tuple[Rule, ...]:
     return found
 
 
-def _aliases(cls: type[BaseModel]) -> frozenset[str]:
+def _typed_keys(cls: type[BaseModel]) -> frozenset[str]:
+    """Names and aliases of the fields whose schema rejects ``null`` (all but ``JsonValue``)."""
     found = _ALIAS_CACHE.get(cls)
     if found is None:
-        names = set()
-        for info in cls.model_fields.values():
+        names: set[str] = set()
+        for name, info in cls.model_fields.items():
+            if info.annotation is JsonValue or JsonValue in get_args(info.annotation):
+                continue
+            names.add(name)
             if isinstance(info.validation_alias, str):
                 names.add(info.validation_alias)
             if info.alias:
