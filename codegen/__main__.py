@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(tree, out)
-    print(f"generated {out.relative_to(ROOT)} from @jambonz/schema {schemas.version} ({elapsed:.1f} s)")
+    print(
+        f"generated {out.relative_to(ROOT)} from @jambonz/schema {schemas.version} ({elapsed:.1f} s)"
+    )
     return 0
 
 

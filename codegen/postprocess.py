@@ -67,12 +67,15 @@ def _field_edits(call: ast.Call, data: bytes, pos: _Offsets) -> list[_Edit]:
     edits: list[_Edit] = []
     kws = call.keywords
     for i, kw in enumerate(kws):
-        assert kw.end_lineno is not None and kw.end_col_offset is not None
+        assert kw.end_lineno is not None
+        assert kw.end_col_offset is not None
         start = pos(kw.lineno, kw.col_offset)
         end = pos(kw.end_lineno, kw.end_col_offset)
         if kw.arg == "alias":
             value = data[pos(kw.value.lineno, kw.value.col_offset) : end].decode()
-            edits.append(_Edit(start, end, f"validation_alias={value}, serialization_alias={value}"))
+            edits.append(
+                _Edit(start, end, f"validation_alias={value}, serialization_alias={value}")
+            )
         elif kw.arg == "examples":
             # Remove the keyword and its separating comma.
             if i + 1 < len(kws):
@@ -80,7 +83,8 @@ def _field_edits(call: ast.Call, data: bytes, pos: _Offsets) -> list[_Edit]:
                 end = pos(nxt.lineno, nxt.col_offset)
             elif i > 0:
                 prev = kws[i - 1]
-                assert prev.end_lineno is not None and prev.end_col_offset is not None
+                assert prev.end_lineno is not None
+                assert prev.end_col_offset is not None
                 start = pos(prev.end_lineno, prev.end_col_offset)
             edits.append(_Edit(start, end, ""))
     return edits
@@ -90,7 +94,8 @@ def _keyword_span(call: ast.Call, index: int, pos: _Offsets) -> tuple[int, int]:
     """Offsets that remove keyword ``index`` of ``call`` together with one separating comma."""
     kws = call.keywords
     kw = kws[index]
-    assert kw.end_lineno is not None and kw.end_col_offset is not None
+    assert kw.end_lineno is not None
+    assert kw.end_col_offset is not None
     start = pos(kw.lineno, kw.col_offset)
     end = pos(kw.end_lineno, kw.end_col_offset)
     if index + 1 < len(kws):
@@ -98,7 +103,8 @@ def _keyword_span(call: ast.Call, index: int, pos: _Offsets) -> tuple[int, int]:
         end = pos(nxt.lineno, nxt.col_offset)
     elif index > 0:
         prev = kws[index - 1]
-        assert prev.end_lineno is not None and prev.end_col_offset is not None
+        assert prev.end_lineno is not None
+        assert prev.end_col_offset is not None
         start = pos(prev.end_lineno, prev.end_col_offset)
     return start, end
 
@@ -120,7 +126,8 @@ def _rules_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
             if set(extra) != {RULES_KEY}:
                 raise SystemExit(f"class {cls.name}: unexpected json_schema_extra keys {extra}")
             rules = tuple(extra[RULES_KEY])
-            assert stmt.end_lineno is not None and stmt.end_col_offset is not None
+            assert stmt.end_lineno is not None
+            assert stmt.end_col_offset is not None
             after = pos(stmt.end_lineno, stmt.end_col_offset)
             indent = " " * stmt.col_offset
             return [
@@ -143,8 +150,10 @@ def _verb_default_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
         ):
             names = stmt.annotation.slice
             first = names.elts[0] if isinstance(names, ast.Tuple) else names
-            assert isinstance(first, ast.Constant) and isinstance(first.value, str)
-            assert stmt.end_lineno is not None and stmt.end_col_offset is not None
+            assert isinstance(first, ast.Constant)
+            assert isinstance(first.value, str)
+            assert stmt.end_lineno is not None
+            assert stmt.end_col_offset is not None
             end = pos(stmt.end_lineno, stmt.end_col_offset)
             return [_Edit(end, end, f" = {first.value!r}")]
     return []
@@ -161,10 +170,15 @@ def rewrite_module(text: str, source: str, version: str) -> str:
         if isinstance(node, ast.ClassDef):
             edits.extend(_rules_edits(node, pos))
             edits.extend(_verb_default_edits(node, pos))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Field":
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Field"
+        ):
             edits.extend(_field_edits(node, data, pos))
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            assert node.end_lineno is not None and node.end_col_offset is not None
+            assert node.end_lineno is not None
+            assert node.end_col_offset is not None
             span = (pos(node.lineno, node.col_offset), pos(node.end_lineno, node.end_col_offset))
             if node.id == "Any":
                 edits.append(_Edit(*span, "JsonValue"))

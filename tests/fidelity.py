@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from jsonschema import Draft202012Validator
-from pydantic import BaseModel, JsonValue, RootModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, JsonValue, RootModel, ValidationError
 from referencing import Registry, Resource
 
 from codegen.config import load_config
@@ -30,12 +30,14 @@ from jambonz_types.app import JambonzApp
 
 __all__ = [
     "APP",
+    "DELIBERATE",
     "PER_APP_DOC",
     "PER_DOC",
     "SEED",
     "Case",
     "all_cases",
     "base_cases",
+    "deliberate",
     "model_class",
     "mutations",
     "ours_accepts",
@@ -98,8 +100,10 @@ def _app_schema() -> dict[str, JsonValue]:
 
 
 @cache
-def _registry() -> Registry:  # type: ignore[type-arg]
-    resources = [(str(f.doc["$id"]), Resource.from_contents(f.doc)) for f in schema_files().values()]
+def _registry() -> Registry:
+    resources = [
+        (str(f.doc["$id"]), Resource.from_contents(f.doc)) for f in schema_files().values()
+    ]
     app = _app_schema()
     resources.append((str(app["$id"]), Resource.from_contents(app)))
     return Registry().with_resources(resources)
@@ -172,7 +176,8 @@ def base_cases() -> list[Case]:
             out.append(Case(key, copy.deepcopy(example), "example", f"{key} examples[{i}]"))
             if f.group == "verbs" and key != "verbs/room":
                 out.append(Case(APP, [copy.deepcopy(example)], "example", f"[{key} examples[{i}]]"))
-    for i, example in enumerate(_app_schema().get("examples", ())):  # type: ignore[union-attr]
+    app_examples = _app_schema().get("examples")
+    for i, example in enumerate(app_examples if isinstance(app_examples, list) else []):
         out.append(Case(APP, copy.deepcopy(example), "example", f"app examples[{i}]"))
     return out
 
@@ -219,15 +224,15 @@ def _replace(doc: JsonValue, path: Path_, fn: Callable[[JsonValue], JsonValue | 
     if not path:
         new = fn(out)
         return out if new is None else new
-    parent: JsonValue = out
+    parent: Any = out  # a dict or list, walked by the path's keys and indexes
     for step in path[:-1]:
-        parent = parent[step]  # type: ignore[index,call-overload]
+        parent = parent[step]
     last = path[-1]
-    new = fn(parent[last])  # type: ignore[index,call-overload]
+    new = fn(parent[last])
     if new is _DELETE:
-        del parent[last]  # type: ignore[union-attr,arg-type]
+        del parent[last]
     else:
-        parent[last] = new  # type: ignore[index,call-overload]
+        parent[last] = new
     return out
 
 
@@ -293,95 +298,116 @@ def mutations(base: Case, rng: random.Random, limit: int = PER_DOC) -> list[Case
     return out
 
 
-IF_THEN: tuple[tuple[str, JsonValue], ...] = (
-    # transferOptions: any disposition "voicemail" needs disposition.voicemailUrl.
-    *(
+_TOOL_KEYS: tuple[dict[str, JsonValue], ...] = (
+    {},
+    {"hangup": {}},
+    {"mcpServers": []},
+    {"handoff": []},
+)
+
+IF_THEN: tuple[tuple[str, JsonValue], ...] = cast(
+    "tuple[tuple[str, JsonValue], ...]",
+    (
+        # transferOptions: any disposition "voicemail" needs disposition.voicemailUrl.
+        *(
+            (
+                "components/transferOptions",
+                {
+                    "mode": "blind",
+                    "target": [{"type": "phone", "number": "+15551234567"}],
+                    "disposition": {on: "voicemail"},
+                },
+            )
+            for on in ("onNoAnswer", "onBusy", "onDecline", "onFailure")
+        ),
         (
             "components/transferOptions",
             {
                 "mode": "blind",
                 "target": [{"type": "phone", "number": "+15551234567"}],
-                "disposition": {on: "voicemail"},
+                "disposition": {"onBusy": "voicemail", "voicemailUrl": "sip:vm@example.com"},
             },
-        )
-        for on in ("onNoAnswer", "onBusy", "onDecline", "onFailure")
-    ),
-    (
-        "components/transferOptions",
-        {
-            "mode": "blind",
-            "target": [{"type": "phone", "number": "+15551234567"}],
-            "disposition": {"onBusy": "voicemail", "voicemailUrl": "sip:vm@example.com"},
-        },
-    ),
-    (
-        "verbs/transfer",
-        {
-            "verb": "transfer",
-            "mode": "warm",
-            "target": [{"type": "user", "name": "bob@example.com"}],
-            "disposition": {"onFailure": "voicemail"},
-        },
-    ),
-    # agent toolFiller: type "audio" needs url.
-    ("verbs/agent", {"verb": "agent", "llm": {"vendor": "openai"}, "toolFiller": {"type": "audio"}}),
-    (
-        "verbs/agent",
-        {
-            "verb": "agent",
-            "llm": {"vendor": "openai"},
-            "toolFiller": {"type": "audio", "url": "https://example.com/hold.mp3"},
-        },
-    ),
-    ("verbs/agent", {"verb": "agent", "llm": {"vendor": "openai"}, "toolFiller": False}),
-    ("verbs/agent", {"verb": "agent", "llm": {"vendor": "openai"}, "toolFiller": True}),
-    # gptlive_s2s: handoff/hangup/mcpServers need a "responses" delegation.
-    *(
+        ),
+        (
+            "verbs/transfer",
+            {
+                "verb": "transfer",
+                "mode": "warm",
+                "target": [{"type": "user", "name": "bob@example.com"}],
+                "disposition": {"onFailure": "voicemail"},
+            },
+        ),
+        # agent toolFiller: type "audio" needs url.
+        (
+            "verbs/agent",
+            {"verb": "agent", "llm": {"vendor": "openai"}, "toolFiller": {"type": "audio"}},
+        ),
+        (
+            "verbs/agent",
+            {
+                "verb": "agent",
+                "llm": {"vendor": "openai"},
+                "toolFiller": {"type": "audio", "url": "https://example.com/hold.mp3"},
+            },
+        ),
+        ("verbs/agent", {"verb": "agent", "llm": {"vendor": "openai"}, "toolFiller": False}),
+        ("verbs/agent", {"verb": "agent", "llm": {"vendor": "openai"}, "toolFiller": True}),
+        # gptlive_s2s: handoff/hangup/mcpServers need a "responses" delegation.
+        *(
+            (
+                "verbs/gptlive_s2s",
+                {
+                    "verb": "gptlive_s2s",
+                    "auth": {"apiKey": "sk-x"},
+                    "llmOptions": {"session_update": {"delegation": delegation}},
+                    **extra,
+                },
+            )
+            for delegation in (
+                {"type": "client"},
+                {"type": "responses"},
+                {"type": "responses", "responses": {"model": "gpt-5.5"}},
+                {"responses": {"model": "gpt-5.5"}},
+                {"type": "responses", "responses": {"model": "gpt-5.5"}, "tools": []},
+            )
+            for extra in _TOOL_KEYS
+        ),
         (
             "verbs/gptlive_s2s",
             {
                 "verb": "gptlive_s2s",
                 "auth": {"apiKey": "sk-x"},
-                "llmOptions": {"session_update": {"delegation": delegation}},
-                **extra,
+                "llmOptions": {"session_update": {"model": "gpt-live"}},
             },
-        )
-        for delegation in (
-            {"type": "client"},
-            {"type": "responses"},
-            {"type": "responses", "responses": {"model": "gpt-5.5"}},
-            {"responses": {"model": "gpt-5.5"}},
-            {"type": "responses", "responses": {"model": "gpt-5.5"}, "tools": []},
-        )
-        for extra in ({}, {"hangup": {}}, {"mcpServers": []}, {"handoff": []})
+        ),
+        (
+            "verbs/gptlive_s2s",
+            {
+                "verb": "gptlive_s2s",
+                "auth": {"apiKey": "sk-x"},
+                "llmOptions": {"session_update": {}},
+                "hangup": {},
+            },
+        ),
+        # target.confirmHook: a string matches both oneOf branches, so only objects pass.
+        (
+            "components/target",
+            {"type": "phone", "number": "+15551234567", "confirmHook": "/confirm"},
+        ),
+        (
+            "components/target",
+            {"type": "phone", "number": "+15551234567", "confirmHook": {"url": "/confirm"}},
+        ),
+        # conference/room: both verb names, and room through its own schema.
+        ("verbs/conference", {"verb": "room", "name": "r1"}),
+        ("verbs/conference", {"name": "r1"}),
+        ("verbs/room", {"verb": "room", "name": "r1"}),
+        (APP, [{"verb": "room", "name": "r1"}, {"verb": "conference", "name": "r2"}]),
+        (APP, [{"name": "r1"}]),
+        (APP, []),
+        (APP, {"verb": "say", "text": "hi"}),
+        (APP, [{"verb": "Say", "text": "hi"}]),
     ),
-    (
-        "verbs/gptlive_s2s",
-        {
-            "verb": "gptlive_s2s",
-            "auth": {"apiKey": "sk-x"},
-            "llmOptions": {"session_update": {"model": "gpt-live"}},
-        },
-    ),
-    (
-        "verbs/gptlive_s2s",
-        {"verb": "gptlive_s2s", "auth": {"apiKey": "sk-x"}, "llmOptions": {"session_update": {}}, "hangup": {}},
-    ),
-    # target.confirmHook: a string matches both oneOf branches, so only objects pass.
-    ("components/target", {"type": "phone", "number": "+15551234567", "confirmHook": "/confirm"}),
-    (
-        "components/target",
-        {"type": "phone", "number": "+15551234567", "confirmHook": {"url": "/confirm"}},
-    ),
-    # conference/room: both verb names, and room through its own schema.
-    ("verbs/conference", {"verb": "room", "name": "r1"}),
-    ("verbs/conference", {"name": "r1"}),
-    ("verbs/room", {"verb": "room", "name": "r1"}),
-    (APP, [{"verb": "room", "name": "r1"}, {"verb": "conference", "name": "r2"}]),
-    (APP, [{"name": "r1"}]),
-    (APP, []),
-    (APP, {"verb": "say", "text": "hi"}),
-    (APP, [{"verb": "Say", "text": "hi"}]),
 )
 """Hand-picked documents for the rules mutations rarely hit (both outcomes included)."""
 
@@ -393,10 +419,34 @@ CALLBACKS: tuple[tuple[str, Kind, JsonValue], ...] = (
     ("callbacks/gather", "example", {"call_sid": "c1", "reason": "dtmfDetected", "digits": "1"}),
     ("callbacks/gather", "null", {"call_sid": "c1", "reason": "dtmfDetected", "digits": None}),
     ("callbacks/gather", "bad-enum", {"call_sid": "c1", "reason": "not-a-valid-value"}),
-    ("callbacks/call-status", "null", {"call_sid": "c1", "call_status": "completed", "sip_reason": None}),
+    (
+        "callbacks/call-status",
+        "null",
+        {"call_sid": "c1", "call_status": "completed", "sip_reason": None},
+    ),
     ("callbacks/call-status", "wrong-type", {"call_sid": 7, "call_status": "completed"}),
 )
 """Callback payloads (jambonz -> app), valid and invalid, with their mutation kind."""
+
+
+DELIBERATE: dict[tuple[str, str], str] = {
+    ("callbacks", "null"): (
+        "callback payload models accept null for optional fields: they come from the server, "
+        "which blanks fields over time, and a payload must never be lost to that"
+    ),
+    ("callbacks", "extra-key"): (
+        "callback payload models keep unknown keys even where the schema says "
+        "additionalProperties: false: servers add fields over time"
+    ),
+}
+"""(schema group, mutation kind) -> why our models accept what the schema rejects."""
+
+
+def deliberate(case: Case, schema_ok: bool, ours_ok: bool) -> str | None:
+    """The listed reason when our verdict differs from the schema's on purpose."""
+    if ours_ok and not schema_ok:
+        return DELIBERATE.get((case.group, case.kind))
+    return None
 
 
 def all_cases() -> list[Case]:
@@ -404,8 +454,12 @@ def all_cases() -> list[Case]:
     rng = random.Random(SEED)
     bases = [c for c in base_cases() if model_class(c.target) is not None]
     out = list(bases)
-    out.extend(Case(t, copy.deepcopy(d), "if-then", f"rule case {i}") for i, (t, d) in enumerate(IF_THEN))
-    out.extend(Case(t, copy.deepcopy(d), k, f"callback case {i}") for i, (t, k, d) in enumerate(CALLBACKS))
+    out.extend(
+        Case(t, copy.deepcopy(d), "if-then", f"rule case {i}") for i, (t, d) in enumerate(IF_THEN)
+    )
+    out.extend(
+        Case(t, copy.deepcopy(d), k, f"callback case {i}") for i, (t, k, d) in enumerate(CALLBACKS)
+    )
     for base in bases:
         out.extend(mutations(base, rng, PER_APP_DOC if base.target == APP else PER_DOC))
     return out

@@ -114,6 +114,7 @@ class JambonzCallback(JambonzModel):
 
 
 _ALIAS_CACHE: dict[type[BaseModel], frozenset[str]] = {}
+_JSON_VALUE: object = JsonValue
 _RULES_CACHE: dict[type[BaseModel], tuple[Rule, ...]] = {}
 
 
@@ -133,7 +134,7 @@ def _typed_keys(cls: type[BaseModel]) -> frozenset[str]:
     if found is None:
         names: set[str] = set()
         for name, info in cls.model_fields.items():
-            if info.annotation is JsonValue or JsonValue in get_args(info.annotation):
+            if info.annotation is _JSON_VALUE or _JSON_VALUE in get_args(info.annotation):
                 continue
             names.add(name)
             if isinstance(info.validation_alias, str):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Annotated, get_args
+from typing import Annotated, cast, get_args
 
 import pytest
 from pydantic import BaseModel, JsonValue, TypeAdapter
@@ -39,14 +39,18 @@ def test_examples_cover_every_verb_and_the_app() -> None:
     assert sum(1 for c in EXAMPLES if c.target == "app") >= len(verbs)
 
 
-@pytest.mark.parametrize("case", [c for c in EXAMPLES if c.target == "app" and isinstance(c.doc, list)][:80])
+@pytest.mark.parametrize(
+    "case", [c for c in EXAMPLES if c.target == "app" and isinstance(c.doc, list)][:80]
+)
 def test_verb_adapter_round_trips_each_verb(case: Case) -> None:
     assert isinstance(case.doc, list)
     for verb in case.doc:
         model = verb_adapter.validate_python(verb, by_alias=True, by_name=False)
         assert _exact(model.to_dict()) == _exact(verb)
     app = JambonzApp.model_validate(case.doc, by_alias=True, by_name=False)
-    assert _exact(app.model_dump(mode="json", by_alias=True, exclude_unset=True)) == _exact(case.doc)
+    assert _exact(app.model_dump(mode="json", by_alias=True, exclude_unset=True)) == _exact(
+        case.doc
+    )
 
 
 def _model_of(annotation: object) -> type[BaseModel] | None:
@@ -60,7 +64,9 @@ def _model_of(annotation: object) -> type[BaseModel] | None:
 def _property_examples() -> Iterator[tuple[str, type[BaseModel], str, JsonValue]]:
     """(origin, model, wire key, example) for each property example that maps to a field."""
 
-    def walk(schema: dict[str, JsonValue], cls: type[BaseModel], where: str) -> Iterator[tuple[str, type[BaseModel], str, JsonValue]]:
+    def walk(
+        schema: dict[str, JsonValue], cls: type[BaseModel], where: str
+    ) -> Iterator[tuple[str, type[BaseModel], str, JsonValue]]:
         props = schema.get("properties")
         if not isinstance(props, dict):
             return
@@ -101,8 +107,9 @@ def test_property_example_validates_and_round_trips(
         if (info.validation_alias if isinstance(info.validation_alias, str) else n) == key
     )
     info = cls.model_fields[name]
-    annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
-    adapter: TypeAdapter[object] = TypeAdapter(annotation)
+    # The field's own FieldInfo carries its constraints (min_length, ge, ...).
+    annotated: object = Annotated[info.annotation, info]
+    adapter: TypeAdapter[object] = TypeAdapter(cast("type[object]", annotated))
     value = adapter.validate_python(example, by_alias=True, by_name=False)
     dumped = adapter.dump_python(value, mode="json", by_alias=True, exclude_unset=True)
     assert _exact(dumped) == _exact(example)
