@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .config import ROOT, load_config
 from .generate import build
+from .report import api_change_report
 from .schemas import load_schemas
 
 __all__ = ["diff_trees", "main"]
@@ -89,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"codegen --check: {out.relative_to(ROOT)} is up to date ({elapsed:.1f} s)")
             return 0
+        report = api_change_report(out, tree)
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(tree, out)
-    print(
-        f"generated {out.relative_to(ROOT)} from @jambonz/schema {schemas.version} ({elapsed:.1f} s)"
-    )
+    print(f"generated {out.relative_to(ROOT)} from @jambonz/schema {schemas.version} ({elapsed:.1f} s)")
+    print(report)
     return 0
 
 

@@ -34,6 +34,8 @@ class Config:
     """``verbs/gather#/properties/x`` -> class name for an inline object the schema leaves untitled."""
     method_names: dict[str, str] = field(default_factory=dict)
     """Verb name -> builder method name, where ``verb.replace(':', '_')`` is not wanted."""
+    hook_payloads: dict[str, str] = field(default_factory=dict)
+    """``gather.actionHook`` -> ``callbacks/gather``: the payload model of a verb's hook."""
 
 
 def load_config(root: Path = ROOT) -> Config:
@@ -47,4 +49,5 @@ def load_config(root: Path = ROOT) -> Config:
         class_names=dict(table.get("class-names", {})),
         titles=dict(table.get("titles", {})),
         method_names=dict(table.get("method-names", {})),
+        hook_payloads=dict(table.get("hook-payloads", {})),
     )

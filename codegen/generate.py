@@ -92,7 +92,17 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
             shutil.copyfile(path, tree / path.name)
 
     for group in GROUPS:
-        exports = sorted((m.cls, m.module) for m in modules if m.group == group)
+        # A subpackage exports each module's top-level model, and the inline objects
+        # the config names explicitly (their names are chosen, so they are stable). A
+        # schema whose root is a plain union (actionHook) has no top-level model.
+        named = set(config.titles.values())
+        exports = sorted(
+            (name, m.module)
+            for m in modules
+            if m.group == group
+            for name in m.classes
+            if name == m.cls or name in named
+        )
         (tree / group / "__init__.py").write_text(
             env.get_template("subpackage_init.py.jinja").render(
                 source=f"schemas/{group}/",
@@ -116,6 +126,6 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
         ),
         encoding="utf-8",
     )
-    builder_gen.render(env, schemas, modules, tree)
+    builder_gen.render(env, schemas, config, modules, tree)
     format_tree(tree)
     return modules

@@ -25,12 +25,15 @@ if TYPE_CHECKING:
     from .app import VERB_NAMES as VERB_NAMES
     from .app import JambonzApp as JambonzApp
     from .app import Verb as Verb
+    from .builder import Verbs as Verbs
+    from .hooks import HOOK_PAYLOADS as HOOK_PAYLOADS
 
 SCHEMA_VERSION = "0.4.15"
 """Version of the ``@jambonz/schema`` package these types were generated from."""
 
 __all__ = [
     "SCHEMA_VERSION",
+    "HOOK_PAYLOADS",
     "HookRef",
     "JambonzApp",
     "JambonzCallback",
@@ -39,6 +42,7 @@ __all__ = [
     "VERB_NAMES",
     "Verb",
     "VerbValidationError",
+    "Verbs",
     "callbacks",
     "commands",
     "components",
@@ -46,6 +50,7 @@ __all__ = [
 ]
 
 _LAZY: dict[str, str] = {
+    "HOOK_PAYLOADS": "hooks",
     "HookRef": "_hooks",
     "JambonzApp": "app",
     "JambonzCallback": "_base",
@@ -54,6 +59,7 @@ _LAZY: dict[str, str] = {
     "VERB_NAMES": "app",
     "Verb": "app",
     "VerbValidationError": "_errors",
+    "Verbs": "builder",
 }
 _SUBPACKAGES = frozenset({"callbacks", "commands", "components", "verbs"})
 

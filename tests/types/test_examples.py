@@ -107,8 +107,9 @@ def test_property_example_validates_and_round_trips(
         if (info.validation_alias if isinstance(info.validation_alias, str) else n) == key
     )
     info = cls.model_fields[name]
-    # The field's own FieldInfo carries its constraints (min_length, ge, ...).
-    annotated: object = Annotated[info.annotation, info]
+    # The field's constraints (min_length, ge, ...) are its FieldInfo metadata.
+    args = (info.annotation, *info.metadata)
+    annotated: object = Annotated[args] if info.metadata else info.annotation
     adapter: TypeAdapter[object] = TypeAdapter(cast("type[object]", annotated))
     value = adapter.validate_python(example, by_alias=True, by_name=False)
     dumped = adapter.dump_python(value, mode="json", by_alias=True, exclude_unset=True)

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .action_hook import ActionHook as ActionHook
+    from .action_hook import HookSpec as HookSpec
     from .action_hook_delay_action import ActionHookDelayAction as ActionHookDelayAction
     from .amd import AnsweringMachineDetection as AnsweringMachineDetection
     from .auth import Auth as Auth
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AWSRecognizerOptions",
-    "ActionHook",
     "ActionHookDelayAction",
     "AnsweringMachineDetection",
     "AssemblyAIRecognizerOptions",
@@ -65,6 +64,7 @@ __all__ = [
     "GoogleRecognizerOptions",
     "Handoff",
     "Hangup",
+    "HookSpec",
     "HoundifyRecognizerOptions",
     "IBMRecognizerOptions",
     "LLMBaseProperties",
@@ -83,7 +83,6 @@ __all__ = [
 
 _LAZY: dict[str, str] = {
     "AWSRecognizerOptions": "recognizer_aws_options",
-    "ActionHook": "action_hook",
     "ActionHookDelayAction": "action_hook_delay_action",
     "AnsweringMachineDetection": "amd",
     "AssemblyAIRecognizerOptions": "recognizer_assembly_ai_options",
@@ -98,6 +97,7 @@ _LAZY: dict[str, str] = {
     "GoogleRecognizerOptions": "recognizer_google_options",
     "Handoff": "handoff",
     "Hangup": "hangup",
+    "HookSpec": "action_hook",
     "HoundifyRecognizerOptions": "recognizer_houndify_options",
     "IBMRecognizerOptions": "recognizer_ibm_options",
     "LLMBaseProperties": "llm_base",

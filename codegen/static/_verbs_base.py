@@ -1,0 +1,209 @@
+"""The hand-written half of :class:`jambonz_types.Verbs`: the list behaviour and the wire I/O.
+
+The generated ``builder.py`` adds one typed method per verb schema on top of this base;
+everything that does not depend on the schemas lives here so that it is written, read
+and reviewed once (copied verbatim from codegen/static).
+
+Why everything is imported lazily: ``import jambonz_types`` (and naming ``Verbs``) must
+stay cheap, and most apps use a handful of verbs. pydantic and a verb's model load on the
+first call of a verb method; the ``Verb`` union (every verb model) is only built by
+:meth:`VerbsBase.from_wire`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from pydantic import JsonValue, ValidationError
+    from typing_extensions import Self
+
+    from ._base import JambonzModel
+    from .app import Verb
+
+__all__ = ["VerbsBase", "describe_validation_error"]
+
+_PACKAGE = __name__.rpartition(".")[0]
+_MODELS: dict[tuple[str, str], type[JambonzModel]] = {}
+_MAX_INPUT = 60
+
+
+def _model(module: str, name: str) -> type[JambonzModel]:
+    """Import ``jambonz_types.<module>.<name>`` once and cache it."""
+    key = (module, name)
+    found = _MODELS.get(key)
+    if found is None:
+        found = _MODELS[key] = getattr(importlib.import_module(f"{_PACKAGE}.{module}"), name)
+    return found
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_INPUT else text[: _MAX_INPUT - 3] + "..."
+
+
+def describe_validation_error(where: str, error: ValidationError, prefix: str = "") -> str:
+    """One line per failure: the field path with wire names, what was wrong, what was given.
+
+    pydantic's messages already say what is allowed (``Input should be 'speech' or
+    'digits'``, ``Input should be a valid string``); the path uses the wire (camelCase)
+    names because that is what the jambonz docs and the server's errors use.
+    """
+    lines = [f"{where}: {error.error_count()} validation error(s)"]
+    for item in error.errors(include_url=False):
+        parts = [prefix] if prefix else []
+        parts.extend(str(p) for p in item["loc"])
+        path = ".".join(parts) or "(root)"
+        line = f"  {path}: {item['msg']}"
+        if item["type"] not in ("missing", "extra_forbidden"):
+            line += f" (given {_short(item['input'])})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class VerbsBase:
+    """An ordered list of verb models with chainable appends and exact wire output."""
+
+    __slots__ = ("_verbs",)
+
+    def __init__(self, verbs: Iterable[Verb] = ()) -> None:
+        """Start empty, or with the given verb models (in order)."""
+        self._verbs: list[Verb] = []
+        self.extend(verbs)
+
+    # -- list behaviour -------------------------------------------------------------
+
+    def append(self, verb: Verb) -> Self:
+        """Append one verb model (``Say(...)``, ``Gather(...)``, ...) and return ``self``.
+
+        Raises:
+            TypeError: ``verb`` is not a verb model.
+        """
+        from ._base import JambonzModel
+
+        given: object = verb  # checked at run time too: callers may not run mypy
+        if not (isinstance(given, JambonzModel) and "verb" in type(given).model_fields):
+            raise TypeError(f"expected a jambonz verb model, got {type(given).__name__}")
+        self._verbs.append(verb)
+        return self
+
+    def extend(self, verbs: Iterable[Verb]) -> Self:
+        """Append every verb model of ``verbs`` (another ``Verbs`` works too)."""
+        for verb in list(verbs):
+            self.append(verb)
+        return self
+
+    def __add__(self, other: Iterable[Verb]) -> Self:
+        """A new list: this one's verbs followed by ``other``'s; neither operand changes."""
+        return type(self)(self._verbs).extend(other)
+
+    def __len__(self) -> int:
+        return len(self._verbs)
+
+    def __iter__(self) -> Iterator[Verb]:
+        return iter(list(self._verbs))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, VerbsBase):
+            return self.to_wire() == other.to_wire()
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like list
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_list()!r})"
+
+    def copy(self) -> Self:
+        """A shallow copy (the verb models are shared, the list is not)."""
+        return type(self)(self._verbs)
+
+    def to_list(self) -> list[Verb]:
+        """The verb models, as a new list: the builder keeps its own."""
+        return list(self._verbs)
+
+    # -- wire I/O ---------------------------------------------------------------------
+
+    def to_wire(self) -> list[dict[str, JsonValue]]:
+        """The verb array as jambonz expects it: camelCase keys, only fields that were set."""
+        return [verb.to_dict() for verb in self._verbs]
+
+    def to_json(self) -> str:
+        """The verb array as compact JSON text."""
+        import json
+
+        return json.dumps(self.to_wire(), separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_wire(cls, data: object) -> Self:
+        """Validate a decoded verb array exactly as the server would (wire keys only).
+
+        ``data`` is typically a ``json.loads`` result or another builder's
+        :meth:`to_wire`; anything else is rejected with a clear error, so it is typed
+        ``object`` (``list[dict[str, JsonValue]]`` is not a ``JsonValue`` to mypy).
+
+        Raises:
+            VerbValidationError: the array is not a valid jambonz application; the
+                message names each failing path (``0.gather.input.0``).
+        """
+        from pydantic import ValidationError
+
+        from ._errors import VerbValidationError
+        from .app import JambonzApp
+
+        try:
+            app = JambonzApp.model_validate(data, by_alias=True, by_name=False)
+        except ValidationError as exc:
+            raise VerbValidationError(
+                describe_validation_error("invalid verb array", exc), exc
+            ) from exc
+        return cls(app.root)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        """Parse JSON text, then validate it like :meth:`from_wire`.
+
+        Raises:
+            VerbValidationError: the text is not JSON or not a valid verb array.
+        """
+        from pydantic import ValidationError
+
+        from ._errors import VerbValidationError
+        from .app import JambonzApp
+
+        try:
+            app = JambonzApp.model_validate_json(text, by_alias=True, by_name=False)
+        except ValidationError as exc:
+            raise VerbValidationError(
+                describe_validation_error("invalid verb array", exc), exc
+            ) from exc
+        return cls(app.root)
+
+    # -- used by the generated verb methods ---------------------------------------------
+
+    def _build(self, module: str, name: str, verb: str, args: dict[str, object]) -> Self:
+        """Validate ``args`` (wire keys; ``None`` = not given) into a model and append it.
+
+        The generated methods pass wire keys so that validation runs exactly like
+        :meth:`from_wire` and error paths name the fields as the jambonz docs do.
+        """
+        from pydantic import ValidationError
+
+        from ._errors import VerbValidationError
+        from ._hooks import HookRef
+
+        given: dict[str, object] = {"verb": verb}
+        for key, value in args.items():
+            if value is None:
+                continue
+            given[key] = value.path if isinstance(value, HookRef) else value
+        model = _model(module, name)
+        try:
+            built = model.model_validate(given, by_alias=True, by_name=False)
+        except ValidationError as exc:
+            where = f"{verb}: invalid {verb!r} verb"
+            raise VerbValidationError(
+                describe_validation_error(where, exc, prefix=verb), exc
+            ) from exc
+        return self.append(cast("Verb", built))

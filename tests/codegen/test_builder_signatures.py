@@ -1,0 +1,168 @@
+"""Every ``Verbs`` method is typed exactly like the model it builds, for every verb schema.
+
+The expectations are computed independently of the codegen IR: from the schema files
+(which methods must exist) and from the imported pydantic models (``model_fields``),
+so a bug in the IR that made builder and models agree with each other but not with the
+schemas would still fail here.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import types
+import typing
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, Strict
+from pydantic.fields import FieldInfo
+
+import jambonz_types
+from jambonz_types import HOOK_PAYLOADS, HookRef, JambonzCallback, Verbs
+from jambonz_types import builder as builder_module
+from jambonz_types import verbs as verbs_package
+
+ROOT = Path(__file__).resolve().parents[2]
+VERB_SCHEMAS = sorted((ROOT / "schemas" / "verbs").glob("*.schema.json"))
+
+
+def _verb_value(path: Path) -> str:
+    return str(json.loads(path.read_text(encoding="utf-8"))["$id"]).rsplit("/", 1)[-1]
+
+
+def _type_namespace() -> dict[str, object]:
+    """The builder module's globals plus what it imports under ``TYPE_CHECKING``."""
+    tree = ast.parse(inspect.getsource(builder_module))
+    block = next(
+        n
+        for n in tree.body
+        if isinstance(n, ast.If) and isinstance(n.test, ast.Name) and n.test.id == "TYPE_CHECKING"
+    )
+    ns: dict[str, object] = dict(vars(builder_module))
+    code = compile(ast.Module(body=block.body, type_ignores=[]), "<builder imports>", "exec")
+    exec(code, ns)
+    return ns
+
+
+NS = _type_namespace()
+METHODS = {
+    name: fn
+    for name, fn in vars(Verbs).items()
+    if inspect.isfunction(fn) and not name.startswith("_")
+}
+
+
+def _model_of(verb_file: Path) -> type[BaseModel]:
+    module = verb_file.name.removesuffix(".schema.json").replace("-", "_")
+    names = [n for n, m in verbs_package._LAZY.items() if m == module]
+    assert len(names) == 1, (verb_file, names)
+    model: type[BaseModel] = getattr(verbs_package, names[0])
+    if "root" in model.model_fields:  # room: a bare $ref to conference
+        root = model.model_fields["root"].annotation
+        assert isinstance(root, type)
+        assert issubclass(root, BaseModel)
+        model = root
+    return model
+
+
+def _normal(annotation: object, optional: bool = False) -> tuple[object, list[object]]:
+    """pydantic's reading of an annotation: the type plus its ``Strict`` markers.
+
+    pydantic moves the outer ``Annotated`` metadata of a field into ``FieldInfo.metadata``;
+    constraints (``min_length``, ...) stay with the model and are not part of the builder's
+    signature, so only the type and strictness are compared.
+    """
+    info = FieldInfo.from_annotation(annotation)  # type: ignore[arg-type]
+    ann: object = info.annotation
+    if optional and type(None) not in typing.get_args(ann):
+        ann = ann | None  # type: ignore[operator]
+    return ann, [m for m in info.metadata if isinstance(m, Strict)]
+
+
+def _without_hookref(annotation: object) -> tuple[object, list[object]]:
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return annotation, []
+    refs = [a for a in args if typing.get_origin(a) is HookRef]
+    rest = [a for a in args if typing.get_origin(a) is not HookRef]
+    if len(rest) == 1:
+        return rest[0], refs
+    return typing.Union[tuple(rest)], refs  # noqa: UP007 - building a Union from a list
+
+
+def test_one_method_per_verb_schema() -> None:
+    expected = {_verb_value(p).replace(":", "_") for p in VERB_SCHEMAS}
+    assert len(VERB_SCHEMAS) == 38
+    assert set(METHODS) - {"copy"} - set(dir(jambonz_types._verbs_base.VerbsBase)) == expected
+    for name in ("say", "gather", "stream", "listen", "s2s", "llm", "room", "conference"):
+        assert name in METHODS
+    for name in ("sip_decline", "sip_request", "sip_refer", "rest_dial"):
+        assert name in METHODS
+    assert {m for m in METHODS if m.endswith("_s2s")} == {
+        _verb_value(p) for p in VERB_SCHEMAS if _verb_value(p).endswith("_s2s")
+    }
+
+
+@pytest.mark.parametrize("verb_file", VERB_SCHEMAS, ids=lambda p: p.name)
+def test_signature_matches_model(verb_file: Path) -> None:
+    verb = _verb_value(verb_file)
+    method = METHODS[verb.replace(":", "_")]
+    model = _model_of(verb_file)
+    sig = inspect.signature(method)
+    hints = typing.get_type_hints(method, globalns=NS, include_extras=True)
+    params = [p for p in sig.parameters.values() if p.name != "self"]
+
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
+    assert [p.name for p in params] == [n for n in model.model_fields if n != "verb"]
+    assert hints["return"] is typing_extensions_self()
+
+    for p in params:
+        info = model.model_fields[p.name]
+        assert (p.default is inspect.Parameter.empty) == info.is_required(), p.name
+        if not info.is_required():
+            assert p.default is None, p.name
+        got, refs = _without_hookref(hints[p.name])
+        assert _normal(got) == _normal(info.rebuild_annotation(), optional=not info.is_required())
+        wire = info.validation_alias if isinstance(info.validation_alias, str) else p.name
+        if (verb, wire) in HOOK_PAYLOADS:
+            assert [typing.get_args(r) for r in refs] == [(HOOK_PAYLOADS[(verb, wire)],)], p.name
+        else:
+            assert refs == [], p.name
+
+
+def typing_extensions_self() -> object:
+    import typing_extensions
+
+    return typing_extensions.Self
+
+
+def test_every_hookspec_field_is_in_the_hook_table() -> None:
+    for verb_file in VERB_SCHEMAS:
+        verb = _verb_value(verb_file)
+        for name, info in _model_of(verb_file).model_fields.items():
+            if "HookSpec" in repr(info.annotation):
+                wire = info.validation_alias if isinstance(info.validation_alias, str) else name
+                payload = HOOK_PAYLOADS[(verb, wire)]
+                assert issubclass(payload, JambonzCallback)
+
+
+def test_hook_table_examples() -> None:
+    from jambonz_types.callbacks import DialCallback, GatherCallback, GatherPartialCallback
+
+    assert HOOK_PAYLOADS[("gather", "actionHook")] is GatherCallback
+    assert HOOK_PAYLOADS[("gather", "partialResultHook")] is GatherPartialCallback
+    assert HOOK_PAYLOADS[("dial", "actionHook")] is DialCallback
+    assert HOOK_PAYLOADS[("conference", "enterHook")] is JambonzCallback
+    assert HOOK_PAYLOADS[("room", "waitHook")] is HOOK_PAYLOADS[("conference", "waitHook")]
+    assert ("say", "actionHook") not in HOOK_PAYLOADS
+
+
+def test_docstrings_carry_description_args_and_min_version() -> None:
+    doc = Verbs.gather.__doc__ or ""
+    assert "Collects user input" in doc
+    assert "action_hook:" in doc
+    assert "HookRef[GatherCallback]" in doc
+    schema = json.loads((ROOT / "schemas/verbs/agent.schema.json").read_text(encoding="utf-8"))
+    assert f"Requires jambonz >= {schema['minVersion']}" in (Verbs.agent.__doc__ or "")
