@@ -9,6 +9,9 @@ server runs (see ../shared/docs/codegen-notes.md for the measurements behind the
 * ``--enum-field-as-literal all``: closed sets become ``Literal`` for mypy.
 * ``--use-annotated --field-constraints``: constraints live in ``Field()``, not in
   ``conint(...)`` annotations that mypy cannot read.
+* ``--model-extra-keys x-jambonz-rules``: carries the ``if``/``then`` and ``not`` rules
+  that staging extracted (codegen/rules.py) onto the class of the schema object that
+  holds them; postprocess turns them into a ``__jambonz_rules__`` class variable.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+
+from .rules import RULES_KEY
 
 __all__ = ["DMCG_ARGS", "run_datamodel_codegen"]
 
@@ -40,6 +45,7 @@ DMCG_ARGS: tuple[str, ...] = (
     "--use-exact-imports",
     "--type-mappings", "uri=string", "date-time=string",
     "--strict-types", "str", "int", "float", "bool",
+    "--model-extra-keys", RULES_KEY,
     "--formatters", "builtin",
     "--disable-timestamp",
     "--use-double-quotes",

@@ -13,6 +13,13 @@ text, and each one exists for a reason the generator has no option for:
   ``30``; ``StrictFloat`` would turn it into ``30.0`` and change the wire JSON.
 * ``examples=[...]`` is dropped from ``Field()``: import-time weight with no runtime use
   (the examples stay in the schemas, where the tests read them).
+* ``model_config = ConfigDict(..., json_schema_extra={"x-jambonz-rules": [...]})`` ->
+  the keyword is removed and the rules become ``__jambonz_rules__ = (...)`` on the class
+  (read by ``jambonz_types._rules``); they stay out of ``model_json_schema()`` and out of
+  the config, which subclasses would replace rather than extend.
+* A ``verb: Literal["conference", "room"]`` without a default (the one verb whose
+  ``verb`` is an enum; the generator gives every ``const`` verb its value as default)
+  gets the first name as default, so ``Conference(name=...)`` works like ``Say(...)``.
 * The generator's header is replaced by ours, which names the source schema.
 """
 
@@ -20,6 +27,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+
+from .rules import RULES_KEY
 
 __all__ = ["header", "rewrite_module"]
 
@@ -58,12 +67,15 @@ def _field_edits(call: ast.Call, data: bytes, pos: _Offsets) -> list[_Edit]:
     edits: list[_Edit] = []
     kws = call.keywords
     for i, kw in enumerate(kws):
-        assert kw.end_lineno is not None and kw.end_col_offset is not None
+        assert kw.end_lineno is not None
+        assert kw.end_col_offset is not None
         start = pos(kw.lineno, kw.col_offset)
         end = pos(kw.end_lineno, kw.end_col_offset)
         if kw.arg == "alias":
             value = data[pos(kw.value.lineno, kw.value.col_offset) : end].decode()
-            edits.append(_Edit(start, end, f"validation_alias={value}, serialization_alias={value}"))
+            edits.append(
+                _Edit(start, end, f"validation_alias={value}, serialization_alias={value}")
+            )
         elif kw.arg == "examples":
             # Remove the keyword and its separating comma.
             if i + 1 < len(kws):
@@ -71,10 +83,80 @@ def _field_edits(call: ast.Call, data: bytes, pos: _Offsets) -> list[_Edit]:
                 end = pos(nxt.lineno, nxt.col_offset)
             elif i > 0:
                 prev = kws[i - 1]
-                assert prev.end_lineno is not None and prev.end_col_offset is not None
+                assert prev.end_lineno is not None
+                assert prev.end_col_offset is not None
                 start = pos(prev.end_lineno, prev.end_col_offset)
             edits.append(_Edit(start, end, ""))
     return edits
+
+
+def _keyword_span(call: ast.Call, index: int, pos: _Offsets) -> tuple[int, int]:
+    """Offsets that remove keyword ``index`` of ``call`` together with one separating comma."""
+    kws = call.keywords
+    kw = kws[index]
+    assert kw.end_lineno is not None
+    assert kw.end_col_offset is not None
+    start = pos(kw.lineno, kw.col_offset)
+    end = pos(kw.end_lineno, kw.end_col_offset)
+    if index + 1 < len(kws):
+        nxt = kws[index + 1]
+        end = pos(nxt.lineno, nxt.col_offset)
+    elif index > 0:
+        prev = kws[index - 1]
+        assert prev.end_lineno is not None
+        assert prev.end_col_offset is not None
+        start = pos(prev.end_lineno, prev.end_col_offset)
+    return start, end
+
+
+def _rules_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
+    """Move ``json_schema_extra={RULES_KEY: [...]}`` from ``model_config`` to a class variable."""
+    for stmt in cls.body:
+        if not (
+            isinstance(stmt, ast.Assign)
+            and [getattr(t, "id", None) for t in stmt.targets] == ["model_config"]
+            and isinstance(stmt.value, ast.Call)
+        ):
+            continue
+        call = stmt.value
+        for i, kw in enumerate(call.keywords):
+            if kw.arg != "json_schema_extra":
+                continue
+            extra = ast.literal_eval(kw.value)
+            if set(extra) != {RULES_KEY}:
+                raise SystemExit(f"class {cls.name}: unexpected json_schema_extra keys {extra}")
+            rules = tuple(extra[RULES_KEY])
+            assert stmt.end_lineno is not None
+            assert stmt.end_col_offset is not None
+            after = pos(stmt.end_lineno, stmt.end_col_offset)
+            indent = " " * stmt.col_offset
+            return [
+                _Edit(*_keyword_span(call, i, pos), ""),
+                _Edit(after, after, f"\n{indent}__jambonz_rules__ = {rules!r}"),
+            ]
+    return []
+
+
+def _verb_default_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
+    """``verb: Literal["a", "b"]`` (no default) -> ``verb: Literal["a", "b"] = "a"``."""
+    for stmt in cls.body:
+        if (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == "verb"
+            and stmt.value is None
+            and isinstance(stmt.annotation, ast.Subscript)
+            and getattr(stmt.annotation.value, "id", None) == "Literal"
+        ):
+            names = stmt.annotation.slice
+            first = names.elts[0] if isinstance(names, ast.Tuple) else names
+            assert isinstance(first, ast.Constant)
+            assert isinstance(first.value, str)
+            assert stmt.end_lineno is not None
+            assert stmt.end_col_offset is not None
+            end = pos(stmt.end_lineno, stmt.end_col_offset)
+            return [_Edit(end, end, f" = {first.value!r}")]
+    return []
 
 
 def rewrite_module(text: str, source: str, version: str) -> str:
@@ -85,10 +167,18 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     edits: list[_Edit] = []
     need: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Field":
+        if isinstance(node, ast.ClassDef):
+            edits.extend(_rules_edits(node, pos))
+            edits.extend(_verb_default_edits(node, pos))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Field"
+        ):
             edits.extend(_field_edits(node, data, pos))
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            assert node.end_lineno is not None and node.end_col_offset is not None
+            assert node.end_lineno is not None
+            assert node.end_col_offset is not None
             span = (pos(node.lineno, node.col_offset), pos(node.end_lineno, node.end_col_offset))
             if node.id == "Any":
                 edits.append(_Edit(*span, "JsonValue"))

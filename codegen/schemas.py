@@ -9,15 +9,17 @@ class names. The vendored files themselves are never edited.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .rules import extract_rules
 
 __all__ = ["GROUPS", "SchemaFile", "SchemaSet", "load_schemas", "snake", "stage"]
 
@@ -111,7 +113,7 @@ def _read_version(root: Path) -> str:
     source = root / "SOURCE.toml"
     match = re.search(r'^version\s*=\s*"([^"]+)"', source.read_text(encoding="utf-8"), re.M)
     if not match:
-        raise SystemExit(f"{source}: no version = \"...\" line")
+        raise SystemExit(f'{source}: no version = "..." line')
     return match.group(1)
 
 
@@ -138,7 +140,7 @@ def class_name(f: SchemaFile, config: Config) -> str:
     return pascal(str(f.doc.get("title", f.stem)).replace(" ", "_"))
 
 
-def _rewrite_refs(node: Any, base: str, here: SchemaFile, ids: Mapping[str, SchemaFile]) -> Any:
+def _rewrite_refs(node: Any, base: str, here: SchemaFile, ids: Mapping[str, SchemaFile]) -> Any:  # noqa: ANN401 (untyped JSON schema tree)
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -160,7 +162,7 @@ def _rewrite_refs(node: Any, base: str, here: SchemaFile, ids: Mapping[str, Sche
     return node
 
 
-def _resolve_pointer(doc: Any, pointer: str) -> dict[str, Any]:
+def _resolve_pointer(doc: Any, pointer: str) -> dict[str, Any]:  # noqa: ANN401 (untyped JSON schema tree)
     node = doc
     for part in pointer.strip("/").split("/"):
         node = node[int(part)] if isinstance(node, list) else node[part]
@@ -169,11 +171,18 @@ def _resolve_pointer(doc: Any, pointer: str) -> dict[str, Any]:
     return node
 
 
-def _mark_callback_objects(node: Any) -> None:
-    """Give every object schema of a callback file the tolerant callback base class."""
+def _mark_callback_objects(node: Any) -> None:  # noqa: ANN401 (untyped JSON schema tree)
+    """Give every object schema of a callback file the tolerant callback base class.
+
+    ``additionalProperties: false`` is dropped there too: payloads come from the server,
+    which adds fields over time, and a payload must never be lost to that (this is one of
+    the deliberate differences listed in tests/types/test_differential.py).
+    """
     if isinstance(node, dict):
         if node.get("type") == "object" or "properties" in node:
             node["customBasePath"] = _CALLBACK_BASE
+            if node.get("additionalProperties") is False:
+                del node["additionalProperties"]
         for value in node.values():
             _mark_callback_objects(value)
     elif isinstance(node, list):
@@ -184,12 +193,24 @@ def _mark_callback_objects(node: Any) -> None:
 _APP_FILE = SchemaFile(Path("app.schema.json"), {"$id": "app"})
 
 
+def _resolver(f: SchemaFile, ids: Mapping[str, SchemaFile]) -> Callable[[str], Any]:
+    """``$ref`` (as written in ``f``) -> the vendored schema object it points at."""
+
+    def resolve(ref: str) -> Any:  # noqa: ANN401 (untyped JSON schema tree)
+        url, _, fragment = ref.partition("#")
+        doc = ids[urllib.parse.urljoin(f.schema_id, url)].doc if url else f.doc
+        return _resolve_pointer(doc, fragment) if fragment.strip("/") else doc
+
+    return resolve
+
+
 def stage(schemas: SchemaSet, config: Config, dest: Path) -> dict[str, SchemaFile]:
     """Write the normalized copy under ``dest``; return ``group/module`` -> source file."""
     ids = schemas.by_id()
     modules: dict[str, SchemaFile] = {}
     for f in schemas.files:
-        doc = _rewrite_refs(dict(f.doc), f.schema_id, f, ids)
+        doc = extract_rules(copy.deepcopy(dict(f.doc)), f.key, _resolver(f, ids))
+        doc = _rewrite_refs(doc, f.schema_id, f, ids)
         doc.pop("$id", None)
         doc["title"] = class_name(f, config)
         for pointer, title in sorted(config.titles.items()):
@@ -209,7 +230,7 @@ def stage(schemas: SchemaSet, config: Config, dest: Path) -> dict[str, SchemaFil
     app = _rewrite_refs(dict(schemas.app), str(schemas.app["$id"]), _APP_FILE, ids)
     app.pop("$id", None)
     mapping = {}
-    for ref, f in zip(app["$defs"]["Verb"]["oneOf"], schemas.app_verb_files()):
+    for ref, f in zip(app["$defs"]["Verb"]["oneOf"], schemas.app_verb_files(), strict=False):
         for name in f.verb_names:
             mapping[name] = ref["$ref"]
     app["$defs"]["Verb"]["discriminator"]["mapping"] = mapping

@@ -6,22 +6,28 @@ Why a custom base instead of ``pydantic.BaseModel``:
   says ``additionalProperties: false`` (those models set ``extra="forbid"`` themselves),
   and the jambonz server accepts what the schema accepts. Dropping them would change
   what reaches the server.
-* **Explicit null is rejected** in verbs, components and commands: no jambonz schema
-  allows ``null``, and ajv on the server rejects it. Python callers use ``None`` only to
+* **Explicit null is rejected** in verbs, components and commands wherever the schema
+  gives a type (ajv on the server rejects it there); free-form values (schema ``{}``,
+  typed ``JsonValue``) keep ``null``, which the schema allows. Python callers use ``None`` only to
   mean "not given" and the builder never passes it on.
 * **Callback payloads tolerate null** (:class:`JambonzCallback`): they come from the
   server, which adds and blanks fields over time; a payload must never be lost to that.
+* **Schema rules are enforced** (``if``/``then``, forbidden keys): the generator puts
+  them on the class as ``__jambonz_rules__`` data taken from the schemas, checked by
+  :mod:`jambonz_types._rules` after the fields validate.
 * **The wire form is one call**: :meth:`JambonzModel.to_dict` / :meth:`to_json` give
   camelCase keys, only the fields that were set, and always the ``verb`` key.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, get_args
 
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from typing_extensions import Self
+
+from ._rules import Rule, check
 
 __all__ = ["JambonzCallback", "JambonzModel"]
 
@@ -41,6 +47,8 @@ class JambonzModel(BaseModel):
     )
 
     _reject_null: ClassVar[bool] = True
+    __jambonz_rules__: ClassVar[tuple[Rule, ...]] = ()
+    """Rules from the schema object this class was generated from (see ``_rules``)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -49,7 +57,7 @@ class JambonzModel(BaseModel):
             errors = [
                 InitErrorDetails(type=_NULL, loc=(key,), input=None)
                 for key, value in data.items()
-                if value is None and (key in cls.model_fields or key in _aliases(cls))
+                if value is None and key in _typed_keys(cls)
             ]
             if errors:
                 raise ValidationError.from_exception_data(cls.__name__, errors)
@@ -60,6 +68,21 @@ class JambonzModel(BaseModel):
         # needs it: count it as set so ``exclude_unset`` keeps it.
         if "verb" in type(self).model_fields:
             self.__pydantic_fields_set__.add("verb")
+        # The schema rules run here rather than in an ``after`` model validator, which
+        # would turn every union member's error location into ``function-after[...]``.
+        rules = _rules_of(type(self))
+        if rules:
+            broken = check(self, rules)
+            if broken:
+                raise ValidationError.from_exception_data(
+                    type(self).__name__,
+                    [
+                        InitErrorDetails(
+                            type=PydanticCustomError(kind, message), loc=loc, input=self.to_dict()
+                        )
+                        for loc, kind, message in broken
+                    ],
+                )
 
     @classmethod
     def from_wire(cls, data: JsonValue) -> Self:
@@ -91,13 +114,29 @@ class JambonzCallback(JambonzModel):
 
 
 _ALIAS_CACHE: dict[type[BaseModel], frozenset[str]] = {}
+_JSON_VALUE: object = JsonValue
+_RULES_CACHE: dict[type[BaseModel], tuple[Rule, ...]] = {}
 
 
-def _aliases(cls: type[BaseModel]) -> frozenset[str]:
+def _rules_of(cls: type[JambonzModel]) -> tuple[Rule, ...]:
+    """The rules of ``cls`` and of every generated class it derives from."""
+    found = _RULES_CACHE.get(cls)
+    if found is None:
+        found = _RULES_CACHE[cls] = tuple(
+            rule for klass in cls.__mro__ for rule in vars(klass).get("__jambonz_rules__", ())
+        )
+    return found
+
+
+def _typed_keys(cls: type[BaseModel]) -> frozenset[str]:
+    """Names and aliases of the fields whose schema rejects ``null`` (all but ``JsonValue``)."""
     found = _ALIAS_CACHE.get(cls)
     if found is None:
-        names = set()
-        for info in cls.model_fields.values():
+        names: set[str] = set()
+        for name, info in cls.model_fields.items():
+            if info.annotation is _JSON_VALUE or _JSON_VALUE in get_args(info.annotation):
+                continue
+            names.add(name)
             if isinstance(info.validation_alias, str):
                 names.add(info.validation_alias)
             if info.alias:

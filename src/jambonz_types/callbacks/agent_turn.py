@@ -16,7 +16,6 @@ class Preflight(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     result: Literal["hit", "miss", "pending"] | None = None
@@ -35,7 +34,6 @@ class Latency(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     transcriber_latency: StrictInt | None = None
@@ -66,7 +64,6 @@ class AgentTurnCallback1(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     type: Literal["turn_end"]
@@ -97,7 +94,6 @@ class AgentTurnCallback2(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     type: Literal["user_transcript"]
@@ -116,7 +112,6 @@ class AgentTurnCallback3(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     type: Literal["llm_response"]
@@ -135,7 +130,6 @@ class AgentTurnCallback4(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     type: Literal["user_interruption"]

@@ -16,7 +16,6 @@ class TtsStreamingEventCallback1(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     event_type: Literal["stream_open"]
@@ -31,7 +30,6 @@ class TtsStreamingEventCallback2(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     event_type: Literal["stream_closed"]
@@ -46,7 +44,6 @@ class TtsStreamingEventCallback3(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     event_type: Literal["stream_paused"]
@@ -61,7 +58,6 @@ class TtsStreamingEventCallback4(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     event_type: Literal["stream_resumed"]
@@ -76,7 +72,6 @@ class TtsStreamingEventCallback5(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     event_type: Literal["user_interruption"]
@@ -91,7 +86,6 @@ class TtsStreamingEventCallback6(JambonzCallback):
     """
 
     model_config = ConfigDict(
-        extra="forbid",
         validate_by_name=True,
     )
     event_type: Literal["tts_spoken"]

@@ -66,8 +66,7 @@ class Target(JambonzModel):
     The SIP trunk to use for the outbound call. When specified, overrides the default carrier routing.
     """
     confirm_hook: Annotated[
-        StrictStr | HookSpec | None,
-        Field(validation_alias="confirmHook", serialization_alias="confirmHook"),
+        HookSpec | None, Field(validation_alias="confirmHook", serialization_alias="confirmHook")
     ] = None
     """
     A webhook to invoke when the target answers, before connecting the call. Use this to screen calls, play a whisper prompt, or require the target to press a key to accept.

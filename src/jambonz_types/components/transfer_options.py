@@ -86,6 +86,56 @@ class TransferOptions(JambonzModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
+    __jambonz_rules__ = (
+        {
+            "if": {
+                "required": ["disposition"],
+                "properties": {
+                    "disposition": {
+                        "required": ["onNoAnswer"],
+                        "properties": {"onNoAnswer": {"const": "voicemail"}},
+                    }
+                },
+            },
+            "then": {"properties": {"disposition": {"required": ["voicemailUrl"]}}},
+        },
+        {
+            "if": {
+                "required": ["disposition"],
+                "properties": {
+                    "disposition": {
+                        "required": ["onBusy"],
+                        "properties": {"onBusy": {"const": "voicemail"}},
+                    }
+                },
+            },
+            "then": {"properties": {"disposition": {"required": ["voicemailUrl"]}}},
+        },
+        {
+            "if": {
+                "required": ["disposition"],
+                "properties": {
+                    "disposition": {
+                        "required": ["onDecline"],
+                        "properties": {"onDecline": {"const": "voicemail"}},
+                    }
+                },
+            },
+            "then": {"properties": {"disposition": {"required": ["voicemailUrl"]}}},
+        },
+        {
+            "if": {
+                "required": ["disposition"],
+                "properties": {
+                    "disposition": {
+                        "required": ["onFailure"],
+                        "properties": {"onFailure": {"const": "voicemail"}},
+                    }
+                },
+            },
+            "then": {"properties": {"disposition": {"required": ["voicemailUrl"]}}},
+        },
+    )
     mode: Literal["blind", "warm"]
     """
     Transfer mode: 'blind' hands off immediately without waiting for the destination to accept; 'warm' allows the agent to brief the destination before connecting the caller.

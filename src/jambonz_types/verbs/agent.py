@@ -175,6 +175,9 @@ class ToolFillerConfig(JambonzModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
+    __jambonz_rules__ = (
+        {"if": {"properties": {"type": {"const": "audio"}}}, "then": {"required": ["url"]}},
+    )
     type: Literal["audio", "backchannel"]
     """
     Filler mode. 'audio' plays a looping audio file (killed immediately when tool returns). 'backchannel' uses TTS to speak short phrases like 'one moment...' or 'checking that...' (allowed to complete before next action).

@@ -20,7 +20,7 @@ class Conference(JambonzModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    verb: Literal["conference", "room"]
+    verb: Literal["conference", "room"] = "conference"
     id: StrictStr | None = None
     """
     An optional unique identifier for this verb instance.

@@ -58,6 +58,20 @@ class Delegation(JambonzModel):
         extra="allow",
         validate_by_name=True,
     )
+    __jambonz_rules__ = (
+        {
+            "if": {"properties": {"type": {"const": "responses"}}, "required": ["type"]},
+            "then": {"required": ["responses"]},
+        },
+        {
+            "properties": {
+                "tools": {
+                    "not": {},
+                    "description": "Not allowed here: a Responses delegation's tools belong at delegation.responses.tools. Tools placed at this level are rejected by the server at session start.",
+                }
+            }
+        },
+    )
     type: Literal["client", "responses"] | None = None
     """
     'client' asks the application for free-form text context; 'responses' runs a Responses API turn that can make function calls. Tools — mcpServers, handoff, hangup — require 'responses'.
@@ -65,10 +79,6 @@ class Delegation(JambonzModel):
     responses: Responses | None = None
     """
     Configuration for a Responses-targeted delegation. Required when type is 'responses'.
-    """
-    tools: JsonValue | None = None
-    """
-    Not allowed here: a Responses delegation's tools belong at delegation.responses.tools. Tools placed at this level are rejected by the server at session start.
     """
 
 
@@ -81,10 +91,16 @@ class SessionUpdate(JambonzModel):
         extra="allow",
         validate_by_name=True,
     )
-    model: JsonValue | None = None
-    """
-    Not allowed: the model travels in the connection URL. Set the verb's top-level 'model' property instead.
-    """
+    __jambonz_rules__ = (
+        {
+            "properties": {
+                "model": {
+                    "not": {},
+                    "description": "Not allowed: the model travels in the connection URL. Set the verb's top-level 'model' property instead.",
+                }
+            }
+        },
+    )
     delegation: Delegation | None = None
     """
     How the model delegates work it cannot do itself. Replacing this mid-call requires the complete object.
@@ -113,6 +129,34 @@ class GPTLiveS2S(LLMBaseProperties):
 
     model_config = ConfigDict(
         validate_by_name=True,
+    )
+    __jambonz_rules__ = (
+        {
+            "if": {
+                "anyOf": [
+                    {"required": ["handoff"]},
+                    {"required": ["hangup"]},
+                    {"required": ["mcpServers"]},
+                ]
+            },
+            "then": {
+                "properties": {
+                    "llmOptions": {
+                        "properties": {
+                            "session_update": {
+                                "properties": {
+                                    "delegation": {
+                                        "properties": {"type": {"const": "responses"}},
+                                        "required": ["type", "responses"],
+                                    }
+                                },
+                                "required": ["delegation"],
+                            }
+                        }
+                    }
+                }
+            },
+        },
     )
     verb: Literal["gptlive_s2s"] = "gptlive_s2s"
     """
