@@ -204,12 +204,96 @@ def _resolver(f: SchemaFile, ids: Mapping[str, SchemaFile]) -> Callable[[str], A
     return resolve
 
 
+def _absolute_refs(node: Any, base: str) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: (
+                urllib.parse.urljoin(base, v)
+                if k == "$ref" and isinstance(v, str) and not v.startswith("#")
+                else _absolute_refs(v, base)
+            )
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_absolute_refs(item, base) for item in node]
+    return node
+
+
+def _conjoin(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """Both object schemas at once: the union of their properties and required keys.
+
+    Exact when no property is declared by both (true of every clash in the schemas);
+    where one is, the redeclaration wins and the differential tests would show a gap.
+    """
+    out = {**base, **own}
+    if "properties" in base or "properties" in own:
+        out["properties"] = {**base.get("properties", {}), **own.get("properties", {})}
+    required = [*base.get("required", []), *own.get("required", [])]
+    if required:
+        out["required"] = list(dict.fromkeys(required))
+    return out
+
+
+def _flatten_conflicting_allof(
+    doc: dict[str, Any], here: SchemaFile, ids: Mapping[str, SchemaFile]
+) -> dict[str, Any]:
+    """Inline an ``allOf`` base schema whose properties the schema itself redefines.
+
+    ``gptlive_s2s`` and ``elevenlabs_s2s`` extend ``llm-base`` and redeclare ``auth`` /
+    ``llmOptions`` with narrower object types. As a Python subclass that is an
+    incompatible override (mypy rejects it: attributes are invariant). Under ``allOf``
+    an instance must satisfy both declarations, so the base's properties are copied in
+    and each clashing object property becomes the conjunction of both declarations
+    (:func:`_conjoin`). The differential and conformance tests check the result against
+    jsonschema and ajv.
+    """
+    own = doc.get("properties", {})
+    parts = doc.get("allOf", [])
+    keep = []
+    for part in parts:
+        ref = part.get("$ref") if isinstance(part, dict) and set(part) == {"$ref"} else None
+        if ref is None or ref.startswith("#"):
+            keep.append(part)
+            continue
+        base = ids[urllib.parse.urljoin(here.schema_id, ref)]
+        base_props = base.doc.get("properties", {})
+        # Only object-valued redeclarations become incompatible Python overrides; a
+        # narrowed scalar (``vendor: const "openai"``) is a subtype and keeps the class
+        # hierarchy.
+        clashes = [
+            name
+            for name in set(base_props) & set(own)
+            if own[name].get("type") == "object" or "properties" in own[name]
+        ]
+        if not clashes or "allOf" in base.doc or "$defs" in base.doc:
+            keep.append(part)
+            continue
+        merged = {**_absolute_refs(copy.deepcopy(dict(base_props)), base.schema_id)}
+        for name, prop in own.items():
+            merged[name] = _conjoin(merged[name], prop) if name in clashes else prop
+        doc["properties"] = merged
+        own = merged
+        required = list(dict.fromkeys([*base.doc.get("required", []), *doc.get("required", [])]))
+        if required:
+            doc["required"] = required
+        for key in ("additionalProperties",):
+            if key in base.doc and key not in doc:
+                doc[key] = base.doc[key]
+    if parts:
+        if keep:
+            doc["allOf"] = keep
+        else:
+            doc.pop("allOf")
+    return doc
+
+
 def stage(schemas: SchemaSet, config: Config, dest: Path) -> dict[str, SchemaFile]:
     """Write the normalized copy under ``dest``; return ``group/module`` -> source file."""
     ids = schemas.by_id()
     modules: dict[str, SchemaFile] = {}
     for f in schemas.files:
         doc = extract_rules(copy.deepcopy(dict(f.doc)), f.key, _resolver(f, ids))
+        doc = _flatten_conflicting_allof(doc, f, ids)
         doc = _rewrite_refs(doc, f.schema_id, f, ids)
         doc.pop("$id", None)
         doc["title"] = class_name(f, config)

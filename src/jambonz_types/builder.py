@@ -76,11 +76,16 @@ if TYPE_CHECKING:
     from .verbs.config import BargeIn as ConfigBargeIn
     from .verbs.config import NoiseIsolation as ConfigNoiseIsolation
     from .verbs.config import TtsStream, TurnTaking
+    from .verbs.deepgram_s2s import Auth as DeepgramS2sAuth
+    from .verbs.deepgram_s2s import McpServer as DeepgramS2sMcpServer
     from .verbs.dialogflow import QueryInput
     from .verbs.dub import Dub
     from .verbs.elevenlabs_s2s import Auth as ElevenlabsS2sAuth
+    from .verbs.elevenlabs_s2s import LlmOptions as ElevenlabsS2sLlmOptions
+    from .verbs.elevenlabs_s2s import McpServer as ElevenlabsS2sMcpServer
     from .verbs.gptlive_s2s import Auth as GptliveS2sAuth
-    from .verbs.gptlive_s2s import LlmOptions
+    from .verbs.gptlive_s2s import LlmOptions as GptliveS2sLlmOptions
+    from .verbs.gptlive_s2s import McpServer as GptliveS2sMcpServer
     from .verbs.transcribe import Transcribe
     from .verbs.transfer import Brief
 
@@ -522,10 +527,10 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["deepgram"] | None = None,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: DeepgramS2sAuth | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
+        mcp_servers: list[DeepgramS2sMcpServer] | None = None,
         action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
@@ -1032,8 +1037,8 @@ class Verbs(VerbsBase):
         model: StrictStr | None = None,
         auth: ElevenlabsS2sAuth,
         connect_options: dict[str, JsonValue] | None = None,
-        llm_options: dict[str, JsonValue] | None = None,
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
+        llm_options: ElevenlabsS2sLlmOptions | None = None,
+        mcp_servers: list[ElevenlabsS2sMcpServer] | None = None,
         action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
@@ -1395,8 +1400,8 @@ class Verbs(VerbsBase):
         model: StrictStr | None = None,
         auth: GptliveS2sAuth,
         connect_options: dict[str, JsonValue] | None = None,
-        llm_options: LlmOptions,
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
+        llm_options: GptliveS2sLlmOptions,
+        mcp_servers: list[GptliveS2sMcpServer] | None = None,
         action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,

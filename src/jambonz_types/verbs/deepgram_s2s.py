@@ -5,12 +5,51 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, JsonValue
+from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
 
-from ..components.llm_base import LLMBaseProperties
+from jambonz_types._base import JambonzModel
+
+from ..components.action_hook import HookSpec
+from ..components.handoff import Handoff
+from ..components.hangup import Hangup
 
 
-class DeepgramS2S(LLMBaseProperties):
+class Auth(JambonzModel):
+    """
+    Authentication credentials for the LLM vendor API.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        validate_by_name=True,
+    )
+    api_key: Annotated[
+        StrictStr | None, Field(validation_alias="apiKey", serialization_alias="apiKey")
+    ] = None
+    """
+    The API key for the LLM vendor.
+    """
+
+
+class McpServer(JambonzModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    url: StrictStr
+    """
+    The URL of the MCP server.
+    """
+    auth: dict[str, JsonValue] | None = None
+    """
+    Authentication for the MCP server.
+    """
+    roots: list[dict[str, JsonValue]] | None = None
+    """
+    MCP root definitions.
+    """
+
+
+class DeepgramS2S(JambonzModel):
     """
     Shortcut for 'llm' with vendor automatically set to 'deepgram'. Connects the caller to a Deepgram model for real-time speech-to-speech voice conversation.
     """
@@ -18,13 +57,31 @@ class DeepgramS2S(LLMBaseProperties):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    verb: Literal["deepgram_s2s"] = "deepgram_s2s"
+    id: StrictStr | None = None
     """
-    The verb name.
+    An optional unique identifier for this verb instance.
     """
     vendor: Literal["deepgram"] | None = None
     """
     The LLM vendor (always 'deepgram' for this shortcut).
+    """
+    model: Annotated[
+        StrictStr | None,
+        Field(),
+    ] = None
+    """
+    The specific model to use from the vendor.
+    """
+    auth: Auth | None = None
+    """
+    Authentication credentials for the LLM vendor API.
+    """
+    connect_options: Annotated[
+        dict[str, JsonValue] | None,
+        Field(validation_alias="connectOptions", serialization_alias="connectOptions"),
+    ] = None
+    """
+    Additional connection options for the LLM vendor, such as custom base URLs or API versions.
     """
     llm_options: Annotated[
         dict[str, JsonValue],
@@ -35,4 +92,72 @@ class DeepgramS2S(LLMBaseProperties):
     ]
     """
     IMPORTANT: Deepgram does NOT use a 'messages' array. The llmOptions must contain a 'Settings' object with 'agent.think' (LLM provider, model, and prompt) and 'agent.speak' (TTS provider and voice model). The system prompt goes in Settings.agent.think.prompt, NOT in messages.
+    """
+    mcp_servers: Annotated[
+        list[McpServer] | None,
+        Field(validation_alias="mcpServers", serialization_alias="mcpServers"),
+    ] = None
+    """
+    Model Context Protocol servers to connect to. MCP servers provide tools that the LLM can invoke during the conversation.
+    """
+    action_hook: Annotated[
+        StrictStr | HookSpec | None,
+        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+    ] = None
+    """
+    A webhook invoked when the LLM conversation ends. Receives conversation details and should return the next verbs to execute.
+    """
+    event_hook: Annotated[
+        StrictStr | HookSpec | None,
+        Field(validation_alias="eventHook", serialization_alias="eventHook", title="ActionHook"),
+    ] = None
+    """
+    A webhook invoked for real-time events during the LLM conversation (e.g. tool calls, transcription events).
+    """
+    tool_hook: Annotated[
+        StrictStr | HookSpec | None,
+        Field(validation_alias="toolHook", serialization_alias="toolHook", title="ActionHook"),
+    ] = None
+    """
+    A webhook invoked when the LLM calls a tool/function. Receives the tool name and arguments, and should return the tool result.
+    """
+    handoff: Handoff | None = None
+    """
+    Declarative transfer-to-human config for s2s verbs. When present, the runtime injects a 'transfer_to_human' tool and runs the packaged transfer choreography when the model calls it.
+    """
+    hangup: Hangup | None = None
+    """
+    Enable the built-in hangup tool for s2s verbs. When present, the runtime injects a 'hangup' tool; when the model calls it, the call is ended with a reason placed in an X-Reason SIP header (LLM-supplied reason wins, falling back to hangup.reason).
+    """
+    events: list[StrictStr] | None = None
+    """
+    List of event types to receive via the eventHook.
+    """
+    response_timeout_ms: Annotated[
+        StrictInt | None,
+        Field(validation_alias="responseTimeoutMs", serialization_alias="responseTimeoutMs", ge=1),
+    ] = None
+    """
+    Opt-in per-response stall watchdog (s2s vendors that support app-driven turn-taking, e.g. openai). Milliseconds to wait for a solicited response to be acknowledged before declaring a stall. When the timer expires a '{type:"response.timeout"}' event is sent to the eventHook. Omit or set to 0 to disable (the default).
+    """
+    cancel_on_response_timeout: Annotated[
+        StrictBool | None,
+        Field(
+            validation_alias="cancelOnResponseTimeout",
+            serialization_alias="cancelOnResponseTimeout",
+        ),
+    ] = False
+    """
+    When a response stall is detected (see responseTimeoutMs), cancel the in-progress server-side response so the next turn does not collide with an active response. Has no effect unless responseTimeoutMs is set.
+    """
+    cancel_on_barge_in: Annotated[
+        StrictBool | None,
+        Field(validation_alias="cancelOnBargeIn", serialization_alias="cancelOnBargeIn"),
+    ] = False
+    """
+    On caller barge-in, cancel the in-progress server-side response. Intended for app-driven turn-taking configurations where the vendor does not cancel the response itself (server-VAD configurations are unaffected).
+    """
+    verb: Literal["deepgram_s2s"] = "deepgram_s2s"
+    """
+    The verb name.
     """

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 
-from ..components.llm_base import LLMBaseProperties
+from ..components.action_hook import HookSpec
+from ..components.handoff import Handoff
+from ..components.hangup import Hangup
 
 
 class Auth(JambonzModel):
@@ -122,7 +124,25 @@ class LlmOptions(JambonzModel):
     """
 
 
-class GPTLiveS2S(LLMBaseProperties):
+class McpServer(JambonzModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    url: StrictStr
+    """
+    The URL of the MCP server.
+    """
+    auth: dict[str, JsonValue] | None = None
+    """
+    Authentication for the MCP server.
+    """
+    roots: list[dict[str, JsonValue]] | None = None
+    """
+    MCP root definitions.
+    """
+
+
+class GPTLiveS2S(JambonzModel):
     """
     Shortcut for 'llm' with vendor automatically set to 'gptlive'. Connects the caller to OpenAI's GPT Live API (limited-access alpha, e.g. model gpt-live-1-boulder-alpha) for real-time speech-to-speech voice conversation. This is a different wire protocol from the OpenAI Realtime API used by 'openai_s2s': llmOptions takes only a session_update (there is no response_create — the model starts and drives the conversation itself), and work the model wants done arrives as a delegation. Set session_update.delegation.type to 'client' to be asked for free-form text context (answer with a delegation.context.append via llm:update), or to 'responses' to run a Responses API turn that can make function calls (answer with delegation.function_call_output.create). A 'responses' delegation carries a required nested object, delegation.responses, whose 'model' is mandatory and whose 'tools' take the flat Responses function shape. Tool support — mcpServers, handoff and hangup — requires delegation.type 'responses' with delegation.responses.model set. auth takes the OpenAI apiKey; the model is carried in the connection URL, so do not set session_update.model.
     """
@@ -158,17 +178,31 @@ class GPTLiveS2S(LLMBaseProperties):
             },
         },
     )
-    verb: Literal["gptlive_s2s"] = "gptlive_s2s"
+    id: StrictStr | None = None
     """
-    The verb name.
+    An optional unique identifier for this verb instance.
     """
     vendor: Literal["gptlive"] | None = None
     """
     The LLM vendor (always 'gptlive' for this shortcut).
     """
+    model: Annotated[
+        StrictStr | None,
+        Field(),
+    ] = None
+    """
+    The specific model to use from the vendor.
+    """
     auth: Auth
     """
     OpenAI credentials.
+    """
+    connect_options: Annotated[
+        dict[str, JsonValue] | None,
+        Field(validation_alias="connectOptions", serialization_alias="connectOptions"),
+    ] = None
+    """
+    Additional connection options for the LLM vendor, such as custom base URLs or API versions.
     """
     llm_options: Annotated[
         LlmOptions,
@@ -179,4 +213,72 @@ class GPTLiveS2S(LLMBaseProperties):
     ]
     """
     Configuration passed to the LLM including the system prompt, temperature, tools/functions, and other model parameters. The structure varies by vendor but typically includes 'messages' (conversation history), 'temperature', 'tools' (function definitions), and 'maxTokens'.
+    """
+    mcp_servers: Annotated[
+        list[McpServer] | None,
+        Field(validation_alias="mcpServers", serialization_alias="mcpServers"),
+    ] = None
+    """
+    Model Context Protocol servers to connect to. MCP servers provide tools that the LLM can invoke during the conversation.
+    """
+    action_hook: Annotated[
+        StrictStr | HookSpec | None,
+        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+    ] = None
+    """
+    A webhook invoked when the LLM conversation ends. Receives conversation details and should return the next verbs to execute.
+    """
+    event_hook: Annotated[
+        StrictStr | HookSpec | None,
+        Field(validation_alias="eventHook", serialization_alias="eventHook", title="ActionHook"),
+    ] = None
+    """
+    A webhook invoked for real-time events during the LLM conversation (e.g. tool calls, transcription events).
+    """
+    tool_hook: Annotated[
+        StrictStr | HookSpec | None,
+        Field(validation_alias="toolHook", serialization_alias="toolHook", title="ActionHook"),
+    ] = None
+    """
+    A webhook invoked when the LLM calls a tool/function. Receives the tool name and arguments, and should return the tool result.
+    """
+    handoff: Handoff | None = None
+    """
+    Declarative transfer-to-human config for s2s verbs. When present, the runtime injects a 'transfer_to_human' tool and runs the packaged transfer choreography when the model calls it.
+    """
+    hangup: Hangup | None = None
+    """
+    Enable the built-in hangup tool for s2s verbs. When present, the runtime injects a 'hangup' tool; when the model calls it, the call is ended with a reason placed in an X-Reason SIP header (LLM-supplied reason wins, falling back to hangup.reason).
+    """
+    events: list[StrictStr] | None = None
+    """
+    List of event types to receive via the eventHook.
+    """
+    response_timeout_ms: Annotated[
+        StrictInt | None,
+        Field(validation_alias="responseTimeoutMs", serialization_alias="responseTimeoutMs", ge=1),
+    ] = None
+    """
+    Opt-in per-response stall watchdog (s2s vendors that support app-driven turn-taking, e.g. openai). Milliseconds to wait for a solicited response to be acknowledged before declaring a stall. When the timer expires a '{type:"response.timeout"}' event is sent to the eventHook. Omit or set to 0 to disable (the default).
+    """
+    cancel_on_response_timeout: Annotated[
+        StrictBool | None,
+        Field(
+            validation_alias="cancelOnResponseTimeout",
+            serialization_alias="cancelOnResponseTimeout",
+        ),
+    ] = False
+    """
+    When a response stall is detected (see responseTimeoutMs), cancel the in-progress server-side response so the next turn does not collide with an active response. Has no effect unless responseTimeoutMs is set.
+    """
+    cancel_on_barge_in: Annotated[
+        StrictBool | None,
+        Field(validation_alias="cancelOnBargeIn", serialization_alias="cancelOnBargeIn"),
+    ] = False
+    """
+    On caller barge-in, cancel the in-progress server-side response. Intended for app-driven turn-taking configurations where the vendor does not cancel the response itself (server-VAD configurations are unaffected).
+    """
+    verb: Literal["gptlive_s2s"] = "gptlive_s2s"
+    """
+    The verb name.
     """
