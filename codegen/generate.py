@@ -92,7 +92,12 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
             shutil.copyfile(path, tree / path.name)
 
     for group in GROUPS:
-        exports = sorted((m.cls, m.module) for m in modules if m.group == group)
+        # A schema whose root is a union of a scalar and an object (actionHook: string or
+        # HookSpec) is collapsed by the generator: its module has no class of that name,
+        # so exporting the name would be an AttributeError on first use.
+        exports = sorted(
+            (m.cls, m.module) for m in modules if m.group == group and m.cls in m.classes
+        )
         (tree / group / "__init__.py").write_text(
             env.get_template("subpackage_init.py.jinja").render(
                 source=f"schemas/{group}/",

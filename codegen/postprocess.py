@@ -11,6 +11,9 @@ text, and each one exists for a reason the generator has no option for:
   appear in a public signature.
 * ``StrictFloat`` -> ``StrictInt | StrictFloat``: a JSON Schema ``number`` accepts
   ``30``; ``StrictFloat`` would turn it into ``30.0`` and change the wire JSON.
+* ``model_config = ConfigDict(...)`` -> ``model_config: ClassVar[ConfigDict] = ...``:
+  without the annotation ``pyright --verifytypes`` counts every model as an ambiguous
+  override of ``BaseModel.model_config`` and the package is not 100 % type-complete.
 * ``examples=[...]`` is dropped from ``Field()``: import-time weight with no runtime use
   (the examples stay in the schemas, where the tests read them).
 * The generator's header is replaced by ours, which names the source schema.
@@ -77,6 +80,24 @@ def _field_edits(call: ast.Call, data: bytes, pos: _Offsets) -> list[_Edit]:
     return edits
 
 
+def _classvar_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
+    edits: list[_Edit] = []
+    for stmt in cls.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == "model_config"
+        ):
+            target = stmt.targets[0]
+            start = pos(target.lineno, target.col_offset)
+            edits.append(_Edit(start, start + len("model_config"), _MODEL_CONFIG))
+    return edits
+
+
+_MODEL_CONFIG = "model_config: ClassVar[ConfigDict]"
+
+
 def rewrite_module(text: str, source: str, version: str) -> str:
     """Apply the rewrites above to one generated module and put our header on it."""
     data = text.encode()
@@ -84,9 +105,14 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     pos = _Offsets(data)
     edits: list[_Edit] = []
     need: set[str] = set()
+    classvar = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Field":
             edits.extend(_field_edits(node, data, pos))
+        elif isinstance(node, ast.ClassDef):
+            found = _classvar_edits(node, pos)
+            classvar = classvar or bool(found)
+            edits.extend(found)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             assert node.end_lineno is not None and node.end_col_offset is not None
             span = (pos(node.lineno, node.col_offset), pos(node.end_lineno, node.end_col_offset))
@@ -106,6 +132,8 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     body = "".join(lines)
     future = "from __future__ import annotations\n"
     extra = "".join(f"from pydantic import {name}\n" for name in sorted(need))
+    if classvar:
+        extra += "from typing import ClassVar\n"
     if extra:
         if future in body:
             body = body.replace(future, future + extra, 1)

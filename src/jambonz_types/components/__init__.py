@@ -11,7 +11,6 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .action_hook import ActionHook as ActionHook
     from .action_hook_delay_action import ActionHookDelayAction as ActionHookDelayAction
     from .amd import AnsweringMachineDetection as AnsweringMachineDetection
     from .auth import Auth as Auth
@@ -50,7 +49,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AWSRecognizerOptions",
-    "ActionHook",
     "ActionHookDelayAction",
     "AnsweringMachineDetection",
     "AssemblyAIRecognizerOptions",
@@ -83,7 +81,6 @@ __all__ = [
 
 _LAZY: dict[str, str] = {
     "AWSRecognizerOptions": "recognizer_aws_options",
-    "ActionHook": "action_hook",
     "ActionHookDelayAction": "action_hook_delay_action",
     "AnsweringMachineDetection": "amd",
     "AssemblyAIRecognizerOptions": "recognizer_assembly_ai_options",
