@@ -1,5 +1,7 @@
 """``python -m codegen [--check]``: regenerate ``src/jambonz_types`` or prove it is current.
 
+``python -m codegen vendor VERSION`` replaces ``schemas/`` first (see codegen/vendor.py).
+
 The package is always generated into a temporary directory first. Without ``--check``
 that directory replaces the output tree; with ``--check`` the two trees are compared
 file by file and any difference (stale output or a hand edit) is printed as a unified
@@ -61,13 +63,18 @@ def diff_trees(expected: Path, actual: Path, limit: int = 200) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["vendor"]:
+        from .vendor import main as vendor_main
+
+        return vendor_main(args_in[1:])
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument(
         "--check",
         action="store_true",
         help="regenerate into a temporary tree and fail if it differs from the committed one",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
 
     config = load_config(ROOT)
     schemas = load_schemas(config)

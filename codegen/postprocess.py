@@ -11,6 +11,9 @@ text, and each one exists for a reason the generator has no option for:
   appear in a public signature.
 * ``StrictFloat`` -> ``StrictInt | StrictFloat``: a JSON Schema ``number`` accepts
   ``30``; ``StrictFloat`` would turn it into ``30.0`` and change the wire JSON.
+* ``model_config = ConfigDict(...)`` -> ``model_config: ClassVar[ConfigDict] = ...``:
+  without the annotation ``pyright --verifytypes`` counts every model as an ambiguous
+  override of ``BaseModel.model_config`` and the package is not 100 % type-complete.
 * ``examples=[...]`` is dropped from ``Field()``: import-time weight with no runtime use
   (the examples stay in the schemas, where the tests read them).
 * ``model_config = ConfigDict(..., json_schema_extra={"x-jambonz-rules": [...]})`` ->
@@ -157,6 +160,22 @@ def _verb_default_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
             end = pos(stmt.end_lineno, stmt.end_col_offset)
             return [_Edit(end, end, f" = {first.value!r}")]
     return []
+def _classvar_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
+    edits: list[_Edit] = []
+    for stmt in cls.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == "model_config"
+        ):
+            target = stmt.targets[0]
+            start = pos(target.lineno, target.col_offset)
+            edits.append(_Edit(start, start + len("model_config"), _MODEL_CONFIG))
+    return edits
+
+
+_MODEL_CONFIG = "model_config: ClassVar[ConfigDict]"
 
 
 def rewrite_module(text: str, source: str, version: str) -> str:
@@ -166,10 +185,14 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     pos = _Offsets(data)
     edits: list[_Edit] = []
     need: set[str] = set()
+    classvar = False
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             edits.extend(_rules_edits(node, pos))
             edits.extend(_verb_default_edits(node, pos))
+            found = _classvar_edits(node, pos)
+            classvar = classvar or bool(found)
+            edits.extend(found)
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -196,6 +219,8 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     body = "".join(lines)
     future = "from __future__ import annotations\n"
     extra = "".join(f"from pydantic import {name}\n" for name in sorted(need))
+    if classvar:
+        extra += "from typing import ClassVar\n"
     if extra:
         if future in body:
             body = body.replace(future, future + extra, 1)

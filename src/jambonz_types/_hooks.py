@@ -29,9 +29,9 @@ class HookRef(Generic[P]):
     def __init__(self, path: str, payload: type[JambonzCallback]) -> None:
         if not path:
             raise ValueError("a hook path must not be empty")
-        self.path = path
+        self.path: str = path
         """The hook as it goes on the wire: a relative path like ``/menu`` or a URL."""
-        self.payload = payload
+        self.payload: type[JambonzCallback] = payload
         """The callback model the runtime validates this hook's payload with."""
 
     def __str__(self) -> str:

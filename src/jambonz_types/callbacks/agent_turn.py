@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
 
@@ -15,7 +15,7 @@ class Preflight(JambonzCallback):
     Early generation (preflight) metrics. Only present when earlyGeneration is enabled.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     result: Literal["hit", "miss", "pending"] | None = None
@@ -33,7 +33,7 @@ class Latency(JambonzCallback):
     Latency metrics for this turn, all in milliseconds. Fields are absent when not applicable.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     transcriber_latency: StrictInt | None = None
@@ -63,7 +63,7 @@ class AgentTurnCallback1(JambonzCallback):
     Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     type: Literal["turn_end"]
@@ -93,7 +93,7 @@ class AgentTurnCallback2(JambonzCallback):
     Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     type: Literal["user_transcript"]
@@ -111,7 +111,7 @@ class AgentTurnCallback3(JambonzCallback):
     Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     type: Literal["llm_response"]
@@ -129,7 +129,7 @@ class AgentTurnCallback4(JambonzCallback):
     Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     type: Literal["user_interruption"]

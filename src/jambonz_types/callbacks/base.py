@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictInt, StrictStr
 
@@ -15,7 +15,7 @@ class BaseCallback(JambonzCallback):
     Common fields present in every actionHook callback payload. All verb-specific callback schemas extend this base.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

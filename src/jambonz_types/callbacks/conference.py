@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict
 
 from .base import BaseCallback
@@ -13,7 +15,7 @@ class ConferenceCallback(BaseCallback):
     Payload sent to the conference verb's actionHook when the participant leaves or the conference ends. Contains only the base call info.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 
@@ -15,7 +15,7 @@ class ConferenceStatusCallback(BaseCallback):
     Payload sent to the conference statusHook when a conference event occurs.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict, StrictStr
 
 from .base import BaseCallback
@@ -13,7 +15,7 @@ class DialDtmfCallback(BaseCallback):
     Payload sent to the dial dtmfHook when DTMF digits matching the configured pattern are detected during a dial.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

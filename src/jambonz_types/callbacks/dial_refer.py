@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict, StrictStr
 
 from jambonz_types._base import JambonzCallback
@@ -15,7 +17,7 @@ class ReferDetails(JambonzCallback):
     Details of the SIP REFER request. Any custom X-* headers on the REFER are also included as snake_cased properties (e.g. X-Override-Number becomes x_override_number).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )
@@ -54,7 +56,7 @@ class DialReferCallback(BaseCallback):
     Payload sent to the dial referHook when a SIP REFER is received during an active dial. The response can contain new verbs to execute.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -13,7 +13,7 @@ from .base import BaseCallback
 
 
 class Alternative(JambonzCallback):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     transcript: StrictStr | None = None
@@ -31,7 +31,7 @@ class Vendor(JambonzCallback):
     Vendor-specific STT data. Structure varies by provider.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     name: StrictStr | None = None
@@ -49,7 +49,7 @@ class Speech(JambonzCallback):
     Speech recognition results, present when reason is speechDetected.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     language_code: StrictStr | None = None
@@ -79,7 +79,7 @@ class GatherCallback(BaseCallback):
     Payload sent to the actionHook when a gather verb completes, either due to speech detected, DTMF detected, or timeout.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -11,7 +11,7 @@ from jambonz_types._base import JambonzCallback
 
 
 class Alternative(JambonzCallback):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     transcript: StrictStr | None = None
@@ -29,7 +29,7 @@ class Vendor(JambonzCallback):
     Vendor-specific STT data. Structure varies by provider.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     name: StrictStr | None = None
@@ -47,7 +47,7 @@ class Speech(JambonzCallback):
     Interim speech recognition results.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     language_code: StrictStr | None = None
@@ -77,7 +77,7 @@ class GatherPartialCallback(JambonzCallback):
     Payload sent to the partialResultHook during a gather verb with speech input. Delivers interim (partial) speech recognition results as they arrive, before the gather completes. This hook is informational — the response is ignored and does not replace the verb stack. Note: the base fields use slightly different names than the actionHook payload (e.g. local_sip_address instead of fs_sip_address).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict, StrictInt, StrictStr
 
 from .base import BaseCallback
@@ -13,7 +15,7 @@ class ListenCallback(BaseCallback):
     Payload sent to the listen verb's actionHook when the listen verb completes.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, StrictStr
 
@@ -15,7 +15,7 @@ class MessageCallback(BaseCallback):
     Payload sent to the message verb's actionHook with the delivery status of an outbound SMS.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

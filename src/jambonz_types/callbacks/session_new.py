@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictInt, StrictStr
 
@@ -17,7 +17,7 @@ class Sip(JambonzCallback):
     The raw SIP INVITE message (drachtio SipRequest object, serialized). Only present for WebSocket and HTTP POST transports (not for HTTP GET). See https://drachtio.org/api#sip-request for the full drachtio SipRequest API.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     headers: Annotated[
@@ -83,7 +83,7 @@ class Synthesizer(JambonzCallback):
     Default TTS settings.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     vendor: StrictStr | None = None
@@ -96,7 +96,7 @@ class Recognizer(JambonzCallback):
     Default STT settings.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     vendor: StrictStr | None = None
@@ -108,7 +108,7 @@ class Defaults(JambonzCallback):
     Default speech settings for the account (synthesizer and recognizer defaults).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     synthesizer: Synthesizer | None = None
@@ -126,7 +126,7 @@ class SessionNewCallback(BaseCallback):
     Payload delivered when a new call arrives. For webhook apps this is the initial POST body; for WebSocket apps it is the `data` property of the first `session:new` message. In the @jambonz/sdk WebSocket transport, this data is available as `session.data`.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, StrictInt
 
@@ -15,7 +15,7 @@ class SipReferEventCallback(JambonzCallback):
     Payload sent to the sip-refer eventHook when a SIP NOTIFY is received with transfer status updates.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

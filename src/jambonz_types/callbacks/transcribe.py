@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
@@ -11,7 +13,7 @@ from .base import BaseCallback
 
 
 class Alternative(JambonzCallback):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     transcript: StrictStr | None = None
@@ -29,7 +31,7 @@ class Speech(JambonzCallback):
     Speech recognition results, present when the STT engine returns alternatives.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     language_code: StrictStr | None = None
@@ -55,7 +57,7 @@ class SpeechEvent(JambonzCallback):
     Speech event data, present when the STT engine returns a typed event (e.g. end of utterance).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )
@@ -70,7 +72,7 @@ class TranscribeCallback(BaseCallback):
     Payload sent to the transcriptionHook when a transcription result is received from the STT engine.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

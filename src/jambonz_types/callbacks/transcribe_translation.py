@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
@@ -15,7 +17,7 @@ class Translation(JambonzCallback):
     Translation result data.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     channel: StrictInt
@@ -37,7 +39,7 @@ class TranscribeTranslationCallback(BaseCallback):
     Payload sent to the translationHook when a translation result is received.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, StrictInt, StrictStr
 
@@ -15,7 +15,7 @@ class TransferCallback(BaseCallback):
     Payload sent to the actionHook when a transfer verb resolves. Extends the base callback payload with transfer-specific outcome fields.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )

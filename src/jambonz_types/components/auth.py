@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict, StrictStr
 
 from jambonz_types._base import JambonzModel
@@ -13,7 +15,7 @@ class Auth(JambonzModel):
     Basic authentication credentials, used for authenticating with external services such as websocket endpoints or SIP registrars.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     username: StrictStr

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictStr
 
@@ -18,7 +18,7 @@ class Brief(JambonzModel):
     'auto' = LLM writes the summary; 'none' = no spoken brief; {template} = guidance for the LLM's summary.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -30,7 +30,7 @@ class Handoff(TransferOptions):
     Declarative transfer-to-human config for conversational verbs (agent and s2s); runtime injects a transfer-to-human tool and runs the packaged choreography when the model calls it.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     brief: Annotated[Literal["auto", "none"] | Brief | None, Field(validate_default=True)] = "auto"

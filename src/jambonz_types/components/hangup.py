@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict, StrictStr
 
 from jambonz_types._base import JambonzModel
@@ -13,7 +15,7 @@ class Hangup(JambonzModel):
     Enable the built-in hangup tool for conversational verbs (agent and s2s). When present, the runtime injects a 'hangup' tool; when the model calls it, the call is ended with a reason placed in an X-Reason SIP header. The LLM-supplied reason wins, falling back to the app-supplied default below.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )

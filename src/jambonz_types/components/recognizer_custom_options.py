@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictFloat, StrictInt, StrictStr
 
@@ -15,7 +15,7 @@ class CustomRecognizerOptions(JambonzModel):
     Options for custom STT vendors. Only applies when recognizer vendor is 'custom'.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )

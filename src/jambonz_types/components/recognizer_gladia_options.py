@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict
 
 from jambonz_types._base import JambonzModel
@@ -13,7 +15,7 @@ class GladiaRecognizerOptions(JambonzModel):
     Gladia-specific STT options. Only applies when recognizer vendor is 'gladia'. See Gladia API documentation for available options.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )

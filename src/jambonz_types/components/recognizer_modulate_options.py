@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
@@ -15,7 +15,7 @@ class ModulateRecognizerOptions(JambonzModel):
     Modulate-specific STT options. Only applies when recognizer vendor is 'modulate'. Modulate does not return confidence scores; transcripts are reported with confidence 1.0. The model is selected with the top-level recognizer 'model' property: 'velma-2-stt-streaming' (multilingual, the default) or 'velma-2-stt-streaming-english-v2' (low-latency English).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
@@ -15,7 +15,7 @@ class PromptTemplates(JambonzModel):
     Templates for dynamic prompt generation.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     hints_template: Annotated[
@@ -42,7 +42,7 @@ class TurnDetection(JambonzModel):
     Turn detection configuration for the OpenAI Realtime API.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     type: Literal["none", "server_vad", "semantic_vad"]
@@ -72,7 +72,7 @@ class OpenAIRecognizerOptions(JambonzModel):
     OpenAI Whisper/Realtime specific STT options. Only applies when recognizer vendor is 'openai'.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -11,7 +11,7 @@ from jambonz_types._base import JambonzModel
 
 
 class GeneralItem(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -20,7 +20,7 @@ class GeneralItem(JambonzModel):
 
 
 class TranslationTerm(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -33,7 +33,7 @@ class Context(JambonzModel):
     Soniox v5 recognition context to improve accuracy (max ~8000 tokens). See https://soniox.com/docs/stt/concepts/context. When supplied this takes precedence outright over the 'speechContext' and 'hints' shortcuts.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -60,7 +60,7 @@ class Storage(JambonzModel):
     Soniox storage configuration for persisting transcripts.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     id: StrictStr | None = None
@@ -105,7 +105,7 @@ class SonioxRecognizerOptions(JambonzModel):
     Soniox-specific STT options. Only applies when recognizer vendor is 'soniox'.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -11,7 +11,7 @@ from jambonz_types._base import JambonzModel
 
 
 class SpeakerDiarizationConfig(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     speaker_sensitivity: StrictInt | StrictFloat | None = None
@@ -19,14 +19,14 @@ class SpeakerDiarizationConfig(JambonzModel):
 
 
 class ConversationConfig(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     end_of_utterance_silence_trigger: StrictInt | StrictFloat | None = None
 
 
 class PunctuationOverrides(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     permitted_marks: list[StrictStr] | None = None
@@ -34,14 +34,14 @@ class PunctuationOverrides(JambonzModel):
 
 
 class AudioFilteringConfig(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     volume_threshold: StrictInt | StrictFloat
 
 
 class Replacement(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -50,7 +50,7 @@ class Replacement(JambonzModel):
 
 
 class TranscriptFilteringConfig(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -66,7 +66,7 @@ class TranscriptionConfig(JambonzModel):
     Speechmatics transcription configuration.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     language: StrictStr | None = None
@@ -125,7 +125,7 @@ class TranslationConfig(JambonzModel):
     Speechmatics translation configuration.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     target_languages: list[StrictStr]
@@ -143,7 +143,7 @@ class AudioEventsConfig(JambonzModel):
     Audio event detection configuration.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     types: list[Literal["applause", "music", "laughter"]] | None = None
@@ -157,7 +157,7 @@ class SpeechmaticsRecognizerOptions(JambonzModel):
     Speechmatics-specific STT options. Only applies when recognizer vendor is 'speechmatics'.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )

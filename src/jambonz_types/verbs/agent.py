@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -21,7 +21,7 @@ class TurnDetection(JambonzModel):
     Turn detection configuration with tunable parameters.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -44,7 +44,7 @@ class BargeIn(JambonzModel):
     Controls whether and how the user can interrupt the assistant while it is speaking.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )
@@ -84,7 +84,7 @@ class Auth(JambonzModel):
     Optional inline credentials. When omitted, feature-server looks up credentials by (vendor, label) from the database.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )
@@ -98,7 +98,7 @@ class ConnectOptions(JambonzModel):
     SDK-level client options.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -118,7 +118,7 @@ class NoiseIsolation(JambonzModel):
     Detailed noise isolation configuration.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -141,7 +141,7 @@ class NoiseIsolation(JambonzModel):
 
 
 class McpServer(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     url: StrictStr
@@ -163,7 +163,7 @@ class LlmMessage(JambonzModel):
     A conversation-history message. The library normalizes content to a string; adapters may carry vendor-native shapes internally.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
     )
@@ -172,7 +172,7 @@ class LlmMessage(JambonzModel):
 
 
 class ToolFillerConfig(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     __jambonz_rules__ = (
@@ -207,7 +207,7 @@ class ToolFillerConfig(JambonzModel):
 
 
 class LanguageConfig(JambonzModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -222,7 +222,7 @@ class LlmOptions(JambonzModel):
     Per-call LLM configuration.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -271,7 +271,7 @@ class Llm(JambonzModel):
     LLM configuration for the agent. Optional: when omitted, or when `vendor`/`model` are omitted, they fall back to the application's configured default LLM (like `stt`/`tts`).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -311,7 +311,7 @@ class Agent(JambonzModel):
     Configures a complete voice AI agent by wiring together STT → LLM → TTS with integrated turn detection. Provides a higher-level abstraction than manually orchestrating the individual components. Optimized for building voice AI agents with proper turn-taking behavior.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     verb: Literal["agent"] = "agent"

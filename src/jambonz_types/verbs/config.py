@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -23,7 +23,7 @@ class NoiseIsolation(JambonzModel):
     Noise isolation configuration to reduce background noise on call audio. Defaults to filtering inbound (caller) audio; can also filter outbound audio via the direction option.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     enable: StrictBool | None = None
@@ -37,7 +37,7 @@ class TurnTaking(JambonzModel):
     Turn-taking detection configuration for conversational AI applications.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     enable: StrictBool | None = None
@@ -51,7 +51,7 @@ class BargeIn(JambonzModel):
     Default barge-in configuration. When enabled, callers can interrupt playing prompts with speech or DTMF.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     enable: StrictBool | None = None
@@ -78,7 +78,7 @@ class TtsStream(JambonzModel):
     Default TTS streaming configuration for the session.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     enable: StrictBool | None = None
@@ -90,7 +90,7 @@ class Config(JambonzModel):
     Sets session-level defaults for the call. Configures default TTS, STT, VAD, recording, streaming, and other session-wide settings. These defaults apply to all subsequent verbs unless overridden at the verb level. Typically the first verb in an application. Can be used multiple times during a call to change settings.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     verb: Literal["config"] = "config"

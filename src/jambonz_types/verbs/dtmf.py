@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
@@ -15,7 +15,7 @@ class DTMF(JambonzModel):
     Sends DTMF tones on the call. Used to interact with IVR systems on the far end, or to signal systems that respond to DTMF.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     verb: Literal["dtmf"] = "dtmf"

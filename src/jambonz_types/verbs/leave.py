@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, StrictStr
 
@@ -15,7 +15,7 @@ class Leave(JambonzModel):
     Removes the caller from a conference or queue that they are currently in. Execution continues with the next verb in the application.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     verb: Literal["leave"] = "leave"

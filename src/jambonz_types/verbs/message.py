@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictStr
 
@@ -17,7 +17,7 @@ class Message(JambonzModel):
     Sends an SMS or MMS message. Can be used during a voice call to send a text message to the caller or another party, or as a standalone action.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     verb: Literal["message"] = "message"

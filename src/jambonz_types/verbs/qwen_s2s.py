@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue
 
@@ -15,7 +15,7 @@ class QwenS2S(LLMBaseProperties):
     Shortcut for 'llm' with vendor automatically set to 'qwen'. Connects the caller to an Alibaba Qwen Omni-Realtime model (e.g. qwen3.5-omni-plus-realtime, qwen3.5-omni-flash-realtime) for real-time speech-to-speech voice conversation. auth takes the DashScope apiKey (required; keys are region-bound) and an optional host — default dashscope-intl.aliyuncs.com (international); set a workspace-scoped host (ws-<workspaceId>.<region>.maas.aliyuncs.com) or dashscope.aliyuncs.com for the China (Beijing) region.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     verb: Literal["qwen_s2s"] = "qwen_s2s"

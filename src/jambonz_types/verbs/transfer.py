@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, StrictStr
 
@@ -18,7 +18,7 @@ class Brief(JambonzModel):
     warm only. The spoken summary delivered to the destination (human).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
@@ -37,7 +37,7 @@ class Transfer(TransferOptions):
     Packages blind and warm parked/three-way transfer with built-in failure handling. Composes transferOptions for the shared transfer choreography and adds a verb identifier, an optional instance id, and a brief object for warm transfers where the app author supplies the literal spoken summary delivered to the destination.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     verb: Literal["transfer"] = "transfer"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue
 
@@ -15,7 +15,7 @@ class UltravoxS2S(LLMBaseProperties):
     Shortcut for 'llm' with vendor automatically set to 'ultravox'. Connects the caller to an Ultravox model for real-time speech-to-speech voice conversation.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     verb: Literal["ultravox_s2s"] = "ultravox_s2s"

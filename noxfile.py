@@ -1,0 +1,180 @@
+"""Developer and CI tasks: ``python -m nox`` runs the tests, ``-s NAME`` any other session.
+
+Sessions: tests (default), typecheck, lint, codegen, codegen_check, conformance, package,
+bench. ``python -m nox -l`` lists them.
+
+Why every session runs in the interpreter nox itself runs under (``venv_backend="none"``)
+instead of building its own virtualenv: all sessions use the same pinned ``.[dev]`` set,
+there is no Python-version matrix yet, and a fresh virtualenv per session would install
+pydantic, datamodel-code-generator, mypy, pyright and friends six times (most of a CI
+run's time). So the one setup step is ``pip install -e '.[dev]'`` into a venv, then
+``python -m nox ...`` from that venv; ``.ci/run`` and the README do exactly that. If a
+tool is missing, the session stops with that install command instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+__all__ = [
+    "bench",
+    "codegen",
+    "codegen_check",
+    "conformance",
+    "lint",
+    "package",
+    "tests",
+    "typecheck",
+]
+
+ROOT = Path(__file__).resolve().parent
+SCHEMA_VERSION = "0.4.15"
+"""The @jambonz/schema version the conformance session installs (the vendored one)."""
+TYPED_PACKAGES = ("jambonz_types", "jambonz_runtime")
+
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["tests"]
+nox.options.error_on_missing_interpreters = True
+
+PY = sys.executable
+"""Every tool runs as ``python -m tool`` with nox's own interpreter (see module docstring)."""
+
+
+def _env() -> dict[str, str]:
+    # ``src`` on the path makes the sessions work before ``pip install -e .`` too (for
+    # example in a shared tools venv); with the editable install it changes nothing.
+    paths = [str(ROOT / "src"), str(ROOT)]
+    if os.environ.get("PYTHONPATH"):
+        paths.append(os.environ["PYTHONPATH"])
+    return {"PYTHONPATH": os.pathsep.join(paths)}
+
+
+def _require(session: nox.Session, *modules: str) -> None:
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        session.error(
+            f"{', '.join(missing)} not installed in {PY}; run: python -m pip install -e '.[dev]'"
+        )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite except the npm-backed conformance cross-check."""
+    _require(session, "pytest", "jsonschema", "hypothesis", "pydantic")
+    session.run(PY, "-m", "pytest", "-m", "not conformance", *session.posargs, env=_env())
+
+
+def _verifytypes(session: nox.Session, package: str) -> None:
+    proc = session.run(
+        PY,
+        "-m",
+        "pyright",
+        "--verifytypes",
+        package,
+        "--ignoreexternal",
+        "--outputjson",
+        env=_env(),
+        silent=True,
+        success_codes=[0, 1],  # 1 = "not complete": decided below from the JSON
+    )
+    assert isinstance(proc, str)
+    report = json.loads(proc[proc.index("{") :])
+    completeness = report["typeCompleteness"]
+    counts = completeness["exportedSymbolCounts"]
+    total = sum(counts.values())
+    problems = [
+        f"{sym['name']}: {diag['message'].splitlines()[0]}"
+        for sym in completeness.get("symbols", [])
+        for diag in sym.get("diagnostics", [])
+        if diag.get("severity") == "error"
+    ]
+    if total == 0 and not problems:
+        session.log(f"verifytypes {package}: no public symbols yet (vacuously complete)")
+        return
+    score = 100.0 * completeness["completenessScore"]
+    session.log(
+        f"verifytypes {package}: {score:.1f} % type-complete "
+        f"({counts['withKnownType']} known, {counts['withAmbiguousType']} ambiguous, "
+        f"{counts['withUnknownType']} unknown of {total} public symbols)"
+    )
+    if problems or counts["withAmbiguousType"] or counts["withUnknownType"]:
+        for line in problems[:40]:
+            session.log(f"  {line}")
+        session.error(f"pyright --verifytypes {package} is below 100 %")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over src, tests and examples; pyright --verifytypes must be 100 %."""
+    _require(session, "mypy", "pyright")
+    session.run(PY, "-m", "mypy", *session.posargs, env=_env())  # paths from pyproject
+    for package in TYPED_PACKAGES:
+        _verifytypes(session, package)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff format --check and ruff check (generated code is excluded in pyproject)."""
+    _require(session, "ruff")
+    session.run(PY, "-m", "ruff", "format", "--check", ".")
+    session.run(PY, "-m", "ruff", "check", ".")
+
+
+@nox.session
+def codegen(session: nox.Session) -> None:
+    """Regenerate src/jambonz_types from schemas/."""
+    _require(session, "datamodel_code_generator", "jinja2", "ruff")
+    session.run(PY, "-m", "codegen", *session.posargs, env=_env())
+
+
+@nox.session
+def codegen_check(session: nox.Session) -> None:
+    """Fail with a diff if src/jambonz_types is not exactly what the schemas produce."""
+    _require(session, "datamodel_code_generator", "jinja2", "ruff")
+    session.run(PY, "-m", "codegen", "--check", env=_env())
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """Compare our accept/reject with the real ajv validator of @jambonz/schema (needs npm)."""
+    _require(session, "pytest", "jsonschema")
+    session.run(
+        "npm",
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        str(ROOT / ".conformance"),
+        f"@jambonz/schema@{SCHEMA_VERSION}",
+        external=True,
+    )
+    if not any((ROOT / "tests" / "conformance").glob("test_*.py")):
+        # Only this case may pass without running anything: the tests are not written yet.
+        session.skip("tests/conformance has no test modules yet")
+    session.run(
+        PY, "-m", "pytest", "-m", "conformance", "tests/conformance", *session.posargs, env=_env()
+    )
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build the wheel and check it ships both packages, py.typed and nothing else."""
+    tmp = Path(session.create_tmp())
+    dist = tmp / "dist"
+    session.run(PY, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT))
+    wheels = sorted(dist.glob("jambonz_typed-*.whl"))
+    if len(wheels) != 1:
+        session.error(f"expected one jambonz_typed wheel in {dist}, found {wheels}")
+    session.run(PY, str(ROOT / ".ci" / "check_wheel.py"), str(wheels[0]))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Median import time of the packages in fresh processes (not a pass/fail test)."""
+    session.run(PY, str(ROOT / "bench" / "import_time.py"), *session.posargs, env=_env())
