@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         report = api_change_report(out, tree)
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(tree, out)
-    print(f"generated {out.relative_to(ROOT)} from @jambonz/schema {schemas.version} ({elapsed:.1f} s)")
+    print(
+        f"generated {out.relative_to(ROOT)} from @jambonz/schema {schemas.version} ({elapsed:.1f} s)"
+    )
     print(report)
     return 0
 

@@ -160,6 +160,8 @@ def _verb_default_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
             end = pos(stmt.end_lineno, stmt.end_col_offset)
             return [_Edit(end, end, f" = {first.value!r}")]
     return []
+
+
 def _classvar_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
     edits: list[_Edit] = []
     for stmt in cls.body:

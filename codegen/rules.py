@@ -58,7 +58,7 @@ RefResolver = Callable[[str, str], Mapping[str, Any]]
 """``(file key, $ref)`` -> the referenced schema (of the vendored, unstaged set)."""
 
 
-def _clean(schema: Any, where: str) -> Any:  # noqa: ANN401 (untyped JSON schema tree)
+def _clean(schema: Any, where: str) -> Any:
     """Drop annotations from a rule schema and refuse keywords the evaluator lacks."""
     if isinstance(schema, bool):
         return schema
@@ -102,7 +102,7 @@ def _accepts_every_string(schema: Mapping[str, Any], resolve: Callable[[str], An
     return not narrowing & set(schema)
 
 
-def extract_rules(node: Any, where: str, resolve: Callable[[str], Any]) -> Any:  # noqa: ANN401 (untyped JSON schema tree)
+def extract_rules(node: Any, where: str, resolve: Callable[[str], Any]) -> Any:
     """Move rules out of ``node`` (a staged schema tree) into ``x-jambonz-rules``, in place.
 
     ``where`` names the location for error messages; ``resolve`` maps a ``$ref`` of this

@@ -140,7 +140,7 @@ def class_name(f: SchemaFile, config: Config) -> str:
     return pascal(str(f.doc.get("title", f.stem)).replace(" ", "_"))
 
 
-def _rewrite_refs(node: Any, base: str, here: SchemaFile, ids: Mapping[str, SchemaFile]) -> Any:  # noqa: ANN401 (untyped JSON schema tree)
+def _rewrite_refs(node: Any, base: str, here: SchemaFile, ids: Mapping[str, SchemaFile]) -> Any:
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -162,7 +162,7 @@ def _rewrite_refs(node: Any, base: str, here: SchemaFile, ids: Mapping[str, Sche
     return node
 
 
-def _resolve_pointer(doc: Any, pointer: str) -> dict[str, Any]:  # noqa: ANN401 (untyped JSON schema tree)
+def _resolve_pointer(doc: Any, pointer: str) -> dict[str, Any]:
     node = doc
     for part in pointer.strip("/").split("/"):
         node = node[int(part)] if isinstance(node, list) else node[part]
@@ -171,7 +171,7 @@ def _resolve_pointer(doc: Any, pointer: str) -> dict[str, Any]:  # noqa: ANN401 
     return node
 
 
-def _mark_callback_objects(node: Any) -> None:  # noqa: ANN401 (untyped JSON schema tree)
+def _mark_callback_objects(node: Any) -> None:
     """Give every object schema of a callback file the tolerant callback base class.
 
     ``additionalProperties: false`` is dropped there too: payloads come from the server,
@@ -196,7 +196,7 @@ _APP_FILE = SchemaFile(Path("app.schema.json"), {"$id": "app"})
 def _resolver(f: SchemaFile, ids: Mapping[str, SchemaFile]) -> Callable[[str], Any]:
     """``$ref`` (as written in ``f``) -> the vendored schema object it points at."""
 
-    def resolve(ref: str) -> Any:  # noqa: ANN401 (untyped JSON schema tree)
+    def resolve(ref: str) -> Any:
         url, _, fragment = ref.partition("#")
         doc = ids[urllib.parse.urljoin(f.schema_id, url)].doc if url else f.doc
         return _resolve_pointer(doc, fragment) if fragment.strip("/") else doc
