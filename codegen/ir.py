@@ -249,7 +249,12 @@ def read_models(tree: Path, package: str) -> dict[Ref, ModelSpec]:
             if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
                 continue
             name = stmt.target.id
-            if name == "model_config":
+            # ClassVars (model_config, __jambonz_rules__) are not model fields.
+            if (
+                name == "model_config"
+                or name.startswith("__")
+                or "ClassVar" in ast.unparse(stmt.annotation)
+            ):
                 continue
             inner = _unwrap_annotated(stmt.annotation)
             nxt = stmts[i + 1] if i + 1 < len(stmts) else None

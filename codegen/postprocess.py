@@ -135,7 +135,7 @@ def _rules_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
             indent = " " * stmt.col_offset
             return [
                 _Edit(*_keyword_span(call, i, pos), ""),
-                _Edit(after, after, f"\n{indent}__jambonz_rules__ = {rules!r}"),
+                _Edit(after, after, f"\n{indent}{_RULES_DECL} = {rules!r}"),
             ]
     return []
 
@@ -178,6 +178,8 @@ def _classvar_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
 
 
 _MODEL_CONFIG = "model_config: ClassVar[ConfigDict]"
+# Annotated so pyright sees the same declared type as on JambonzModel (no ambiguous override).
+_RULES_DECL = "__jambonz_rules__: ClassVar[tuple[Rule, ...]]"
 
 
 def rewrite_module(text: str, source: str, version: str) -> str:
@@ -188,9 +190,12 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     edits: list[_Edit] = []
     need: set[str] = set()
     classvar = False
+    rules = False
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
-            edits.extend(_rules_edits(node, pos))
+            found_rules = _rules_edits(node, pos)
+            rules = rules or bool(found_rules)
+            edits.extend(found_rules)
             edits.extend(_verb_default_edits(node, pos))
             found = _classvar_edits(node, pos)
             classvar = classvar or bool(found)
@@ -221,8 +226,10 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     body = "".join(lines)
     future = "from __future__ import annotations\n"
     extra = "".join(f"from pydantic import {name}\n" for name in sorted(need))
-    if classvar:
+    if classvar or rules:
         extra += "from typing import ClassVar\n"
+    if rules:
+        extra += "from jambonz_types._rules import Rule\n"
     if extra:
         if future in body:
             body = body.replace(future, future + extra, 1)

@@ -39,7 +39,7 @@ _NULL = PydanticCustomError(
 class JambonzModel(BaseModel):
     """Base of every generated verb, component and command model."""
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
         validate_by_alias=True,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 if TYPE_CHECKING:
     from pydantic import JsonValue, ValidationError
@@ -110,7 +110,7 @@ class VerbsBase:
             return self.to_wire() == other.to_wire()
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, like list
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, like list
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.to_list()!r})"

@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._rules import Rule
 
 from .action_hook import HookSpec
 from .amd import AnsweringMachineDetection
@@ -86,7 +87,7 @@ class TransferOptions(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    __jambonz_rules__ = (
+    __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {
             "if": {
                 "required": ["disposition"],

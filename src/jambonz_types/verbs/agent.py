@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._rules import Rule
 
 from ..components.action_hook import HookSpec
 from ..components.handoff import Handoff
@@ -175,7 +176,7 @@ class ToolFillerConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    __jambonz_rules__ = (
+    __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {"if": {"properties": {"type": {"const": "audio"}}}, "then": {"required": ["url"]}},
     )
     type: Literal["audio", "backchannel"]

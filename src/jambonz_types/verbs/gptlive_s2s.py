@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._rules import Rule
 
 from ..components.action_hook import HookSpec
 from ..components.handoff import Handoff
@@ -60,7 +61,7 @@ class Delegation(JambonzModel):
         extra="allow",
         validate_by_name=True,
     )
-    __jambonz_rules__ = (
+    __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {
             "if": {"properties": {"type": {"const": "responses"}}, "required": ["type"]},
             "then": {"required": ["responses"]},
@@ -93,7 +94,7 @@ class SessionUpdate(JambonzModel):
         extra="allow",
         validate_by_name=True,
     )
-    __jambonz_rules__ = (
+    __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {
             "properties": {
                 "model": {
@@ -150,7 +151,7 @@ class GPTLiveS2S(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    __jambonz_rules__ = (
+    __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {
             "if": {
                 "anyOf": [
