@@ -94,7 +94,8 @@ async def test_oversize_command_raises_before_anything_is_sent() -> None:
         await call.status("in-progress")
         cmd = await call.expect_command("redirect")
         assert cmd.data == [{"verb": "hangup"}]
-        assert len(errors) == 1 and errors[0].limit == 24 * 1024
+        assert len(errors) == 1
+        assert errors[0].limit == 24 * 1024
         assert "redirect" in str(errors[0])
         await call.barrier()
         assert call.untaken() == []
@@ -219,7 +220,8 @@ async def test_env_vars_declared_once_answer_options_and_type_the_session_values
 
     async with Simulator(app) as sim:
         status, body, headers = await sim.options("/")
-        assert status == 200 and headers["content-type"] == "application/json"
+        assert status == 200
+        assert headers["content-type"] == "application/json"
         assert json.loads(body) == {
             "MAX_TURNS": {"type": "number", "description": "Turns", "default": 3},
             "GREETING": {"type": "string", "description": "Greeting", "required": True},
