@@ -194,7 +194,12 @@ class App:
         error_reply: verbs to ack with when a handler raises (e.g. say + hangup);
             default ``[]`` (nothing changes, the call waits for commands).
         ack_warning_after: seconds after which a handler still running is logged as
-            close to the server's 5 s ack deadline.
+            close to the server's 5 s ack deadline. Only a warning: there is no
+            "filler" option, because a message gets exactly one ack (a second one, or
+            a late one, is "ack to unknown msgid" and discarded by the server), so
+            nothing can be said over the ack while a handler is slow. For slow work,
+            ack at once (return e.g. ``Verbs().say(text="One moment").pause(...)``)
+            and deliver the answer later with ``session.redirect(...)``.
         reconnect_grace: seconds a dropped call's session is kept for its
             ``session:reconnect`` (the server's backoff reaches 13.5 s over 4 drops).
     """
