@@ -1,46 +1,78 @@
 """asyncio websocket runtime for jambonz apps, built on the generated ``jambonz_types``.
 
-The public surface, by module:
+Why lazy: ``import jambonz_runtime`` loads nothing but this file; each public name
+loads its module on first use (PEP 562), so a tool that only needs, say,
+:class:`EnvVar` does not pay for the websocket server or the verb models.
 
-* :mod:`~jambonz_runtime.app`: :class:`App` (typed handler decorators);
-* :mod:`~jambonz_runtime.session`: :class:`Session` (one call, kept across reconnects);
-* :mod:`~jambonz_runtime.server`: :func:`serve`, :class:`JambonzServer`;
-* :mod:`~jambonz_runtime.messages` / :mod:`~jambonz_runtime.protocol`: the typed
-  envelopes and the sans-I/O per-socket state machine;
-* :mod:`~jambonz_runtime.exceptions`: the error tree under ``JambonzError``;
-* :mod:`jambonz_runtime.testing` (import it explicitly): the jambonz simulator.
+The public surface:
+
+* apps: :class:`App` (typed handler decorators), :class:`Session` (one call, kept
+  across reconnects; typed commands; ``session.tts``; ``session.env``), the handler
+  aliases :data:`Reply`, :data:`SessionHandler`, :data:`HookHandler`,
+  :data:`NotificationHandler`;
+* serving: :func:`serve`, :class:`JambonzServer`;
+* TTS streaming: :class:`TtsStreamer`, :class:`TtsSendResult`;
+* env vars: :class:`EnvVar`, :func:`env_schema`, :func:`read_env`;
+* payload models jambonz sends that the schema package lacks (``DialConfirmCallback``,
+  ``LlmToolCallCallback``, ...) and the envelope :class:`InboundMessage`;
+* the sans-I/O core :class:`JambonzProtocol`;
+* errors, all under :class:`JambonzError`;
+* :mod:`jambonz_runtime.testing` (import it explicitly): the jambonz simulator;
+  ``python -m jambonz_runtime.demo``: a simulated call to the echo example.
 """
 
 from __future__ import annotations
 
-from .app import App, HookHandler, NotificationHandler, Reply, SessionHandler
-from .exceptions import (
-    AckError,
-    ConfigurationError,
-    HandlerError,
-    InvalidMessage,
-    JambonzError,
-    MessageTooLarge,
-    SessionClosed,
-)
-from .messages import (
-    DialConfirmCallback,
-    InboundMessage,
-    JambonzErrorCallback,
-    LlmEventCallback,
-    LlmToolCallCallback,
-    SessionAdultingCallback,
-    TtsTokensResultCallback,
-)
-from .protocol import JambonzProtocol
-from .server import JambonzServer, serve
-from .session import Session
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .app import App as App
+    from .app import HookHandler as HookHandler
+    from .app import NotificationHandler as NotificationHandler
+    from .app import Reply as Reply
+    from .app import SessionHandler as SessionHandler
+    from .envvars import EnvValue as EnvValue
+    from .envvars import EnvVar as EnvVar
+    from .envvars import env_schema as env_schema
+    from .envvars import read_env as read_env
+    from .exceptions import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
+    from .exceptions import AckError as AckError
+    from .exceptions import ConfigurationError as ConfigurationError
+    from .exceptions import EnvSchemaError as EnvSchemaError
+    from .exceptions import EnvVarsError as EnvVarsError
+    from .exceptions import HandlerError as HandlerError
+    from .exceptions import InvalidMessage as InvalidMessage
+    from .exceptions import JambonzError as JambonzError
+    from .exceptions import MessageTooLarge as MessageTooLarge
+    from .exceptions import SessionClosed as SessionClosed
+    from .exceptions import TtsStreamClosed as TtsStreamClosed
+    from .messages import AgentEventCallback as AgentEventCallback
+    from .messages import DialConfirmCallback as DialConfirmCallback
+    from .messages import InboundMessage as InboundMessage
+    from .messages import JambonzErrorCallback as JambonzErrorCallback
+    from .messages import LlmEventCallback as LlmEventCallback
+    from .messages import LlmToolCallCallback as LlmToolCallCallback
+    from .messages import SessionAdultingCallback as SessionAdultingCallback
+    from .messages import TtsTokensResultCallback as TtsTokensResultCallback
+    from .protocol import JambonzProtocol as JambonzProtocol
+    from .server import JambonzServer as JambonzServer
+    from .server import serve as serve
+    from .session import Session as Session
+    from .tts import TtsSendResult as TtsSendResult
+    from .tts import TtsStreamer as TtsStreamer
 
 __all__ = [
+    "MAX_MESSAGE_BYTES",
     "AckError",
+    "AgentEventCallback",
     "App",
     "ConfigurationError",
     "DialConfirmCallback",
+    "EnvSchemaError",
+    "EnvValue",
+    "EnvVar",
+    "EnvVarsError",
     "HandlerError",
     "HookHandler",
     "InboundMessage",
@@ -58,6 +90,61 @@ __all__ = [
     "SessionAdultingCallback",
     "SessionClosed",
     "SessionHandler",
+    "TtsSendResult",
+    "TtsStreamClosed",
+    "TtsStreamer",
     "TtsTokensResultCallback",
+    "env_schema",
+    "read_env",
     "serve",
 ]
+
+_LAZY: dict[str, str] = {
+    "App": "app",
+    "HookHandler": "app",
+    "NotificationHandler": "app",
+    "Reply": "app",
+    "SessionHandler": "app",
+    "EnvValue": "envvars",
+    "EnvVar": "envvars",
+    "env_schema": "envvars",
+    "read_env": "envvars",
+    "MAX_MESSAGE_BYTES": "exceptions",
+    "AckError": "exceptions",
+    "ConfigurationError": "exceptions",
+    "EnvSchemaError": "exceptions",
+    "EnvVarsError": "exceptions",
+    "HandlerError": "exceptions",
+    "InvalidMessage": "exceptions",
+    "JambonzError": "exceptions",
+    "MessageTooLarge": "exceptions",
+    "SessionClosed": "exceptions",
+    "TtsStreamClosed": "exceptions",
+    "AgentEventCallback": "messages",
+    "DialConfirmCallback": "messages",
+    "InboundMessage": "messages",
+    "JambonzErrorCallback": "messages",
+    "LlmEventCallback": "messages",
+    "LlmToolCallCallback": "messages",
+    "SessionAdultingCallback": "messages",
+    "TtsTokensResultCallback": "messages",
+    "JambonzProtocol": "protocol",
+    "JambonzServer": "server",
+    "serve": "server",
+    "Session": "session",
+    "TtsSendResult": "tts",
+    "TtsStreamer": "tts",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -26,7 +26,6 @@ follow the @jambonz/sdk 0.10 wire form and are unverified against server code.
 
 from __future__ import annotations
 
-import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -46,14 +45,17 @@ from pydantic import (
 )
 from typing_extensions import Never
 
-from jambonz_types import HookRef, JambonzError
-from jambonz_types.app import Verb, verb_adapter
+from jambonz_types import HookRef, Verbs
+from jambonz_types.app import Verb
 from jambonz_types.components.action_hook import HookSpec
 from jambonz_types.components.synthesizer import Synthesizer
 from jambonz_types.verbs.config import Config
 from jambonz_types.verbs.dub import Dub
 from jambonz_types.verbs.play import Play
 from jambonz_types.verbs.say import Say
+
+from ._wire import MAX_MESSAGE_BYTES, check_size, encode_wire
+from .exceptions import MessageTooLarge
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -103,28 +105,6 @@ __all__ = [
     "encode",
 ]
 
-MAX_MESSAGE_BYTES = 24 * 1024
-"""The feature-server's cap on one app -> jambonz frame (``JAMBONES_WS_MAX_PAYLOAD``)."""
-
-
-class MessageTooLarge(JambonzError, ValueError):
-    """An outbound message is over the server's 24 KiB frame cap; it was not sent.
-
-    Sending it would make the jambonz websocket client close with 1009, which the
-    server treats as an unexpected drop: it reconnects, sends ``session:reconnect``,
-    and the same oversize message would loop. Split verb arrays or token batches.
-    """
-
-    def __init__(self, size: int, limit: int = MAX_MESSAGE_BYTES) -> None:
-        super().__init__(
-            f"outbound message is {size} bytes of UTF-8, over the jambonz limit of {limit} "
-            "bytes (JAMBONES_WS_MAX_PAYLOAD): the server would close the socket with 1009 and "
-            "reconnect in a loop; split the verb array or the tts tokens into smaller messages"
-        )
-        self.size = size
-        self.limit = limit
-
-
 # ---------------------------------------------------------------------------
 # verbs inside messages
 # ---------------------------------------------------------------------------
@@ -142,10 +122,11 @@ VerbsLike = Sequence[Verb] | _WireVerbs
 
 def _verbs(value: VerbsLike) -> list[Verb]:
     """Normalise a verb array argument to a list of validated verb models."""
+    if isinstance(value, Verbs):  # a ``jambonz_types.Verbs``: already models
+        return value.to_list()
     to_wire = getattr(value, "to_wire", None)
     if callable(to_wire):
-        wire: list[dict[str, JsonValue]] = to_wire()
-        return [verb_adapter.validate_python(item, by_alias=True) for item in wire]
+        return Verbs.from_wire(to_wire()).to_list()
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
         raise TypeError(
             f"expected a sequence of verb models or a Verbs builder, got {type(value).__name__}"
@@ -715,25 +696,13 @@ OutboundMessage = Ack | Command
 # ---------------------------------------------------------------------------
 
 
-def check_size(text: str, *, limit: int = MAX_MESSAGE_BYTES) -> None:
-    """Raise :class:`MessageTooLarge` if ``text`` is over the server's frame cap.
-
-    The cap is in bytes of the UTF-8 encoding (what goes on the wire), not characters.
-    """
-    size = len(text.encode("utf-8"))
-    if size > limit:
-        raise MessageTooLarge(size, limit)
-
-
 def encode(message: OutboundMessage, *, limit: int = MAX_MESSAGE_BYTES) -> str:
     """The compact JSON text of ``message``, checked against the 24 KiB cap.
 
     Raises:
         MessageTooLarge: the text is over ``limit`` bytes; nothing should be sent.
     """
-    text = json.dumps(message.to_wire(), separators=(",", ":"), ensure_ascii=False)
-    check_size(text, limit=limit)
-    return text
+    return encode_wire(message.to_wire(), limit=limit)
 
 
 _ANY_JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)

@@ -199,7 +199,13 @@ class Connection:
             call = model.model_construct(**msg.data)  # type: ignore[arg-type]  # keys are str
         data_sid = msg.data.get("call_sid")
         call_sid = msg.call_sid or (data_sid if isinstance(data_sid, str) else None)
-        return Session(call_sid, call, self.path)
+        return Session(
+            call_sid,
+            call,
+            self.path,
+            env_vars=self.app.env_vars,
+            max_outbound_bytes=self.protocol.max_outbound_bytes,
+        )
 
     def _session_for(self, msg: InboundMessage) -> Session:
         if self.session is None:
@@ -297,8 +303,16 @@ class Connection:
 
     def _on_notification(self, msg: InboundMessage) -> None:
         session = self._session_for(msg)
-        # TODO(tts): feed tts:tokens-result / tts:streaming-event to session's TtsStreamer
-        # here, synchronously and in arrival order, before any app handler runs.
+        # The session's TTS streamer sees results and stream events first, synchronously
+        # and in arrival order, before any app handler of the same message runs; what it
+        # has to send (a resend after stream_resumed, a tts:clear on barge-in) goes out
+        # from its own task, in order (the streamer has a single FIFO drainer).
+        if msg.type == "tts:tokens-result":
+            session.tts.receive_tokens_result(msg.data)
+            self._spawn(session.tts.send_pending())
+        elif msg.type == "tts:streaming-event":
+            session.tts.receive_streaming_event(msg.data)
+            self._spawn(session.tts.send_pending())
         entry = self.app._by_type.get(msg.type)
         if isinstance(entry, _Notify):
             self._spawn(self._notify(msg, session, entry))

@@ -37,6 +37,8 @@ from jambonz_types.callbacks import (
     VerbStatusCallback,
 )
 
+from .envvars import EnvVar
+from .envvars import env_schema as build_env_schema
 from .exceptions import ConfigurationError
 from .messages import (
     AgentEventCallback,
@@ -183,12 +185,21 @@ class App:
     """A jambonz application: its handlers, its env-vars schema and its live sessions.
 
     Args:
-        env_schema: the flat env-vars schema answered to ``OPTIONS`` on the app's
-            paths (see ``envvars.env_schema``); ``None`` answers 204 (no schema).
+        env_vars: the app's environment variables, ``{"NAME": EnvVar(...)}``: answered
+            to ``OPTIONS`` on the app's paths in the flat shape the jambonz API server
+            accepts (``envvars.env_schema``), and read back typed per call as
+            :attr:`Session.env`. Checked now (:class:`EnvSchemaError`).
+        env_schema: alternatively, a ready flat schema (raw JSON) for ``OPTIONS``;
+            no typed values then. Neither: ``OPTIONS`` answers 204 (no schema).
         error_reply: verbs to ack with when a handler raises (e.g. say + hangup);
             default ``[]`` (nothing changes, the call waits for commands).
         ack_warning_after: seconds after which a handler still running is logged as
-            close to the server's 5 s ack deadline.
+            close to the server's 5 s ack deadline. Only a warning: there is no
+            "filler" option, because a message gets exactly one ack (a second one, or
+            a late one, is "ack to unknown msgid" and discarded by the server), so
+            nothing can be said over the ack while a handler is slow. For slow work,
+            ack at once (return e.g. ``Verbs().say(text="One moment").pause(...)``)
+            and deliver the answer later with ``session.redirect(...)``.
         reconnect_grace: seconds a dropped call's session is kept for its
             ``session:reconnect`` (the server's backoff reaches 13.5 s over 4 drops).
     """
@@ -196,12 +207,20 @@ class App:
     def __init__(
         self,
         *,
+        env_vars: Mapping[str, EnvVar] | None = None,
         env_schema: Mapping[str, JsonValue] | None = None,
         error_reply: Reply = None,
         ack_warning_after: float = 4.0,
         reconnect_grace: float = 60.0,
     ) -> None:
-        self.env_schema = dict(env_schema) if env_schema is not None else None
+        if env_vars is not None and env_schema is not None:
+            raise ConfigurationError("give env_vars (typed) or env_schema (raw), not both")
+        self.env_vars: dict[str, EnvVar] = dict(env_vars) if env_vars is not None else {}
+        """The declared env vars (empty with ``env_schema`` or no declaration)."""
+        if env_vars is not None:
+            self.env_schema: dict[str, JsonValue] | None = build_env_schema(env_vars)
+        else:
+            self.env_schema = dict(env_schema) if env_schema is not None else None
         self.error_reply = error_reply
         to_wire(error_reply)  # fail now, not on the first handler error
         self.ack_warning_after = ack_warning_after

@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import JsonValue
 
-from jambonz_types import JambonzError
+from .exceptions import EnvSchemaError, EnvVarsError
 
 __all__ = ["EnvSchemaError", "EnvValue", "EnvVar", "EnvVarsError", "env_schema", "read_env"]
 
@@ -29,14 +29,6 @@ EnvValue = str | int | float | bool
 """A typed environment variable value."""
 
 _KEY = re.compile(r"^[A-Za-z0-9_]+$")
-
-
-class EnvSchemaError(JambonzError, ValueError):
-    """An env-var declaration the jambonz API server would reject ("Invalid appenv schema")."""
-
-
-class EnvVarsError(JambonzError, ValueError):
-    """``session:new`` ``env_vars`` miss a required variable or hold a value of the wrong type."""
 
 
 def _matches(kind: EnvType, value: object) -> bool:

@@ -8,6 +8,11 @@ each subclass says exactly which contract was broken::
     │       keeps the raw text and the reason.
     ├── MessageTooLarge (also ValueError): an outbound message is over the server's
     │       24 KiB cap; raised before sending (the server would close with 1009).
+    ├── TtsStreamClosed: the TTS token stream closed with text still pending.
+    ├── EnvSchemaError (also ValueError): an env-var declaration the jambonz API
+    │       server would reject.
+    ├── EnvVarsError (also ValueError): ``session:new`` env values miss a required
+    │       variable or have the wrong type.
     ├── AckError: an ack for a msgid that is not pending (unknown or already acked).
     ├── HandlerError: an app handler raised; wraps it with the call_sid and msgid.
     ├── SessionClosed: a command on a session whose call has ended.
@@ -20,14 +25,21 @@ from __future__ import annotations
 from jambonz_types import JambonzError
 
 __all__ = [
+    "MAX_MESSAGE_BYTES",
     "AckError",
     "ConfigurationError",
+    "EnvSchemaError",
+    "EnvVarsError",
     "HandlerError",
     "InvalidMessage",
     "JambonzError",
     "MessageTooLarge",
     "SessionClosed",
+    "TtsStreamClosed",
 ]
+
+MAX_MESSAGE_BYTES = 24 * 1024
+"""The feature-server's cap on one app -> jambonz frame (``JAMBONES_WS_MAX_PAYLOAD``)."""
 
 _PREVIEW = 200
 
@@ -55,19 +67,27 @@ class InvalidMessage(JambonzError, ValueError):
 
 
 class MessageTooLarge(JambonzError, ValueError):
-    """An app -> jambonz message is over the server's incoming size cap.
+    """An app -> jambonz message is over the server's incoming size cap; it was not sent.
 
-    The jambonz ``ws`` client closes the socket with 1009 on such a frame and then
-    reconnects, so it must never be sent: split the verbs or token batch instead.
+    The jambonz ``ws`` client closes the socket with 1009 on such a frame, which the
+    server treats as an unexpected drop: it reconnects, sends ``session:reconnect``, and
+    the same oversize message would loop. Split verb arrays or token batches instead.
+
+    Attributes:
+        size: the encoded size in UTF-8 bytes.
+        limit: the cap it exceeded.
+        what: which message (``"ack to verb:hook"``, ``"redirect"``, ...).
     """
 
-    def __init__(self, size: int, limit: int, what: str = "message") -> None:
+    def __init__(self, size: int, limit: int = MAX_MESSAGE_BYTES, what: str = "message") -> None:
         super().__init__(
-            f"{what} is {size} bytes of JSON, over the jambonz limit of {limit} bytes "
-            "(JAMBONES_WS_MAX_PAYLOAD); split it into smaller messages"
+            f"{what} is {size} bytes of UTF-8 JSON, over the jambonz limit of {limit} bytes "
+            "(JAMBONES_WS_MAX_PAYLOAD): the server would close the socket with 1009 and "
+            "reconnect in a loop; split the verb array or the tts tokens into smaller messages"
         )
         self.size = size
         self.limit = limit
+        self.what = what
 
 
 class AckError(JambonzError):
@@ -90,3 +110,15 @@ class SessionClosed(JambonzError):
 
 class ConfigurationError(JambonzError, ValueError):
     """The app is wired wrongly (e.g. two handlers for one route)."""
+
+
+class TtsStreamClosed(JambonzError):
+    """The TTS stream closed (``stream_closed`` or session end) with text still pending."""
+
+
+class EnvSchemaError(JambonzError, ValueError):
+    """An env-var declaration the jambonz API server would reject ("Invalid appenv schema")."""
+
+
+class EnvVarsError(JambonzError, ValueError):
+    """``session:new`` ``env_vars`` miss a required variable or hold a value of the wrong type."""

@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
-from pydantic import BaseModel, JsonValue
+from pydantic import BaseModel, JsonValue, StrictInt, StrictStr
 
 from jambonz_types import JambonzCallback
 from jambonz_types.callbacks import (
@@ -140,12 +140,20 @@ class AgentEventCallback(JambonzCallback):
 
 
 class TtsTokensResultCallback(JambonzCallback):
-    """``tts:tokens-result``: the server's answer to one ``tts:tokens`` command."""
+    """``tts:tokens-result``: the server's answer to one ``tts:tokens`` command.
 
-    id: int | str | None = None
-    """The ``id`` of the ``tts:tokens`` command this answers."""
-    status: Literal["ok", "failed"] | None = None
-    """``ok``, or ``failed`` with a ``reason``; absent when the session has no stream."""
+    ``{"id": 7, "status": "ok"}`` or ``{"id": 7, "status": "failed", "reason": "full"}``;
+    a session with no TTS stream buffer answers just ``{"id": 7}``; newer servers answer
+    a command without id with ``{"status":"failed","reason":"missing id"}``. The one
+    model of this payload: app handlers and :mod:`jambonz_runtime.tts` both use it.
+    """
+
+    id: StrictInt | StrictStr | None = None
+    """The ``id`` of the ``tts:tokens`` command this answers (``7`` and ``"7"`` differ)."""
+    status: StrictStr | None = None
+    """``ok`` or ``failed`` (with a ``reason``); absent when the session has no stream.
+    Kept as a plain string so a future status never fails validation; the TTS streamer
+    treats anything but ``ok`` as a failure."""
     reason: str | None = None
     """``full``, ``missing tokens``, ``missing id``, ``connection to <vendor> failed``."""
 

@@ -10,14 +10,14 @@ never touches a socket and never logs, so every rule here is tested with plain s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
 from pydantic import JsonValue
 
-from .exceptions import AckError, InvalidMessage, MessageTooLarge
+from ._wire import check_size, encode_wire
+from .exceptions import MAX_MESSAGE_BYTES, AckError, InvalidMessage
 from .messages import InboundMessage, UnknownMessage, parse_inbound
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
     "UnknownReceived",
 ]
 
-MAX_OUTBOUND_BYTES: Final = 24 * 1024
+MAX_OUTBOUND_BYTES: Final = MAX_MESSAGE_BYTES
 """The server's cap on one incoming frame (``JAMBONES_WS_MAX_PAYLOAD`` default)."""
 
 
@@ -75,10 +75,6 @@ Event: TypeAlias = (
     MessageReceived | UnknownReceived | InvalidReceived | UnexpectedKeys | DuplicateMsgid
 )
 """What :meth:`JambonzProtocol.receive_text` reports."""
-
-
-def _dumps(message: Mapping[str, JsonValue]) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
 class JambonzProtocol:
@@ -143,8 +139,11 @@ class JambonzProtocol:
         """
         if msgid not in self._pending:
             raise AckError(f"no message with msgid {msgid!r} is waiting for an ack")
-        text = _dumps({"type": "ack", "msgid": msgid, "data": [dict(v) for v in verbs]})
-        self.check_size(text, f"ack to {self._pending[msgid].type}")
+        text = encode_wire(
+            {"type": "ack", "msgid": msgid, "data": [dict(v) for v in verbs]},
+            limit=self.max_outbound_bytes,
+            what=f"ack to {self._pending[msgid].type}",
+        )
         del self._pending[msgid]
         return text
 
@@ -160,15 +159,8 @@ class JambonzProtocol:
         Raises:
             MessageTooLarge: the encoded message is over the cap.
         """
-        text = _dumps(message)
-        kind = message.get("command") or message.get("type") or "message"
-        self.check_size(text, str(kind))
-        return text
+        return encode_wire(message, limit=self.max_outbound_bytes)
 
     def check_size(self, text: str, what: str = "message") -> None:
         """Raise :class:`MessageTooLarge` if ``text`` is over the cap in UTF-8 bytes."""
-        # Cheap first: a str can never encode to fewer bytes than it has chars.
-        if len(text) > self.max_outbound_bytes or len(text) * 4 > self.max_outbound_bytes:
-            size = len(text.encode("utf-8"))
-            if size > self.max_outbound_bytes:
-                raise MessageTooLarge(size, self.max_outbound_bytes, what)
+        check_size(text, limit=self.max_outbound_bytes, what=what)

@@ -8,8 +8,12 @@ then re-attaches the *same* ``Session`` object, so whatever the app kept in
 in order and sent after the reconnect is acked (the server queues its own messages the
 same way), never silently dropped.
 
-Typed commands (redirect, whisper, mute, record, dtmf, ...) come from the
-``SessionCommands`` mixin in ``_commands.py``; they all end in :meth:`_send_command`.
+Typed commands (redirect, whisper, mute, record, dtmf, tool output, ...) come from the
+``SessionCommands`` mixin in ``_commands.py``; they all end in :meth:`_send_command`,
+which encodes through the one size-checked encoder (``_wire``), so an oversize command
+raises :class:`~jambonz_runtime.exceptions.MessageTooLarge` before anything is sent,
+attached or not. Each session owns one :class:`~jambonz_runtime.tts.TtsStreamer`
+(:attr:`Session.tts`), fed by the dispatcher and closed when the call ends.
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ from pydantic import JsonValue
 
 from jambonz_types.callbacks import SessionNewCallback
 
-from .exceptions import SessionClosed
+from ._commands import Command, SessionCommands, encode
+from .envvars import EnvValue, EnvVar, read_env
+from .exceptions import MAX_MESSAGE_BYTES, SessionClosed
 from .protocol import JambonzProtocol
+from .tts import TtsStreamer
 
-__all__ = ["CallLogger", "Session", "SupportsToJson"]
+__all__ = ["CallLogger", "Session"]
 
 _log = logging.getLogger("jambonz_runtime")
 
@@ -55,14 +62,6 @@ class SocketGone(Exception):
     """Raised by a link's ``send_text`` when its socket is already closed (internal)."""
 
 
-class SupportsToJson(Protocol):
-    """Anything that can be sent as one app -> jambonz message (commands, acks)."""
-
-    def to_json(self) -> str:
-        """The message as JSON text, exactly as the server reads it."""
-        ...
-
-
 class _Link(Protocol):
     """What a session needs from the socket it is attached to (see ``_dispatch``)."""
 
@@ -76,10 +75,12 @@ class _Link(Protocol):
     async def close(self, code: int, reason: str) -> None: ...
 
 
-# TODO(commands): once ``_commands.py`` lands, make this ``class Session(SessionCommands)``;
-# its typed methods call ``_send_command`` below, which is already in place.
-class Session:
+class Session(SessionCommands):
     """One call. Handlers get it as their first argument.
+
+    The typed command methods (:meth:`redirect`, :meth:`tool_output`, :meth:`mute`,
+    :meth:`start_recording`, :meth:`send_dtmf`, ..., and the escape hatch
+    :meth:`send_raw_command`) are inherited from ``SessionCommands``.
 
     Attributes:
         call_sid: the call sid (``None`` only until the first payload names it).
@@ -87,14 +88,27 @@ class Session:
         state: free storage for the app; kept across reconnects.
         path: the websocket URL path the call arrived on.
         log: a logger that stamps ``call_sid`` on every record.
+        tts: this call's TTS token streamer (``tts:tokens`` with backpressure).
     """
 
-    def __init__(self, call_sid: str | None, call: SessionNewCallback, path: str) -> None:
+    def __init__(
+        self,
+        call_sid: str | None,
+        call: SessionNewCallback,
+        path: str,
+        *,
+        env_vars: Mapping[str, EnvVar] | None = None,
+        max_outbound_bytes: int = MAX_MESSAGE_BYTES,
+    ) -> None:
         self.call_sid = call_sid
         self.call = call
         self.state: dict[str, object] = {}
         self.path = path
         self.log = call_logger(call_sid)
+        self.max_outbound_bytes = max_outbound_bytes
+        self.tts = TtsStreamer(self._send_command)
+        self._env_decl: Mapping[str, EnvVar] = env_vars or {}
+        self._env: dict[str, EnvValue] | None = None
         self._link: _Link | None = None
         self._outbox: list[str] = []
         self._ended = False
@@ -124,14 +138,34 @@ class Session:
         """Wait until the call ends."""
         await self._ended_event.wait()
 
-    async def _send_command(self, command: SupportsToJson) -> None:
+    @property
+    def env(self) -> dict[str, EnvValue]:
+        """The app's declared env vars (``App(env_vars=...)``), typed, from ``session:new``.
+
+        Read once per session with :func:`~jambonz_runtime.envvars.read_env`: defaults
+        filled in, numbers and booleans given as strings converted, undeclared keys left
+        out (they stay in ``session.call.env_vars``).
+
+        Raises:
+            EnvVarsError: a required variable is missing or a value has the wrong type.
+        """
+        if self._env is None:
+            self._env = read_env(self._env_decl, self.call.env_vars)
+        return dict(self._env)
+
+    async def _send_command(self, command: Command) -> None:
         """Send one command now, or after the reconnect if the socket is down.
 
         Raises:
             SessionClosed: the call has ended.
-            MessageTooLarge: the command is over the 24 KiB cap (nothing was sent).
+            MessageTooLarge: the command is over the 24 KiB cap (nothing was sent or
+                queued).
         """
-        await self._send_text(command.to_json())
+        if self._ended:
+            raise SessionClosed(
+                f"call {self.call_sid} has ended; cannot send the {command.command} command"
+            )
+        await self._send_text(encode(command, limit=self.max_outbound_bytes))
 
     async def _send_text(self, text: str) -> None:
         if self._ended:
@@ -141,7 +175,6 @@ class Session:
             # Detached: keep it, in order; flushed right after session:reconnect is acked.
             self._outbox.append(text)
             return
-        link.protocol.check_size(text)
         try:
             await link.send_text(text)
         except SocketGone:
@@ -163,6 +196,7 @@ class Session:
             self._grace_timer.cancel()
             self._grace_timer = None
         self._link = link
+        self.max_outbound_bytes = link.protocol.max_outbound_bytes
 
     def _detach(self, link: _Link) -> None:
         if self._link is link:
@@ -185,6 +219,7 @@ class Session:
                 "; ".join(t[:120] for t in self._outbox),
             )
             self._outbox.clear()
+        self.tts.close("the call ended")
         self._ended_event.set()
         for callback in self._on_end:
             callback(self)

@@ -35,8 +35,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from jambonz_types import HookRef, JambonzCallback, Verb
-from jambonz_types.app import verb_adapter
+from jambonz_types import HookRef, JambonzCallback, Verb, Verbs
 
 from .app import App
 from .server import SUBPROTOCOL, JambonzServer
@@ -83,8 +82,8 @@ class ReceivedAck(ReceivedMessage):
 
     @property
     def verbs(self) -> list[Verb]:
-        """The verbs, validated into models (raises if any is not a valid verb)."""
-        return [verb_adapter.validate_python(v, by_alias=True, by_name=False) for v in self.data]
+        """The verbs, validated into models (raises ``VerbValidationError`` if invalid)."""
+        return Verbs.from_wire(self.data).to_list()
 
     @property
     def verb_names(self) -> list[str]:
@@ -263,6 +262,37 @@ class SimulatedCall:
         }
         data.update(extra)
         await self.send("call:status", data)
+
+    async def tool_call(
+        self,
+        tool_call_id: str,
+        name: str,
+        args: JsonValue = None,
+        *,
+        hook: str = "/tool-call",
+        type: str = "llm:tool-call",
+    ) -> None:
+        """Send an ``llm:tool-call`` (a notification: answer with ``llm:tool-output``)."""
+        data: dict[str, JsonValue] = {"tool_call_id": tool_call_id, "name": name, "args": args}
+        await self.send(type, data, hook=hook)
+
+    async def tts_result(
+        self, id: int | str, status: str | None = "ok", reason: str | None = None
+    ) -> None:
+        """Answer a ``tts:tokens`` command with ``tts:tokens-result`` (``full``, ...)."""
+        data: dict[str, JsonValue] = {"id": id}
+        if status is not None:
+            data["status"] = status
+        if reason is not None:
+            data["reason"] = reason
+        await self.send("tts:tokens-result", data)
+
+    async def tts_event(self, event_type: str, **extra: JsonValue) -> None:
+        """Send a ``tts:streaming-event`` (``stream_paused``, ``stream_resumed``,
+        ``user_interruption``, ``stream_closed``, ...)."""
+        data: dict[str, JsonValue] = {"event_type": event_type}
+        data.update(extra)
+        await self.send("tts:streaming-event", data)
 
     # -- expecting -----------------------------------------------------------------------
 

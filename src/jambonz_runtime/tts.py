@@ -59,7 +59,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, JsonValue, StrictInt, StrictStr, ValidationError
+from pydantic import JsonValue, ValidationError
 
 from jambonz_types import JambonzError
 from jambonz_types.callbacks.tts_streaming_event import TtsStreamingEventCallback
@@ -71,6 +71,8 @@ from ._commands import (
     TtsTokensCommand,
     _TtsTokensData,
 )
+from .exceptions import TtsStreamClosed
+from .messages import TtsTokensResultCallback
 
 __all__ = [
     "SERVER_BUFFER_CHARS",
@@ -79,7 +81,6 @@ __all__ = [
     "TtsStreamClosed",
     "TtsStreamer",
     "TtsTokenStream",
-    "TtsTokensResult",
     "js_length",
 ]
 
@@ -98,10 +99,6 @@ TtsSendStatus = Literal["ok", "failed", "dropped", "skipped"]
 """
 
 
-class TtsStreamClosed(JambonzError):
-    """The TTS stream closed (``stream_closed`` or session end) with text still pending."""
-
-
 @dataclass(frozen=True)
 class TtsSendResult:
     """The outcome of one :meth:`TtsStreamer.send`."""
@@ -109,22 +106,6 @@ class TtsSendResult:
     status: TtsSendStatus
     reason: str | None = None
     """The server's reason for ``failed``; why for ``dropped``/``skipped``."""
-
-
-class TtsTokensResult(BaseModel):
-    """``data`` of a ``tts:tokens-result`` message (no jambonz schema exists for it).
-
-    ``{"id": 7, "status": "ok"}`` or ``{"id": 7, "status": "failed", "reason": "full"}``;
-    a session with no TTS stream buffer answers just ``{"id": 7}``; newer servers answer
-    a command without id with ``{"status":"failed","reason":"missing id"}``.
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-    id: StrictInt | StrictStr | None = None
-    status: StrictStr | None = None
-    """``"ok"`` or ``"failed"``; anything else is treated as a failure."""
-    reason: StrictStr | None = None
 
 
 def js_length(text: str) -> int:
@@ -279,16 +260,18 @@ class TtsTokenStream:
 
     # -- server side ---------------------------------------------------------
 
-    def on_tokens_result(self, data: TtsTokensResult | Mapping[str, JsonValue]) -> list[Command]:
+    def on_tokens_result(
+        self, data: TtsTokensResultCallback | Mapping[str, JsonValue]
+    ) -> list[Command]:
         """Handle a ``tts:tokens-result``; return the commands to send now.
 
         Results for unknown ids (stale, after a clear, or from another client) are ignored.
         """
-        if isinstance(data, TtsTokensResult):
+        if isinstance(data, TtsTokensResultCallback):
             result = data
         else:
             try:
-                result = TtsTokensResult.model_validate(data)
+                result = TtsTokensResultCallback.model_validate(data, by_alias=True)
             except ValidationError:
                 return []  # not a result we could have asked for (e.g. a non-scalar id)
         if result.id is not None and result.id in self._orphans:
@@ -496,7 +479,9 @@ class TtsStreamer:
         """Drop all pending text (sends resolve ``dropped``), unpause, send ``tts:clear``."""
         await self._after(self._core.clear())
 
-    async def on_tokens_result(self, data: TtsTokensResult | Mapping[str, JsonValue]) -> None:
+    async def on_tokens_result(
+        self, data: TtsTokensResultCallback | Mapping[str, JsonValue]
+    ) -> None:
         """Feed one ``tts:tokens-result`` message's ``data``."""
         await self._after(self._core.on_tokens_result(data))
 
@@ -506,6 +491,27 @@ class TtsStreamer:
         """Feed one ``tts:streaming-event`` message's ``data``."""
         await self._after(self._core.on_streaming_event(data))
 
+    def receive_tokens_result(
+        self, data: TtsTokensResultCallback | Mapping[str, JsonValue]
+    ) -> None:
+        """Apply one ``tts:tokens-result`` now, without sending; see :meth:`send_pending`.
+
+        The dispatcher calls this synchronously, in arrival order, before any app
+        handler of the message runs, then schedules :meth:`send_pending`.
+        """
+        self._queue_out(self._core.on_tokens_result(data))
+
+    def receive_streaming_event(
+        self, data: TtsStreamingEventCallback | Mapping[str, JsonValue]
+    ) -> None:
+        """Apply one ``tts:streaming-event`` now, without sending; see :meth:`send_pending`."""
+        self._queue_out(self._core.on_streaming_event(data))
+
+    async def send_pending(self) -> None:
+        """Send whatever the state machine produced (resends after a resume, a clear...)."""
+        await self._drain()
+        self._update_probe()
+
     def close(self, reason: str = "session ended") -> None:
         """End the stream: pending sends raise :class:`TtsStreamClosed`; later ones too."""
         self._core.close(reason)
@@ -514,11 +520,13 @@ class TtsStreamer:
 
     # -- internals -----------------------------------------------------------
 
-    async def _after(self, commands: list[Command]) -> None:
+    def _queue_out(self, commands: list[Command]) -> None:
         self._settle()
         self._outbox.extend(commands)
-        await self._drain()
-        self._update_probe()
+
+    async def _after(self, commands: list[Command]) -> None:
+        self._queue_out(commands)
+        await self.send_pending()
 
     async def _drain(self) -> None:
         # One drainer at a time sends the outbox in FIFO order; anyone else just queues.

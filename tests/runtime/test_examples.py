@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-from examples import dial_fallback, echo, hello_world, ivr_menu
-from jambonz_runtime.testing import Simulator
-from jambonz_types.callbacks import DialCallback, GatherCallback
+from examples import (
+    call_recording,
+    dial_fallback,
+    echo,
+    hello_world,
+    ivr_menu,
+    llm_streaming,
+    queue_with_hold,
+    voice_agent,
+)
+from jambonz_runtime.testing import SimulatedCall, Simulator
+from jambonz_types.callbacks import (
+    DequeueCallback,
+    DialCallback,
+    EnqueueCallback,
+    EnqueueWaitCallback,
+    GatherCallback,
+    LlmCallback,
+)
 from jambonz_types.callbacks.gather import Alternative, Speech
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,14 +107,232 @@ async def test_dial_fallback_tries_next_number_then_gives_up() -> None:
         assert (await answered.expect_ack(msgid)).verb_names == ["hangup"]
 
 
-def test_run_demo_prints_the_conversation() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "run_demo.py")],
+def _run(*args: str) -> str:
+    return subprocess.run(
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
         env={"PYTHONPATH": f"{ROOT / 'src'}", "PATH": ""},
     ).stdout
-    assert "app  -> say: you pressed 4 2" in out
-    assert "app  -> say: you said: hello typed world" in out
+
+
+def test_run_demo_prints_the_conversation() -> None:
+    out = _run(str(ROOT / "examples" / "run_demo.py"))
+    assert 'caller hears: "you pressed 4 2"' in out
+    assert 'caller hears: "you said: hello typed world"' in out
+
+
+def test_package_demo_prints_the_conversation() -> None:
+    lines = _run("-m", "jambonz_runtime.demo").splitlines()
+    assert lines[0].startswith("jambonz simulator -> app at ws://127.0.0.1:")
+    assert lines[2:] == [
+        '  caller hears: "Say something, or press some keys, and I will echo it."',
+        "  (jambonz listens: gather -> /echo)",
+        "status: in-progress",
+        "  caller presses: 4 2",
+        '  caller hears: "you pressed 4 2"',
+        '  caller hears: "Say or press something else."',
+        "  (jambonz listens: gather -> /echo)",
+        '  caller says: "hello typed world"',
+        '  caller hears: "you said: hello typed world"',
+        '  caller hears: "Say or press something else."',
+        "  (jambonz listens: gather -> /echo)",
+        "  caller stays silent",
+        '  caller hears: "I did not catch that"',
+        '  caller hears: "Say or press something else."',
+        "  (jambonz listens: gather -> /echo)",
+        "caller hangs up; status: completed",
+    ]
+
+
+async def test_voice_agent_starts_openai_s2s_and_answers_tool_calls() -> None:
+    async with Simulator(voice_agent.app) as sim:
+        status, body, _ = await sim.options("/agent")
+        assert status == 200
+        assert json.loads(body)["OPENAI_API_KEY"] == {
+            "type": "string",
+            "description": "OpenAI API key",
+            "obscure": True,
+        }
+        call = await sim.call("/agent", data={"env_vars": {"OPENAI_API_KEY": "sk-test"}})
+        ack = await call.expect_ack(call.session_msgid)
+        assert ack.verb_names == ["openai_s2s"]
+        verb = ack.data[0]
+        assert isinstance(verb, dict)
+        assert verb["model"] == "gpt-4o-realtime-preview"
+        assert verb["auth"] == {"apiKey": "sk-test"}
+        assert verb["toolHook"] == "/tool-call"
+        assert verb["actionHook"] == "/agent-done"
+        await call.tool_call("call_9", "get_weather", {"city": "Paris"}, hook="/tool-call")
+        out = await call.expect_command("llm:tool-output")
+        assert json.loads(out.raw) == {
+            "type": "command",
+            "command": "llm:tool-output",
+            "tool_call_id": "call_9",
+            "data": {
+                "type": "conversation.item.create",
+                "item": {
+                    "type": "function_call_output",
+                    "call_id": "call_9",
+                    "output": '{"city": "Paris", "temperature_c": 21, "sky": "sunny"}',
+                },
+            },
+        }
+        await call.tool_call("call_10", "launch_rockets", {}, hook="/tool-call")
+        unknown = await call.expect_command("llm:tool-output")
+        assert unknown.tool_call_id == "call_10"
+        msgid = await call.hook(
+            voice_agent.agent_done, LlmCallback(completion_reason="normal conversation end")
+        )
+        assert (await call.expect_ack(msgid)).verb_names == ["say", "hangup"]
+        assert [m.type for m in call.received] == ["ack", "command", "command", "ack"]
+
+
+async def _heard(call: SimulatedCall, text: str) -> None:
+    speech = Speech(alternatives=[Alternative(transcript=text)])
+    msgid = await call.hook(
+        llm_streaming.heard, GatherCallback(reason="speechDetected", speech=speech)
+    )
+    ack = await call.expect_ack(msgid)
+    assert ack.data[0] == {"verb": "say", "stream": True, "closeStreamOnEmpty": False}
+    assert ack.verb_names == ["say", "gather"]
+
+
+async def test_llm_streaming_survives_a_full_buffer_and_flushes_at_the_end() -> None:
+    async with Simulator(llm_streaming.app) as sim:
+        call = await sim.call("/llm")
+        await call.expect_ack(call.session_msgid)
+        await _heard(call, "hello")
+        first = await call.expect_command("tts:tokens")
+        assert first.data == {"id": 1, "tokens": "You "}
+        await call.tts_result(1, "failed", "full")
+        await call.tts_event("stream_paused")
+        await call.tts_event("stream_resumed")
+        again = await call.expect_command("tts:tokens")
+        assert again.data == {"id": 2, "tokens": "You "}
+        await call.tts_result(2)
+        rest = await call.expect_command("tts:tokens")
+        assert rest.data == {
+            "id": 3,
+            "tokens": "said hello. Here is a longer answer, streamed to you word by word. ",
+        }
+        await call.tts_result(3)
+        flush = await call.expect_command("tts:flush")
+        assert json.loads(flush.raw) == {"type": "command", "command": "tts:flush"}
+        session = llm_streaming.app.sessions[str(call.call_sid)]
+        task = session.state["reply_task"]
+        assert isinstance(task, asyncio.Task)
+        await asyncio.wait_for(task, 5)
+        assert session.state["last_reply"] == ["ok"] * 14
+
+
+async def test_llm_streaming_barge_in_clears_and_stops_generating() -> None:
+    async with Simulator(llm_streaming.app) as sim:
+        call = await sim.call("/llm")
+        await call.expect_ack(call.session_msgid)
+        await _heard(call, "tell me a story")
+        await call.expect_command("tts:tokens")
+        await call.tts_event("user_interruption")
+        await call.expect_command("tts:clear")
+        session = llm_streaming.app.sessions[str(call.call_sid)]
+        task = session.state["reply_task"]
+        assert isinstance(task, asyncio.Task)
+        await asyncio.wait([task], timeout=5)
+        assert task.done()
+        await call.barrier()
+        assert session.state["interrupted"] is True
+        assert call.untaken() == []  # no flush, no more tokens after the barge-in
+        assert session.tts.pending == 0
+
+
+async def test_queue_with_hold_plays_position_and_music_and_dequeues() -> None:
+    async with Simulator(queue_with_hold.app) as sim:
+        caller = await sim.call("/support")
+        ack = await caller.expect_ack(caller.session_msgid)
+        assert ack.data[1] == {
+            "verb": "enqueue",
+            "name": "support",
+            "waitHook": "/hold",
+            "actionHook": "/queue-done",
+        }
+        msgid = await caller.hook(
+            queue_with_hold.hold,
+            EnqueueWaitCallback(queue_sid="q1", queue_time=5, queue_position=2, queue_size=3),
+        )
+        assert (await caller.expect_ack(msgid)).data == [
+            {"verb": "say", "text": "There are 2 callers ahead."},
+            {"verb": "play", "url": queue_with_hold.HOLD_MUSIC},
+        ]
+        msgid = await caller.hook(
+            queue_with_hold.hold, EnqueueWaitCallback(queue_sid="q1", queue_time=9)
+        )
+        assert (await caller.expect_ack(msgid)).verb_names == ["play"]
+        agent = await sim.call("/agent")
+        ack = await agent.expect_ack(agent.session_msgid)
+        assert ack.data[1] == {
+            "verb": "dequeue",
+            "name": "support",
+            "beep": True,
+            "timeout": 10,
+            "actionHook": "/agent-done",
+        }
+        msgid = await caller.hook(
+            queue_with_hold.queue_done,
+            EnqueueCallback(queue_sid="q1", queue_time=12, queue_result="bridged"),
+        )
+        assert (await caller.expect_ack(msgid)).data == []
+        msgid = await agent.hook(
+            queue_with_hold.agent_done, DequeueCallback(dequeue_result="timeout")
+        )
+        assert (await agent.expect_ack(msgid)).verb_names == ["say", "hangup"]
+
+
+async def test_call_recording_sends_siprec_record_commands() -> None:
+    siprec = "sip:recorder@example.com"
+    async with Simulator(call_recording.app) as sim:
+        call = await sim.call("/record", data={"env_vars": {"SIPREC_SERVER": siprec}})
+        assert (await call.expect_ack(call.session_msgid)).verb_names == ["gather"]
+
+        async def press(digit: str) -> list[str]:
+            msgid = await call.hook(
+                call_recording.key, GatherCallback(reason="dtmfDetected", digits=digit)
+            )
+            return (await call.expect_ack(msgid)).verb_names
+
+        assert await press("1") == ["gather"]
+        start = await call.expect_command("record")
+        assert json.loads(start.raw) == {
+            "type": "command",
+            "command": "record",
+            "data": {
+                "action": "startCallRecording",
+                "type": "siprec",
+                "siprecServerURL": siprec,
+                "recordingID": f"rec-{call.call_sid}",
+                "headers": {"X-Call-Reason": "demo"},
+            },
+        }
+        actions = []
+        for digit in "234":
+            await press(digit)
+            cmd = await call.expect_command("record")
+            assert isinstance(cmd.data, dict)
+            actions.append(cmd.data["action"])
+        assert actions == ["pauseCallRecording", "resumeCallRecording", "stopCallRecording"]
+        assert await press("9") == ["say", "hangup"]
+        await call.barrier()
+        assert call.untaken() == []  # stopped already: no second stop
+
+
+async def test_call_recording_without_the_required_env_var_sends_nothing() -> None:
+    async with Simulator(call_recording.app) as sim:
+        call = await sim.call("/record")
+        await call.expect_ack(call.session_msgid)
+        msgid = await call.hook(
+            call_recording.key, GatherCallback(reason="dtmfDetected", digits="1")
+        )
+        assert (await call.expect_ack(msgid)).data == []  # handler raised EnvVarsError
+        await call.barrier()
+        assert call.untaken() == []

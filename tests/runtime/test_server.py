@@ -16,6 +16,7 @@ from websockets.exceptions import InvalidStatus
 from jambonz_runtime import App, LlmToolCallCallback, SessionAdultingCallback
 from jambonz_runtime.session import Session
 from jambonz_runtime.testing import Simulator
+from jambonz_types import Verbs
 from jambonz_types.callbacks import (
     CallStatusCallback,
     GatherCallback,
@@ -23,16 +24,6 @@ from jambonz_types.callbacks import (
     SessionRedirectCallback,
 )
 from jambonz_types.verbs import Hangup, Say
-
-
-class _Cmd:
-    """A minimal command until the typed ones (``_commands.py``) land."""
-
-    def __init__(self, **fields: object) -> None:
-        self.fields = {"type": "command", **fields}
-
-    def to_json(self) -> str:
-        return json.dumps(self.fields)
 
 
 class LogEvent(logging.Handler):
@@ -138,9 +129,8 @@ async def test_09_33_notifications_are_handled_and_never_acked() -> None:
     @app.on("llm:tool-call")
     async def tool(session: Session, payload: LlmToolCallCallback) -> None:
         got.append((payload.tool_call_id, payload.name, payload.args))
-        await session._send_command(
-            _Cmd(command="llm:tool-output", tool_call_id=payload.tool_call_id, data={"ok": True})
-        )
+        assert payload.tool_call_id is not None
+        await session.tool_output(payload.tool_call_id, {"ok": True})
 
     async with Simulator(app) as sim:
         call = await sim.call()
@@ -252,7 +242,7 @@ async def test_20_23_reconnect_resumes_same_session_acked_at_once_and_flushes_qu
         await call.drop()
         assert not session.connected
         assert not session.ended
-        await session._send_command(_Cmd(command="redirect", data=[{"verb": "hangup"}]))
+        await session.redirect(Verbs().hangup())
         new, msgid = await call.reconnect()
         assert (await new.expect_ack(msgid)).data == []
         cmd = await new.expect_command("redirect")
