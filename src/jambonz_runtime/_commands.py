@@ -174,7 +174,7 @@ def _hook(value: str | HookRef[Never] | HookSpec) -> str | HookSpec:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         frozen=True,
         validate_by_name=True,

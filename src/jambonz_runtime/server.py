@@ -50,7 +50,7 @@ from .session import SocketGone
 
 __all__ = ["SUBPROTOCOL", "JambonzServer", "serve"]
 
-SUBPROTOCOL: Final = Subprotocol("ws.jambonz.org")
+SUBPROTOCOL: Final[Subprotocol] = Subprotocol("ws.jambonz.org")
 """The only subprotocol jambonz offers on its control socket."""
 
 _log = logging.getLogger("jambonz_runtime.server")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import JsonValue
 
@@ -38,7 +38,13 @@ __all__ = ["CallLogger", "Session"]
 _log = logging.getLogger("jambonz_runtime")
 
 
-class CallLogger(logging.LoggerAdapter):  # type: ignore[type-arg]  # generic only in 3.11+ stubs
+if TYPE_CHECKING:
+    _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
+else:  # LoggerAdapter is subscriptable at run time only from Python 3.11
+    _LoggerAdapter = logging.LoggerAdapter
+
+
+class CallLogger(_LoggerAdapter):
     """Adds ``call_sid`` to every record (``record.call_sid``) and to the message text."""
 
     def process(
@@ -104,9 +110,9 @@ class Session(SessionCommands):
         self.call = call
         self.state: dict[str, object] = {}
         self.path = path
-        self.log = call_logger(call_sid)
-        self.max_outbound_bytes = max_outbound_bytes
-        self.tts = TtsStreamer(self._send_command)
+        self.log: CallLogger = call_logger(call_sid)
+        self.max_outbound_bytes: int = max_outbound_bytes
+        self.tts: TtsStreamer = TtsStreamer(self._send_command)
         self._env_decl: Mapping[str, EnvVar] = env_vars or {}
         self._env: dict[str, EnvValue] | None = None
         self._link: _Link | None = None

@@ -428,7 +428,7 @@ class Simulator:
     ) -> None:
         if (apps is None) == (url is None):
             raise ValueError("give either apps or url")
-        self.server = (
+        self.server: JambonzServer | None = (
             JambonzServer(apps, basic_auth=basic_auth, **server_options)  # type: ignore[arg-type]  # options are keyword scalars
             if apps is not None
             else None
