@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Final
 
+import websockets.version
 from typing_extensions import Self
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.asyncio.server import serve as ws_serve
@@ -48,10 +49,17 @@ from .exceptions import ConfigurationError
 from .protocol import MAX_OUTBOUND_BYTES
 from .session import SocketGone
 
-__all__ = ["SUBPROTOCOL", "JambonzServer", "serve"]
+__all__ = ["OPTIONS_SUPPORTED", "SUBPROTOCOL", "JambonzServer", "serve"]
 
 SUBPROTOCOL: Final[Subprotocol] = Subprotocol("ws.jambonz.org")
 """The only subprotocol jambonz offers on its control socket."""
+
+OPTIONS_SUPPORTED: Final[bool] = int(websockets.version.version.split(".")[0]) >= 17
+"""Whether HTTP ``OPTIONS`` env-var discovery can be served on the app port.
+
+websockets < 17 (the newest release for Python 3.10) parses only ``GET`` requests and
+answers anything else with an error before the app sees it; use Python >= 3.11 (and so
+websockets >= 17) when the jambonz portal should discover the app's env vars."""
 
 _log = logging.getLogger("jambonz_runtime.server")
 
@@ -223,7 +231,11 @@ class JambonzServer:
         return Response(status.value, status.phrase, headers, data)
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        method, path, headers = request.method, request.path, request.headers
+        # websockets < 17 (the newest on Python 3.10) parses only GET requests and has no
+        # ``Request.method``; there every request reaching this hook is a GET, and OPTIONS
+        # env-var discovery is not available (the library answers it with an error).
+        method = getattr(request, "method", "GET")
+        path, headers = request.path, request.headers
         found = self.route(path)
         if method == "OPTIONS":
             if found is None:

@@ -19,6 +19,7 @@ from jambonz_runtime import (
     TtsSendResult,
     TtsStreamClosed,
 )
+from jambonz_runtime.server import OPTIONS_SUPPORTED
 from jambonz_runtime.testing import Simulator
 from jambonz_types import Verbs
 from jambonz_types.callbacks import SessionNewCallback, TtsStreamingEventCallback
@@ -203,6 +204,7 @@ async def test_tts_stream_is_closed_when_the_call_ends() -> None:
         assert isinstance(await asyncio.wait_for(outcome, 5), TtsStreamClosed)
 
 
+@pytest.mark.skipif(not OPTIONS_SUPPORTED, reason="OPTIONS needs websockets >= 17 (Python >= 3.11)")
 async def test_env_vars_declared_once_answer_options_and_type_the_session_values() -> None:
     app = App(
         env_vars={

@@ -14,6 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from jambonz_runtime import App, LlmToolCallCallback, SessionAdultingCallback
+from jambonz_runtime.server import OPTIONS_SUPPORTED
 from jambonz_runtime.session import Session
 from jambonz_runtime.testing import Simulator
 from jambonz_types import Verbs
@@ -320,6 +321,7 @@ async def test_25_redirect_socket_first_message_session_redirect_without_call_si
         assert (await sock.expect_ack(msgid)).data == [{"verb": "say", "text": "moved r-1"}]
 
 
+@pytest.mark.skipif(not OPTIONS_SUPPORTED, reason="OPTIONS needs websockets >= 17 (Python >= 3.11)")
 async def test_43_options_answers_flat_env_schema() -> None:
     schema = {"API_KEY": {"type": "string", "description": "Key", "obscure": True}}
     app = basic_app(env_schema=schema)
