@@ -26,15 +26,17 @@ follow the @jambonz/sdk 0.10 wire form and are unverified against server code.
 
 from __future__ import annotations
 
+import importlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Annotated, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     JsonValue,
     PlainSerializer,
     StrictBool,
@@ -43,19 +45,22 @@ from pydantic import (
     StrictStr,
     TypeAdapter,
 )
+from pydantic_core import CoreSchema, core_schema
 from typing_extensions import Never
 
-from jambonz_types import HookRef, Verbs
-from jambonz_types.app import Verb
-from jambonz_types.components.action_hook import HookSpec
-from jambonz_types.components.synthesizer import Synthesizer
-from jambonz_types.verbs.config import Config
-from jambonz_types.verbs.dub import Dub
-from jambonz_types.verbs.play import Play
-from jambonz_types.verbs.say import Say
+from jambonz_types import HookRef, JambonzModel, Verbs
 
 from ._wire import MAX_MESSAGE_BYTES, check_size, encode_wire
 from .exceptions import MessageTooLarge
+
+if TYPE_CHECKING:
+    from jambonz_types.app import Verb
+    from jambonz_types.components.action_hook import HookSpec
+    from jambonz_types.components.synthesizer import Synthesizer
+    from jambonz_types.verbs.config import Config
+    from jambonz_types.verbs.dub import Dub
+    from jambonz_types.verbs.play import Play
+    from jambonz_types.verbs.say import Say
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -108,6 +113,50 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # verbs inside messages
 # ---------------------------------------------------------------------------
+
+
+class _Deferred:
+    """Run-time stand-in for a model type in a field annotation, imported when needed.
+
+    Why: the verb union (every verb model) and the ``config``/``dub`` models cost most
+    of a second to import, and a process needs them only when it sends a command that
+    carries them. Each command model builds its schema on first use (``defer_build``),
+    and only then does this import the real class (``module``, ``name``) and hand its
+    schema to pydantic: validation is exactly the real model's. With ``name=None`` it
+    stands for the whole ``Verb`` union without importing it: a verb model instance
+    (already validated when it was built) passes as is, anything else is validated
+    by the union, loaded then.
+    """
+
+    def __init__(self, module: str, name: str | None) -> None:
+        self.module = module
+        self.name = name
+
+    def __get_pydantic_core_schema__(
+        self, source: object, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        if self.name is not None:
+            return handler.generate_schema(getattr(importlib.import_module(self.module), self.name))
+        return core_schema.no_info_plain_validator_function(_any_verb)
+
+
+def _any_verb(value: object) -> object:
+    if isinstance(value, JambonzModel) and "verb" in type(value).model_fields:
+        return value
+    from jambonz_types.app import verb_adapter
+
+    return verb_adapter.validate_python(value)
+
+
+if not TYPE_CHECKING:
+    # What the annotations below resolve to at run time (type checkers see the imports).
+    Verb = Annotated[Any, _Deferred("jambonz_types.app", None)]
+    HookSpec = Annotated[Any, _Deferred("jambonz_types.components.action_hook", "HookSpec")]
+    Synthesizer = Annotated[Any, _Deferred("jambonz_types.components.synthesizer", "Synthesizer")]
+    Config = Annotated[Any, _Deferred("jambonz_types.verbs.config", "Config")]
+    Dub = Annotated[Any, _Deferred("jambonz_types.verbs.dub", "Dub")]
+    Play = Annotated[Any, _Deferred("jambonz_types.verbs.play", "Play")]
+    Say = Annotated[Any, _Deferred("jambonz_types.verbs.say", "Say")]
 
 
 class _WireVerbs(Protocol):
@@ -174,12 +223,15 @@ def _hook(value: str | HookRef[Never] | HookSpec) -> str | HookSpec:
 
 
 class _Model(BaseModel):
+    # defer_build: ~60 models here; each builds its schema when first used, so
+    # importing the runtime does not pay for commands an app never sends.
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         frozen=True,
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        defer_build=True,
     )
 
 
@@ -798,6 +850,9 @@ class SessionCommands(ABC):
             ValueError: a verb other than ``say`` or ``play`` was given (the server
                 would ignore the whole whisper).
         """
+        from jambonz_types.verbs.play import Play
+        from jambonz_types.verbs.say import Say
+
         whisper: Say | Play | list[Say | Play]
         if isinstance(verbs, (Say, Play)):
             whisper = verbs

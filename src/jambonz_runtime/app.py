@@ -22,11 +22,11 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, TypeVar, overload
 
 from pydantic import BaseModel, JsonValue
 
-from jambonz_types import HookRef, JambonzCallback, Verb
+from jambonz_types import HookRef, JambonzCallback
 from jambonz_types.callbacks import (
     BaseCallback,
     CallStatusCallback,
@@ -50,6 +50,13 @@ from .messages import (
     TtsTokensResultCallback,
 )
 from .session import Session
+
+if TYPE_CHECKING:
+    from jambonz_types import Verb
+else:
+    # The verb union imports every verb model (most of a second); the aliases below only
+    # need it for type checkers, so at run time any generated model stands in for it.
+    from jambonz_types import JambonzModel as Verb
 
 __all__ = [
     "App",

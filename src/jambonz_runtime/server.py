@@ -32,7 +32,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Final
+from typing import Final, Literal
 
 import websockets.version
 from typing_extensions import Self
@@ -80,6 +80,10 @@ class JambonzServer:
         open_timeout: seconds a client gets to complete the handshake.
         shutdown_timeout: seconds :meth:`shutdown` lets live calls run on.
         ping_interval: seconds between keepalive pings (``None``: no pings).
+        compression: ``"deflate"`` to accept the permessage-deflate extension jambonz
+            offers, ``None`` (default) to decline it. Off by default: jambonz messages
+            are small JSON, and compressing them cost ~25 % more CPU per call and a
+            zlib context per socket in bench/ (see README, "Performance").
     """
 
     def __init__(
@@ -94,6 +98,7 @@ class JambonzServer:
         open_timeout: float = 5.0,
         shutdown_timeout: float = 30.0,
         ping_interval: float | None = 20.0,
+        compression: Literal["deflate"] | None = None,
     ) -> None:
         self.apps: tuple[App, ...] = (apps,) if isinstance(apps, App) else tuple(apps)
         self._routes: dict[str, App] = {}
@@ -112,6 +117,7 @@ class JambonzServer:
         self.open_timeout = open_timeout
         self.shutdown_timeout = shutdown_timeout
         self.ping_interval = ping_interval
+        self.compression: Literal["deflate"] | None = compression
         self._server: Server | None = None
         self._bound_port: int | None = None
         self._connections: set[Connection] = set()
@@ -129,6 +135,7 @@ class JambonzServer:
             max_size=self.max_message_size,
             open_timeout=self.open_timeout,
             ping_interval=self.ping_interval,
+            compression=self.compression,
             logger=_log,
         )
         self._bound_port = int(self._server.sockets[0].getsockname()[1])
