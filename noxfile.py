@@ -176,5 +176,10 @@ def package(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Median import time of the packages in fresh processes (not a pass/fail test)."""
-    session.run(PY, str(ROOT / "bench" / "import_time.py"), *session.posargs, env=_env())
+    """Benchmarks vs the official SDKs and bare websockets (``-- --quick`` for a smoke run).
+
+    Not a pass/fail test: writes bench/results/latest.md (``-- --update-readme`` puts the
+    table in README.md). Installs jambonz-python-sdk into bench/.venvs and @jambonz/sdk
+    into bench/.node on first use (network once; npm for the latter).
+    """
+    session.run(PY, "-m", "bench", *session.posargs, env=_env())

@@ -503,10 +503,12 @@ def collect(records: list[dict[str, object]], settings: Settings) -> tuple[Metri
             per = _num(s, "extra", "rss_per_call")
             put("idle: RSS per open call (KiB)", app, per / 1024 if per is not None else None)
             put("idle: calls held open", app, _num(s, "calls_ok"))
-    notes = sorted(
-        {f"{r['app']}: {n}" for r in records for n in (r.get("notes") or []) if isinstance(n, str)}
-    )
-    return metrics, notes
+    notes: set[str] = set()
+    for rec in records:
+        found = rec.get("notes")
+        if isinstance(found, list):
+            notes.update(f"{rec['app']}: {note}" for note in found if isinstance(note, str))
+    return metrics, sorted(notes)
 
 
 def _ms(seconds: object) -> float | None:
@@ -692,7 +694,7 @@ def machine_info() -> dict[str, str]:
     except OSError:
         pass
     import pydantic
-    import websockets
+    import websockets.version
 
     node = "no node"
     if shutil.which("node"):
@@ -707,7 +709,7 @@ def machine_info() -> dict[str, str]:
         "date": datetime.date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores ({cpu}), {platform.system()}, load {load:.1f} at start",
         "python": f"Python {platform.python_version()}",
-        "versions": f"pydantic {pydantic.VERSION}, websockets {websockets.__version__}, {node}",
+        "versions": f"pydantic {pydantic.VERSION}, websockets {websockets.version.version}, {node}",
     }
 
 

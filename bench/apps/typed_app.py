@@ -28,26 +28,33 @@ TOKENS = [
 app = App()
 
 
-def prompt(text: str) -> Verbs:
-    """A gather for speech or digits that sends its result to the echo hook."""
-    return Verbs().gather(
-        input=["speech", "digits"], action_hook=echo, timeout=10, say={"text": text}
-    )
-
-
 @app.action_hook("/echo")
 async def echo(session: Session, result: GatherCallback) -> Verbs:
     """Say back what was heard, then listen again."""
     heard = "nothing"
     if result.speech and result.speech.alternatives:
         heard = result.speech.alternatives[0].transcript or heard
-    return Verbs().say(text=f"You said: {heard}") + prompt("Say something else.")
+    return (
+        Verbs()
+        .say(text=f"You said: {heard}")
+        .gather(
+            input=["speech", "digits"],
+            action_hook=echo,
+            timeout=10,
+            say={"text": "Say something else."},
+        )
+    )
 
 
 @app.on_session("/echo")
 async def start(session: Session, call: SessionNewCallback) -> Verbs:
     """Start listening."""
-    return prompt("Say something and I will echo it.")
+    return Verbs().gather(
+        input=["speech", "digits"],
+        action_hook=echo,
+        timeout=10,
+        say={"text": "Say something and I will echo it."},
+    )
 
 
 @app.on("call:status")
@@ -57,7 +64,7 @@ async def status(session: Session, event: CallStatusCallback) -> None:
 
 async def stream(session: Session) -> None:
     """Stream the tokens like an LLM would, then flush once all are accepted."""
-    results = await asyncio.gather(*(session.tts.send(token) for token in TOKENS))
+    results = await asyncio.gather(*(session.tts.send_nowait(token) for token in TOKENS))
     if all(r.status == "ok" for r in results):
         await session.tts.flush()
 

@@ -29,7 +29,7 @@ from typing_extensions import Self
 
 from ._rules import Rule, check
 
-__all__ = ["JambonzCallback", "JambonzModel"]
+__all__ = ["JambonzCallback", "JambonzModel", "is_verb_model"]
 
 _NULL = PydanticCustomError(
     "null_not_allowed", "null is not allowed here: omit the key to leave it unset"
@@ -53,7 +53,14 @@ class JambonzModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_explicit_null(cls, data: object) -> object:
+        # Runs for every model validated (verbs on the hot path of every ack): the common
+        # case, no ``None`` at all, costs one pass over the values.
         if cls._reject_null and isinstance(data, dict):
+            for value in data.values():
+                if value is None:
+                    break
+            else:
+                return data
             errors = [
                 InitErrorDetails(type=_NULL, loc=(key,), input=None)
                 for key, value in data.items()
@@ -64,13 +71,16 @@ class JambonzModel(BaseModel):
         return data
 
     def model_post_init(self, context: object, /) -> None:
+        cls = type(self)
         # ``verb`` has a default so that ``Say(text=...)`` works, but the wire always
         # needs it: count it as set so ``exclude_unset`` keeps it.
-        if "verb" in type(self).model_fields:
+        if _has_verb(cls):
             self.__pydantic_fields_set__.add("verb")
         # The schema rules run here rather than in an ``after`` model validator, which
         # would turn every union member's error location into ``function-after[...]``.
-        rules = _rules_of(type(self))
+        rules = _RULES_CACHE.get(cls)
+        if rules is None:
+            rules = _rules_of(cls)
         if rules:
             broken = check(self, rules)
             if broken:
@@ -116,6 +126,21 @@ class JambonzCallback(JambonzModel):
 _ALIAS_CACHE: dict[type[BaseModel], frozenset[str]] = {}
 _JSON_VALUE: object = JsonValue
 _RULES_CACHE: dict[type[BaseModel], tuple[Rule, ...]] = {}
+_VERB_CACHE: dict[type[BaseModel], bool] = {}
+
+
+def is_verb_model(value: object) -> bool:
+    """Whether ``value`` is an instance of a generated verb model (``Say(...)``, ...)."""
+    return isinstance(value, JambonzModel) and _has_verb(type(value))
+
+
+def _has_verb(cls: type[BaseModel]) -> bool:
+    """Whether ``cls`` is a verb model (has a ``verb`` field); cached per class, because
+    pydantic's ``model_fields`` class property is slow for a per-instance check."""
+    found = _VERB_CACHE.get(cls)
+    if found is None:
+        found = _VERB_CACHE[cls] = "verb" in cls.model_fields
+    return found
 
 
 def _rules_of(cls: type[JambonzModel]) -> tuple[Rule, ...]:

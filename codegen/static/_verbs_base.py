@@ -17,10 +17,14 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar, cast
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pydantic import JsonValue, ValidationError
     from typing_extensions import Self
 
-    from ._base import JambonzModel
+    from ._base import JambonzCallback, JambonzModel
+    from ._errors import VerbValidationError
+    from ._hooks import HookRef
     from .app import Verb
 
 __all__ = ["VerbsBase", "describe_validation_error"]
@@ -28,6 +32,35 @@ __all__ = ["VerbsBase", "describe_validation_error"]
 _PACKAGE = __name__.rpartition(".")[0]
 _MODELS: dict[tuple[str, str], type[JambonzModel]] = {}
 _MAX_INPUT = 60
+
+_Deps = tuple[
+    "type[ValidationError]",
+    "type[VerbValidationError]",
+    "type[HookRef[JambonzCallback]]",
+    "Callable[[object], bool]",
+]
+_DEPS: _Deps | None = None
+
+
+def _deps() -> _Deps:
+    """What building and appending verbs needs, imported once, on first use.
+
+    Not at module level, to keep ``import jambonz_types`` cheap; not in the methods,
+    because a function-level import costs microseconds on every call and verbs are built
+    on the hot path of every ack.
+    """
+    global _DEPS
+    deps = _DEPS
+    if deps is None:
+        from pydantic import ValidationError
+
+        from ._base import is_verb_model
+        from ._errors import VerbValidationError
+        from ._hooks import HookRef
+
+        hook_ref = cast("type[HookRef[JambonzCallback]]", HookRef)
+        deps = _DEPS = (ValidationError, VerbValidationError, hook_ref, is_verb_model)
+    return deps
 
 
 def _model(module: str, name: str) -> type[JambonzModel]:
@@ -81,11 +114,9 @@ class VerbsBase:
         Raises:
             TypeError: ``verb`` is not a verb model.
         """
-        from ._base import JambonzModel
-
-        given: object = verb  # checked at run time too: callers may not run mypy
-        if not (isinstance(given, JambonzModel) and "verb" in type(given).model_fields):
-            raise TypeError(f"expected a jambonz verb model, got {type(given).__name__}")
+        is_verb_model = (_DEPS or _deps())[3]
+        if not is_verb_model(verb):  # checked at run time too: callers may not run mypy
+            raise TypeError(f"expected a jambonz verb model, got {type(verb).__name__}")
         self._verbs.append(verb)
         return self
 
@@ -188,22 +219,19 @@ class VerbsBase:
         The generated methods pass wire keys so that validation runs exactly like
         :meth:`from_wire` and error paths name the fields as the jambonz docs do.
         """
-        from pydantic import ValidationError
-
-        from ._errors import VerbValidationError
-        from ._hooks import HookRef
-
+        validation_error, verb_error, hook_ref, _ = _DEPS or _deps()
+        # Most of the (many) parameters are None: drop those first, in one C-level pass.
         given: dict[str, object] = {"verb": verb}
-        for key, value in args.items():
-            if value is None:
-                continue
-            given[key] = value.path if isinstance(value, HookRef) else value
-        model = _model(module, name)
+        given.update({key: value for key, value in args.items() if value is not None})
+        for key, value in given.items():
+            if isinstance(value, hook_ref):
+                given[key] = value.path
+        model = _MODELS.get((module, name)) or _model(module, name)
         try:
             built = model.model_validate(given, by_alias=True, by_name=False)
-        except ValidationError as exc:
+        except validation_error as exc:
             where = f"{verb}: invalid {verb!r} verb"
-            raise VerbValidationError(
-                describe_validation_error(where, exc, prefix=verb), exc
-            ) from exc
-        return self.append(cast("Verb", built))
+            raise verb_error(describe_validation_error(where, exc, prefix=verb), exc) from exc
+        # Built by the verb's own model: no need for append's check.
+        self._verbs.append(cast("Verb", built))
+        return self

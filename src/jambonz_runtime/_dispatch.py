@@ -5,7 +5,9 @@ and the websocket: it is given a ``send`` and a ``close`` coroutine and never im
 ``websockets``, so tests can drive it with plain callables. Rules it enforces:
 
 * every message is handled in its own task, so a slow handler delays nothing else
-  (not the next hook on this call, not any other call); acks go by msgid;
+  (not the next hook on this call, not any other call); acks go by msgid. The task is
+  started eagerly (``_eager``): a handler that does not wait on anything is answered
+  within the same turn of the event loop and never needs a task at all;
 * an ack-needing message with no handler is acked at once with ``[]``;
 * a handler that raises is logged with its call_sid and acked with the app's
   ``error_reply``; a handler still running after ``ack_warning_after`` is logged;
@@ -28,6 +30,7 @@ from pydantic import BaseModel, JsonValue, ValidationError
 
 from jambonz_types.callbacks import SessionNewCallback
 
+from ._eager import start_eagerly
 from .app import App, _Hook, _Notify, to_wire
 from .exceptions import AckError, HandlerError, MessageTooLarge, preview
 from .messages import InboundMessage, SessionAdultingCallback
@@ -168,10 +171,38 @@ class Connection:
 
     # -- dispatch --------------------------------------------------------------------------
 
-    def _spawn(self, coro: Coroutine[None, None, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+    def _spawn(
+        self,
+        coro: Coroutine[None, None, None],
+        slow: tuple[InboundMessage, Session] | None = None,
+    ) -> None:
+        # Started eagerly (see _eager): a handler that returns without waiting on
+        # anything is answered right here, in this turn of the loop; one that waits goes
+        # on in its own task, so it still delays nothing else. ``slow``: the message and
+        # session to warn about if the handler is still running near the ack deadline.
+        task = start_eagerly(coro, self._internal_error)
+        if task is None:
+            return
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if slow is not None:
+            timer = asyncio.get_running_loop().call_later(
+                self.app.ack_warning_after, self._warn_slow, *slow
+            )
+            task.add_done_callback(lambda _: timer.cancel())
+
+    def _internal_error(self, exc: BaseException) -> None:
+        # Our coroutines catch handler errors themselves; this is a bug in the runtime.
+        self.log.error("internal error in a message task: %r", exc, exc_info=exc)
+
+    def _warn_slow(self, msg: InboundMessage, session: Session) -> None:
+        session.log.warning(
+            "handler for %s (msgid %s) still running after %.1f s; jambonz drops acks after %.0f s",
+            msg.type,
+            msg.msgid,
+            self.app.ack_warning_after,
+            ACK_DEADLINE,
+        )
 
     def _end_session(self, session: Session) -> None:
         session._end()
@@ -265,7 +296,7 @@ class Connection:
             self._spawn(self._send_ack(msg, to_wire(self.app.error_reply), session))
             return
         call = session.call
-        self._spawn(self._answer(msg, session, lambda: handler(session, call)))
+        self._spawn(self._answer(msg, session, lambda: handler(session, call)), (msg, session))
 
     def _on_reconnect(self, msg: InboundMessage) -> None:
         data_sid = msg.data.get("call_sid")
@@ -328,7 +359,9 @@ class Connection:
             # Nobody handles it: ack at once so the server does not wait 5 s.
             self._spawn(self._send_ack(msg, [], session))
             return
-        self._spawn(self._answer(msg, session, lambda: self._call_hook(msg, session, hook)))
+        self._spawn(
+            self._answer(msg, session, lambda: self._call_hook(msg, session, hook)), (msg, session)
+        )
 
     async def _call_hook(self, msg: InboundMessage, session: Session, hook: _Hook) -> object:
         payload = self._validate(msg, session, hook.model)
@@ -354,19 +387,7 @@ class Connection:
         session: Session,
         run: Callable[[], Awaitable[object]],
     ) -> None:
-        loop = asyncio.get_running_loop()
         started = time.monotonic()
-        warn = loop.call_later(
-            self.app.ack_warning_after,
-            lambda: session.log.warning(
-                "handler for %s (msgid %s) still running after %.1f s; jambonz drops acks "
-                "after %.0f s",
-                msg.type,
-                msg.msgid,
-                self.app.ack_warning_after,
-                ACK_DEADLINE,
-            ),
-        )
         try:
             verbs = to_wire(await run())  # type: ignore[arg-type]  # to_wire rejects non-verbs
         except Exception as exc:
@@ -374,8 +395,6 @@ class Connection:
             error.__cause__ = exc
             session.log.error("%s: %r", error, exc, exc_info=exc)
             verbs = to_wire(self.app.error_reply)
-        finally:
-            warn.cancel()
         elapsed = time.monotonic() - started
         if elapsed > ACK_DEADLINE:
             session.log.error(

@@ -2,16 +2,16 @@
 
 Acks (built by the sans-I/O protocol from wire-form verbs) and commands (typed models in
 ``_commands``) both end here, so the size rule is enforced in exactly one place, before
-anything reaches a socket. Kept free of pydantic and of the verb models so the protocol
-core stays cheap to import.
+anything reaches a socket. Kept free of the verb models so the protocol core stays cheap
+to import; the encoder is pydantic-core's (already loaded with pydantic).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from pydantic import JsonValue
+from pydantic_core import to_json
 
 from .exceptions import MAX_MESSAGE_BYTES, MessageTooLarge
 
@@ -39,8 +39,12 @@ def encode_wire(
 
     ``what`` names the message in the error (default: its ``command`` or ``type``).
     """
-    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-    if what is None:
-        what = str(message.get("command") or message.get("type") or "message")
-    check_size(text, limit=limit, what=what)
-    return text
+    # pydantic-core's encoder: the same compact JSON as ``json.dumps(separators=(",",
+    # ":"), ensure_ascii=False)``, several times faster, and it gives the UTF-8 size the
+    # cap is about for free.
+    data = to_json(message)
+    if len(data) > limit:
+        if what is None:
+            what = str(message.get("command") or message.get("type") or "message")
+        raise MessageTooLarge(len(data), limit, what)
+    return data.decode("utf-8")

@@ -54,6 +54,7 @@ always unpauses at once.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ from ._commands import (
     TtsTokensCommand,
     _TtsTokensData,
 )
+from ._eager import start_eagerly
 from .exceptions import TtsStreamClosed
 from .messages import TtsTokensResultCallback
 
@@ -83,6 +85,8 @@ __all__ = [
     "TtsTokenStream",
     "js_length",
 ]
+
+_log = logging.getLogger("jambonz_runtime")
 
 SERVER_BUFFER_CHARS = 1000
 """The feature-server's TTS buffer (``HIGH_WATER_BUFFER_SIZE``), in UTF-16 code units."""
@@ -110,7 +114,11 @@ class TtsSendResult:
 
 def js_length(text: str) -> int:
     """Length of ``text`` as JavaScript counts it (UTF-16 code units), like the server."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    # Called for every token, often several times: keep it in C. ASCII (most LLM text)
+    # is one unit per character; otherwise the UTF-16 encoding has exactly the units.
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _split(text: str, budget: int) -> tuple[str, str]:
@@ -446,6 +454,7 @@ class TtsStreamer:
         self._outbox: deque[Command] = deque()
         self._draining = False
         self._probe_task: asyncio.Task[None] | None = None
+        self._senders: set[asyncio.Task[None]] = set()
 
     @property
     def paused(self) -> bool:
@@ -465,11 +474,34 @@ class TtsStreamer:
         Raises:
             TtsStreamClosed: the stream closed or the session ended first.
         """
+        return await self.send_nowait(text)
+
+    def send_nowait(self, text: str) -> asyncio.Future[TtsSendResult]:
+        """Queue ``text`` now; return the future of what :meth:`send` would return.
+
+        For streaming many small tokens: ``send()`` run through ``asyncio.gather`` costs
+        a task per token, this costs nothing but the future (the text goes out at once,
+        in order, under the same backpressure rules). Await the future, gather them, or
+        ignore them: one that ends in :class:`TtsStreamClosed` is never logged as an
+        exception that was not retrieved.
+
+        Raises:
+            TtsStreamClosed: the stream is already closed (the session ended).
+        """
         ticket, commands = self._core.push(text)
         future: asyncio.Future[TtsSendResult] = asyncio.get_running_loop().create_future()
         self._futures[ticket] = future
-        await self._after(commands)
-        return await future
+        self._queue_out(commands)
+        if self._outbox and not self._draining:  # else the running drainer sends it
+            task = start_eagerly(self.send_pending(), self._internal_error)
+            if task is not None:  # the socket is busy: keep the sender until it is done
+                self._senders.add(task)
+                task.add_done_callback(self._senders.discard)
+        return future
+
+    @staticmethod
+    def _internal_error(exc: BaseException) -> None:
+        _log.error("internal error sending TTS commands: %r", exc, exc_info=exc)
 
     async def flush(self) -> None:
         """Ask jambonz to speak what it has buffered, once the pending text is accepted."""
@@ -557,6 +589,7 @@ class TtsStreamer:
                 future.set_result(outcome)
             else:
                 future.set_exception(outcome)
+                future.exception()  # retrieved: a send_nowait() future may be ignored
 
     def _update_probe(self) -> None:
         # The probe task is only started here and only cancelled by close(): cancelling it
