@@ -22,51 +22,70 @@ import asyncio
 import contextvars
 import sys
 from collections.abc import Callable, Coroutine, Generator
-from typing import Any, Generic, TypeVar
+from typing import Final, TypeVar
 
 __all__ = ["start_eagerly"]
 
 _T = TypeVar("_T")
 
 
-class _Rest(Generic[_T]):
-    """Awaits a coroutine that already ran up to its first suspension (which yielded
-    ``first``), handing every later suspension to the task that awaits this."""
+class _Rest(Coroutine[object, None, _T]):
+    """The rest of a coroutine that already ran up to its first suspension.
+
+    A coroutine object of its own (what ``asyncio.Task`` needs): the task's first
+    ``send(None)`` hands back what the coroutine yielded when it suspended (the future it
+    waits on); everything after, including a ``throw`` (cancellation) that comes before
+    that first step, goes straight to the coroutine, at the point where it waits.
+    """
 
     __slots__ = ("_coro", "_first")
 
-    def __init__(self, coro: Coroutine[Any, Any, _T], first: object) -> None:
+    def __init__(self, coro: Coroutine[object, None, _T], first: object) -> None:
         self._coro = coro
-        self._first = first
+        self._first: object = first
 
-    # Any: what a coroutine yields to its task and is sent back is asyncio's business.
-    def __await__(self) -> Generator[Any, Any, _T]:
-        coro = self._coro
-        value: object = self._first
+    def send(self, value: None) -> object:
+        """Resume the coroutine (the first call returns its pending suspension)."""
+        first = self._first
+        if first is not _STARTED:
+            self._first = _STARTED
+            if value is None:
+                return first
+        return self._coro.send(value)
+
+    def throw(  # type: ignore[override]  # the one-argument form asyncio uses
+        self, exc: BaseException, /
+    ) -> object:
+        """Raise ``exc`` in the coroutine where it waits (e.g. ``CancelledError``)."""
+        self._first = _STARTED
+        return self._coro.throw(exc)
+
+    def close(self) -> None:
+        """Close the coroutine."""
+        self._coro.close()
+
+    def __await__(self) -> Generator[object, None, _T]:
+        value = self.send(None)
         while True:
             try:
                 sent = yield value
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as exc:  # cancellation and the like: pass it in
+            except BaseException as exc:  # passed into the coroutine
                 try:
-                    value = coro.throw(exc)
+                    value = self.throw(exc)
                 except StopIteration as stop:
                     return stop.value  # type: ignore[no-any-return]  # the coroutine's result
             else:
                 try:
-                    value = coro.send(sent)
+                    value = self.send(sent)
                 except StopIteration as stop:
                     return stop.value  # type: ignore[no-any-return]  # the coroutine's result
 
 
-async def _finish(rest: _Rest[_T]) -> _T:
-    return await rest
+_STARTED: Final = object()
 
 
 def start_eagerly(
-    coro: Coroutine[Any, Any, None],
+    coro: Coroutine[object, None, None],
     on_error: Callable[[BaseException], None],
 ) -> asyncio.Task[None] | None:
     """Run ``coro`` now; return the task that carries on with it, or ``None`` if it is done.
@@ -87,7 +106,7 @@ def start_eagerly(
         except BaseException as exc:
             on_error(exc)
             return None
-        return asyncio.get_running_loop().create_task(_finish(_Rest(coro, first)), context=context)
+        return asyncio.get_running_loop().create_task(_Rest(coro, first), context=context)
     try:
         first = coro.send(None)
     except StopIteration:
@@ -97,4 +116,4 @@ def start_eagerly(
     except BaseException as exc:
         on_error(exc)
         return None
-    return asyncio.get_running_loop().create_task(_finish(_Rest(coro, first)))
+    return asyncio.get_running_loop().create_task(_Rest(coro, first))

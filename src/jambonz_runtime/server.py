@@ -32,7 +32,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import websockets.version
 from typing_extensions import Self
@@ -48,6 +48,9 @@ from .app import App
 from .exceptions import ConfigurationError
 from .protocol import MAX_OUTBOUND_BYTES
 from .session import SocketGone
+
+if TYPE_CHECKING:
+    from ._direct import DirectServer
 
 __all__ = ["OPTIONS_SUPPORTED", "SUBPROTOCOL", "JambonzServer", "serve"]
 
@@ -84,6 +87,12 @@ class JambonzServer:
             offers, ``None`` (default) to decline it. Off by default: jambonz messages
             are small JSON, and compressing them cost ~25 % more CPU per call and a
             zlib context per socket in bench/ (see README, "Performance").
+        transport: ``"direct"`` (default): each socket is a plain asyncio protocol on
+            websockets' sans-I/O ``ServerProtocol`` (``_direct``): no task or queue per
+            socket, an ack written in the same turn of the event loop as the message it
+            answers. ``"asyncio"``: websockets' asyncio server (a handler task per
+            socket), the same behaviour at more CPU per call and more latency under load
+            (bench/, README "Performance").
     """
 
     def __init__(
@@ -99,6 +108,7 @@ class JambonzServer:
         shutdown_timeout: float = 30.0,
         ping_interval: float | None = 20.0,
         compression: Literal["deflate"] | None = None,
+        transport: Literal["direct", "asyncio"] = "direct",
     ) -> None:
         self.apps: tuple[App, ...] = (apps,) if isinstance(apps, App) else tuple(apps)
         self._routes: dict[str, App] = {}
@@ -118,7 +128,9 @@ class JambonzServer:
         self.shutdown_timeout = shutdown_timeout
         self.ping_interval = ping_interval
         self.compression: Literal["deflate"] | None = compression
+        self.transport: Literal["direct", "asyncio"] = transport
         self._server: Server | None = None
+        self._direct: DirectServer | None = None
         self._bound_port: int | None = None
         self._connections: set[Connection] = set()
 
@@ -126,6 +138,13 @@ class JambonzServer:
 
     async def start(self) -> None:
         """Start listening."""
+        if self.transport == "direct":
+            from ._direct import DirectServer
+
+            self._direct = DirectServer(self)
+            self._bound_port = await self._direct.start()
+            _log.info("jambonz apps listening on %s (paths %s)", self.url, sorted(self._routes))
+            return
         self._server = await ws_serve(
             self._handle,
             self.host,
@@ -155,10 +174,22 @@ class JambonzServer:
 
     async def shutdown(self, timeout: float | None = None) -> None:
         """Stop accepting, let calls finish up to ``timeout``, then close the rest with 1001."""
+        deadline = self.shutdown_timeout if timeout is None else timeout
+        direct = self._direct
+        if direct is not None:
+            self._direct = None
+
+            def late(count: int) -> None:
+                _log.warning(
+                    "%d call(s) still up after %.1f s; closing them with 1001", count, deadline
+                )
+
+            await direct.shutdown(deadline, late)
+            _log.info("jambonz server stopped")
+            return
         server = self._server
         if server is None:
             return
-        deadline = self.shutdown_timeout if timeout is None else timeout
         server.close(close_connections=False)
         try:
             await asyncio.wait_for(server.wait_closed(), deadline)
@@ -178,7 +209,7 @@ class JambonzServer:
 
     async def serve_forever(self) -> None:
         """Run until cancelled."""
-        if self._server is None:
+        if self._server is None and self._direct is None:
             await self.start()
         # Not Server.serve_forever(): cancelling that closes the listener abruptly;
         # here cancellation leaves shutdown to :meth:`shutdown` (via ``async with``).
@@ -237,7 +268,9 @@ class JambonzServer:
         headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(data)))])
         return Response(status.value, status.phrase, headers, data)
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    def _process_request(
+        self, connection: ServerConnection | None, request: Request
+    ) -> Response | None:
         # websockets < 17 (the newest on Python 3.10) parses only GET requests and has no
         # ``Request.method``; there every request reaching this hook is a GET, and OPTIONS
         # env-var discovery is not available (the library answers it with an error).

@@ -56,7 +56,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -217,20 +217,35 @@ class TtsTokenStream:
         Raises:
             TtsStreamClosed: the stream was closed with :meth:`close`.
         """
+        tickets, commands = self.push_many((text,))
+        return tickets[0], commands
+
+    def push_many(self, texts: Sequence[str]) -> tuple[list[int], list[Command]]:
+        """Queue several texts at once (they may share a command); tickets in order.
+
+        Raises:
+            TtsStreamClosed: the stream was closed with :meth:`close`.
+        """
         if self._closed:
             raise TtsStreamClosed("the TTS stream is closed (the session ended)")
-        ticket = self._next_ticket
-        self._next_ticket += 1
-        if not text or text.isspace():
-            self._carry += text
-            self._completed.append(
-                (ticket, TtsSendResult("skipped", "whitespace only; carried into the next text"))
-            )
-            return ticket, []
-        text, self._carry = self._carry + text, ""
-        self._remaining[ticket] = js_length(text)
-        self._queue.append(_Text(ticket, text))
-        return ticket, self._pump()
+        tickets: list[int] = []
+        for text in texts:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            tickets.append(ticket)
+            if not text or text.isspace():
+                self._carry += text
+                self._completed.append(
+                    (
+                        ticket,
+                        TtsSendResult("skipped", "whitespace only; carried into the next text"),
+                    )
+                )
+                continue
+            text, self._carry = self._carry + text, ""
+            self._remaining[ticket] = js_length(text)
+            self._queue.append(_Text(ticket, text))
+        return tickets, self._pump()
 
     def flush(self) -> list[Command]:
         """Queue a ``tts:flush`` behind the pending text; return the commands to send now."""
@@ -455,6 +470,8 @@ class TtsStreamer:
         self._draining = False
         self._probe_task: asyncio.Task[None] | None = None
         self._senders: set[asyncio.Task[None]] = set()
+        self._unpushed: list[tuple[str, asyncio.Future[TtsSendResult]]] = []
+        self._kick: asyncio.Handle | None = None
 
     @property
     def paused(self) -> bool:
@@ -464,7 +481,7 @@ class TtsStreamer:
     @property
     def pending(self) -> int:
         """Number of :meth:`send` calls not finished yet."""
-        return self._core.pending
+        return self._core.pending + len(self._unpushed)
 
     async def send(self, text: str) -> TtsSendResult:
         """Stream ``text`` to jambonz TTS; return once the server accepted or refused it.
@@ -480,24 +497,59 @@ class TtsStreamer:
         """Queue ``text`` now; return the future of what :meth:`send` would return.
 
         For streaming many small tokens: ``send()`` run through ``asyncio.gather`` costs
-        a task per token, this costs nothing but the future (the text goes out at once,
-        in order, under the same backpressure rules). Await the future, gather them, or
-        ignore them: one that ends in :class:`TtsStreamClosed` is never logged as an
-        exception that was not retrieved.
+        a task per token, this costs nothing but the future. Texts queued in the same turn
+        of the event loop go out together, in order, in as few commands as the server's
+        buffer allows (a burst of tokens then costs a command or two, not one each); the
+        backpressure rules are the same. Await the future, gather them, or ignore them:
+        one that ends in :class:`TtsStreamClosed` is never logged as an exception that
+        was not retrieved.
 
         Raises:
             TtsStreamClosed: the stream is already closed (the session ended).
         """
-        ticket, commands = self._core.push(text)
-        future: asyncio.Future[TtsSendResult] = asyncio.get_running_loop().create_future()
-        self._futures[ticket] = future
+        if self._core.closed:
+            raise TtsStreamClosed("the TTS stream is closed (the session ended)")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[TtsSendResult] = loop.create_future()
+        self._unpushed.append((text, future))
+        if self._kick is None:
+            self._kick = loop.call_soon(self._send_unpushed)
+        return future
+
+    def _push_unpushed(self) -> None:
+        """Hand the texts queued this turn to the state machine (before anything else)."""
+        if not self._unpushed:
+            return
+        unpushed, self._unpushed = self._unpushed, []
+        try:
+            tickets, commands = self._core.push_many([text for text, _ in unpushed])
+        except TtsStreamClosed as exc:
+            for _, future in unpushed:
+                if not future.done():
+                    future.set_exception(exc)
+                    future.exception()  # retrieved: a send_nowait() future may be ignored
+            return
+        for ticket, (_, future) in zip(tickets, unpushed, strict=True):
+            self._futures[ticket] = future
         self._queue_out(commands)
+
+    def _drop_unpushed(self, reason: str) -> None:
+        """Texts queued this turn, never pushed: dropped, as pending text would be."""
+        unpushed, self._unpushed = self._unpushed, []
+        for _, future in unpushed:
+            if not future.done():
+                future.set_result(TtsSendResult("dropped", reason))
+
+    def _send_unpushed(self) -> None:
+        self._kick = None
+        self._push_unpushed()
         if self._outbox and not self._draining:  # else the running drainer sends it
             task = start_eagerly(self.send_pending(), self._internal_error)
             if task is not None:  # the socket is busy: keep the sender until it is done
                 self._senders.add(task)
                 task.add_done_callback(self._senders.discard)
-        return future
+        else:
+            self._settle()
 
     @staticmethod
     def _internal_error(exc: BaseException) -> None:
@@ -505,22 +557,26 @@ class TtsStreamer:
 
     async def flush(self) -> None:
         """Ask jambonz to speak what it has buffered, once the pending text is accepted."""
+        self._push_unpushed()
         await self._after(self._core.flush())
 
     async def clear(self) -> None:
         """Drop all pending text (sends resolve ``dropped``), unpause, send ``tts:clear``."""
+        self._drop_unpushed("cleared by clear()")
         await self._after(self._core.clear())
 
     async def on_tokens_result(
         self, data: TtsTokensResultCallback | Mapping[str, JsonValue]
     ) -> None:
         """Feed one ``tts:tokens-result`` message's ``data``."""
+        self._push_unpushed()
         await self._after(self._core.on_tokens_result(data))
 
     async def on_streaming_event(
         self, data: TtsStreamingEventCallback | Mapping[str, JsonValue]
     ) -> None:
         """Feed one ``tts:streaming-event`` message's ``data``."""
+        self._before_event(data)
         await self._after(self._core.on_streaming_event(data))
 
     def receive_tokens_result(
@@ -531,13 +587,26 @@ class TtsStreamer:
         The dispatcher calls this synchronously, in arrival order, before any app
         handler of the message runs, then schedules :meth:`send_pending`.
         """
+        self._push_unpushed()
         self._queue_out(self._core.on_tokens_result(data))
 
     def receive_streaming_event(
         self, data: TtsStreamingEventCallback | Mapping[str, JsonValue]
     ) -> None:
         """Apply one ``tts:streaming-event`` now, without sending; see :meth:`send_pending`."""
+        self._before_event(data)
         self._queue_out(self._core.on_streaming_event(data))
+
+    def _before_event(self, data: TtsStreamingEventCallback | Mapping[str, JsonValue]) -> None:
+        # A barge-in drops what is pending, including texts queued in this very turn.
+        if isinstance(data, TtsStreamingEventCallback):
+            kind: object = data.root.event_type
+        else:
+            kind = data.get("event_type")
+        if kind == "user_interruption":
+            self._drop_unpushed("dropped on user interruption (barge-in)")
+        else:
+            self._push_unpushed()
 
     async def send_pending(self) -> None:
         """Send whatever the state machine produced (resends after a resume, a clear...)."""
@@ -546,6 +615,7 @@ class TtsStreamer:
 
     def close(self, reason: str = "session ended") -> None:
         """End the stream: pending sends raise :class:`TtsStreamClosed`; later ones too."""
+        self._push_unpushed()
         self._core.close(reason)
         self._settle()
         self._update_probe()

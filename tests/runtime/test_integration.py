@@ -107,9 +107,9 @@ async def test_tts_full_then_stream_resumed_resends_the_same_text_in_order() -> 
     results: asyncio.Future[list[TtsSendResult]] = asyncio.get_running_loop().create_future()
 
     async def speak(session: Session) -> None:
-        sent = await asyncio.gather(
-            session.tts.send("Hello there. "), session.tts.send("How are you? ")
-        )
+        hello = session.tts.send_nowait("Hello there. ")
+        await asyncio.sleep(0)  # a later turn: not coalesced with the first text
+        sent = await asyncio.gather(hello, session.tts.send("How are you? "))
         results.set_result(list(sent))
 
     @app.on("call:status")

@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from jambonz_runtime import App, LlmToolCallCallback, SessionAdultingCallback
-from jambonz_runtime.server import OPTIONS_SUPPORTED
+from jambonz_runtime.server import OPTIONS_SUPPORTED, JambonzServer
 from jambonz_runtime.session import Session
 from jambonz_runtime.testing import Simulator
 from jambonz_types import Verbs
@@ -40,6 +40,15 @@ class LogEvent(logging.Handler):
         if self.needle in record.getMessage():
             self.records.append(record)
             self.seen.set()
+
+
+@pytest.fixture(autouse=True, params=["direct", "asyncio"])
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on both transports (JambonzServer's default is patched)."""
+    defaults = JambonzServer.__init__.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "transport", request.param)
+    return str(request.param)
 
 
 def basic_app(**options: object) -> App:

@@ -467,8 +467,9 @@ def test_user_interruption_resolves_waiters_as_dropped() -> None:
         streamer = TtsStreamer(server.send)
         server.streamer = streamer
         first = asyncio.ensure_future(streamer.send("a"))
+        await server.arrived.wait()  # "a" in flight; "b" queued behind it
         second = asyncio.ensure_future(streamer.send("b"))
-        await server.arrived.wait()
+        await asyncio.sleep(0)
         await streamer.on_streaming_event(event("user_interruption"))
         assert (await first).status == "dropped"
         assert (await second).status == "dropped"
@@ -536,3 +537,67 @@ def test_malformed_or_unknown_status_results_never_strand_the_stream() -> None:
     assert s.on_tokens_result({"id": [1], "status": "ok"}) == []
     s.on_tokens_result({"id": 1, "status": "weird"})
     assert s.take_completed() == [(t1, TtsSendResult("failed", "failed (status 'weird')"))]
+
+
+def test_push_many_shares_commands_and_keeps_tickets_in_order() -> None:
+    stream = TtsTokenStream()
+    tickets, commands = stream.push_many(["Hello ", " ", "world. "])
+    assert tickets == [1, 2, 3]
+    assert wire(commands) == [tokens(1, "Hello  world. ")]  # the blank is carried along
+    assert stream.take_completed()[0][1] == TtsSendResult(
+        "skipped", "whitespace only; carried into the next text"
+    )
+
+
+def test_js_length_ascii_fast_path_and_astral_characters() -> None:
+    assert js_length("") == 0
+    assert js_length("plain ascii") == 11
+    assert js_length("é😀") == 3  # one BMP unit + a surrogate pair
+
+
+def test_send_nowait_in_one_turn_travels_in_one_command() -> None:
+    async def go() -> None:
+        server = FakeServer()
+        streamer = TtsStreamer(server.send)
+        server.streamer = streamer
+        futures = [streamer.send_nowait(word) for word in ("One ", "two ", "three. ")]
+        assert streamer.pending == 3
+        results = await asyncio.gather(*futures)
+        assert results == [TtsSendResult("ok")] * 3
+        assert server.commands == [tokens(1, "One two three. ")]
+        later = streamer.send_nowait("Four.")
+        assert await later == TtsSendResult("ok")
+        assert server.commands[-1] == tokens(2, "Four.")
+
+    within(go)
+
+
+def test_send_nowait_after_close_raises_and_ignored_failures_stay_quiet() -> None:
+    async def go() -> None:
+        server = FakeServer()
+        server.auto = False
+        streamer = TtsStreamer(server.send)
+        server.streamer = streamer
+        ignored = streamer.send_nowait("never answered")
+        await server.arrived.wait()
+        streamer.close("the call ended")
+        assert ignored.done()
+        # Retrieved already: an ignored future must not be logged as never retrieved.
+        assert isinstance(ignored.exception(), TtsStreamClosed)
+        with pytest.raises(TtsStreamClosed):
+            streamer.send_nowait("too late")
+
+    within(go)
+
+
+def test_clear_drops_texts_queued_in_the_same_turn() -> None:
+    async def go() -> None:
+        server = FakeServer()
+        streamer = TtsStreamer(server.send)
+        server.streamer = streamer
+        queued = streamer.send_nowait("not yet pushed")
+        await streamer.clear()
+        assert (await queued).status == "dropped"
+        assert server.commands == [CLEAR]
+
+    within(go)
