@@ -11,8 +11,9 @@ Apps under test (``bench/apps/``), each its own process on a loopback port:
 * ``bare``: a bare ``websockets`` server that parses and answers the JSON by hand (the
   floor of the library this project builds on), run with the same compression setting
   as ``typed``'s default;
-* ``typed-deflate``: this project with permessage-deflate accepted (the trade-off of
-  that default; echo and idle only).
+* ``typed-deflate``, ``typed-asyncio``, ``typed-uvloop``: this project with
+  permessage-deflate accepted, on websockets' asyncio server instead of the direct
+  transport, on uvloop (if installed): the trade-offs of those defaults, on a few points.
 
 The competitors are installed on first use (network needed once; ``--no-install`` to
 skip apps that are missing). ``bench/.venvs``, ``bench/.node`` and ``bench/results``
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -54,7 +56,7 @@ from typing import Final
 if __package__ in (None, ""):  # ``python bench/run.py``: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.driver import Payloads, open_conn
+from bench.driver import DriverError, Payloads, open_conn
 
 __all__ = ["APPS", "App", "Settings", "main", "render", "run_all"]
 
@@ -66,8 +68,6 @@ RESULTS: Final = BENCH / "results"
 PSDK_VERSION: Final = "0.4.0"
 NODE_SDK_VERSION: Final = "0.10.1"
 DRIVER_BOUND: Final = 0.85
-README_START: Final = "<!-- bench:start -->"
-README_END: Final = "<!-- bench:end -->"
 
 
 def _psdk_python() -> Path:
@@ -212,6 +212,31 @@ APPS: Final[dict[str, App]] = {
             [sys.executable, "-c", _PY_PROBE.format(stmt="import websockets.asyncio.server")],
         ),
         App(
+            "typed-asyncio",
+            "jambonz-typed, asyncio transport",
+            lambda port: [
+                sys.executable,
+                str(BENCH / "apps" / "typed_app.py"),
+                f"--port={port}",
+                "--transport=asyncio",
+            ],
+            None,
+            scenarios=frozenset({"echo:50", "echo:500", "tts"}),
+        ),
+        App(
+            "typed-uvloop",
+            "jambonz-typed + uvloop",
+            lambda port: [
+                sys.executable,
+                str(BENCH / "apps" / "typed_app.py"),
+                f"--port={port}",
+                "--uvloop",
+            ],
+            None,
+            available=lambda: importlib.util.find_spec("uvloop") is not None,
+            scenarios=frozenset({"echo:50", "echo:500", "tts"}),
+        ),
+        App(
             "typed-deflate",
             "jambonz-typed + deflate",
             lambda port: [
@@ -226,7 +251,9 @@ APPS: Final[dict[str, App]] = {
     )
 }
 """Every app, by key."""
-DEFAULT_APPS: Final = ("typed", "psdk", "node", "bare", "typed-deflate")
+DEFAULT_APPS: Final = ("typed", "psdk", "node", "bare")
+TRADEOFF_APPS: Final = ("typed", "typed-deflate", "typed-asyncio", "typed-uvloop", "bare")
+"""``--tradeoffs``: this project's defaults against the alternatives they were chosen over."""
 
 
 @dataclass(frozen=True)
@@ -274,7 +301,7 @@ async def _probe_startup(port: int, deadline: float) -> tuple[float, float]:
         try:
             conn = await open_conn(url, deflate=False, timeout=2.0)
             break
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (OSError, asyncio.TimeoutError, DriverError) as exc:
             if time.perf_counter() > deadline:
                 raise RuntimeError(f"app did not accept on port {port}: {exc}") from None
             await asyncio.sleep(0.002)
@@ -641,6 +668,8 @@ def render(
     lines += ["", "Targets (jambonz-typed; ratios taken per repeat, then the median):", ""]
     lines += ["| target | measured | met |", "|---|---|---|"]
     for target in TARGETS:
+        if "typed" not in apps or (target.other is not None and target.other not in apps):
+            continue
         if target.other is None:
             figure = metrics.get(target.metric, {}).get("typed")
             value = figure.median if figure else None
@@ -727,14 +756,16 @@ def run_all(
     return records
 
 
-def _update_readme(report: str, command: str) -> None:
+def _update_readme(report: str, command: str, block: str) -> None:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
+    start_marker = f"<!-- bench:{block}:start -->"
+    end_marker = f"<!-- bench:{block}:end -->"
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
-        raise RuntimeError(f"README.md has no {README_START} ... {README_END} block")
-    block = f"{README_START}\n`{command}`:\n\n{report}{README_END}"
-    readme.write_text(text[:start] + block + text[end + len(README_END) :], encoding="utf-8")
+        raise RuntimeError(f"README.md has no {start_marker} ... {end_marker} block")
+    new = f"{start_marker}\n`{command}`:\n\n{report}{end_marker}"
+    readme.write_text(text[:start] + new + text[end + len(end_marker) :], encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -744,6 +775,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, help="repeats per app (default 3)")
     parser.add_argument(
         "--apps", default=",".join(DEFAULT_APPS), help=f"comma list of {', '.join(APPS)}"
+    )
+    parser.add_argument(
+        "--tradeoffs",
+        action="store_true",
+        help=f"run {', '.join(TRADEOFF_APPS)} instead (deflate, transport, uvloop)",
     )
     parser.add_argument("--no-install", action="store_true", help="skip missing competitors")
     parser.add_argument("--no-deflate", action="store_true", help="driver offers no deflate")
@@ -761,7 +797,8 @@ def main(argv: list[str] | None = None) -> int:
         print(text, file=sys.stderr, flush=True)
 
     apps: list[str] = []
-    for key in (k.strip() for k in args.apps.split(",") if k.strip()):
+    chosen = ",".join(TRADEOFF_APPS) if args.tradeoffs else args.apps
+    for key in (k.strip() for k in chosen.split(",") if k.strip()):
         if key not in APPS:
             parser.error(f"unknown app {key!r}; choose from {', '.join(APPS)}")
         app = APPS[key]
@@ -785,8 +822,10 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps({"machine": machine, "records": records}, indent=1), encoding="utf-8"
     )
     command = "python -m bench" + (" --quick" if args.quick else "")
+    if args.tradeoffs:
+        command += " --tradeoffs"
     if args.update_readme:
-        _update_readme(report, command)
+        _update_readme(report, command, "tradeoffs" if args.tradeoffs else "main")
     print(report)
     log(f"done in {time.perf_counter() - started:.0f} s; wrote {args.output}")
     return 0

@@ -6,7 +6,7 @@ server's backpressure rules, then flush). Every inbound message is parsed into i
 typed model (``call:status`` too, by registering a handler for it) and every outbound
 verb is validated when it is built.
 
-    python bench/apps/typed_app.py --port 3000 [--deflate]
+    python bench/apps/typed_app.py --port 3000 [--deflate] [--transport asyncio] [--uvloop]
 """
 
 from __future__ import annotations
@@ -76,10 +76,14 @@ async def tts(session: Session, call: SessionNewCallback) -> Verbs:
     return Verbs().say(stream=True, close_stream_on_empty=False)
 
 
-async def run(port: int, *, deflate: bool = False) -> None:
+async def run(
+    port: int, *, deflate: bool = False, transport: Literal["direct", "asyncio"] = "direct"
+) -> None:
     """Serve the bench apps on 127.0.0.1:``port`` until cancelled."""
     compression: Literal["deflate"] | None = "deflate" if deflate else None
-    async with JambonzServer(app, host="127.0.0.1", port=port, compression=compression) as server:
+    async with JambonzServer(
+        app, host="127.0.0.1", port=port, compression=compression, transport=transport
+    ) as server:
         await server.serve_forever()
 
 
@@ -87,9 +91,17 @@ def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--deflate", action="store_true", help="offer permessage-deflate")
+    parser.add_argument("--deflate", action="store_true", help="accept permessage-deflate")
+    parser.add_argument("--transport", choices=["direct", "asyncio"], default="direct")
+    parser.add_argument("--uvloop", action="store_true", help="run on uvloop (if installed)")
     args = parser.parse_args()
-    asyncio.run(run(args.port, deflate=args.deflate))
+    serve = run(args.port, deflate=args.deflate, transport=args.transport)
+    if args.uvloop:
+        import uvloop  # type: ignore[import-not-found,unused-ignore]  # optional
+
+        uvloop.run(serve)
+    else:
+        asyncio.run(serve)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import http
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
@@ -81,8 +81,8 @@ class DirectSocket(asyncio.Protocol):
     # -- asyncio.Protocol ------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # cast, not isinstance: uvloop's transports are not asyncio.Transport subclasses
+        self.transport = cast(asyncio.Transport, transport)
         self.owner.sockets.add(self)
         self._timer = asyncio.get_running_loop().call_later(
             self.owner.server.open_timeout, self._handshake_timeout
@@ -115,6 +115,7 @@ class DirectSocket(asyncio.Protocol):
         conn = self.conn
         if conn is None:
             self.owner.sockets.discard(self)
+            self.owner.update_idle()
             return
         conn.connection_lost(self.ws.close_code)
         # Handler tasks still running (a slow handler) finish before the socket counts
@@ -326,13 +327,14 @@ class DirectServer:
                 await drain
             finally:
                 self.sockets.discard(sock)
-                self._update_idle()
+                self.update_idle()
 
         task = asyncio.get_running_loop().create_task(finish())
         self._draining.add(task)
         task.add_done_callback(self._draining.discard)
 
-    def _update_idle(self) -> None:
+    def update_idle(self) -> None:
+        """Tell a waiting shutdown when the last socket is gone."""
         if not self.sockets:
             self._idle.set()
 
@@ -356,7 +358,7 @@ class DirectServer:
         if self._listener is not None:
             self._listener.close()
         self._idle.clear()
-        self._update_idle()
+        self.update_idle()
         try:
             await asyncio.wait_for(self._idle.wait(), deadline)
         except asyncio.TimeoutError:
