@@ -118,6 +118,10 @@ class DirectSocket(asyncio.Protocol):
             self.owner.update_idle()
             return
         conn.connection_lost(self.ws.close_code)
+        if not conn.busy:
+            self.owner.sockets.discard(self)
+            self.owner.update_idle()
+            return
         # Handler tasks still running (a slow handler) finish before the socket counts
         # as gone for a graceful shutdown.
         self.owner.track(self, conn.drain())

@@ -159,6 +159,11 @@ class Connection:
             self.app.reconnect_grace, expire
         )
 
+    @property
+    def busy(self) -> bool:
+        """Whether a handler task of this socket is still running."""
+        return bool(self._tasks)
+
     async def drain(self) -> None:
         """Wait for every handler task of this socket to finish."""
         while self._tasks:
