@@ -12,6 +12,11 @@ The public surface:
   :data:`NotificationHandler`;
 * serving: :func:`serve`, :class:`JambonzServer`;
 * TTS streaming: :class:`TtsStreamer`, :class:`TtsSendResult`;
+* audio sockets (``app.on_audio``): :class:`JambonzAudioStream`,
+  :class:`VonageAudioStream` (both :class:`AudioStream`), their metadata models and
+  events (:class:`DtmfEvent`, :class:`MarkEvent`, :class:`PlayDoneEvent`,
+  :class:`TextEvent`); constants and :class:`~jambonz_runtime.audio.Clock` live in
+  :mod:`jambonz_runtime.audio`;
 * env vars: :class:`EnvVar`, :func:`env_schema`, :func:`read_env`;
 * payload models jambonz sends that the schema package lacks (``DialConfirmCallback``,
   ``LlmToolCallCallback``, ...) and the envelope :class:`InboundMessage`;
@@ -32,18 +37,33 @@ if TYPE_CHECKING:
     from .app import NotificationHandler as NotificationHandler
     from .app import Reply as Reply
     from .app import SessionHandler as SessionHandler
+    from .audio import AudioEvent as AudioEvent
+    from .audio import AudioStream as AudioStream
+    from .audio import DtmfEvent as DtmfEvent
+    from .audio import JambonzAudioHandler as JambonzAudioHandler
+    from .audio import JambonzAudioMetadata as JambonzAudioMetadata
+    from .audio import JambonzAudioStream as JambonzAudioStream
+    from .audio import MarkEvent as MarkEvent
+    from .audio import PlayDoneEvent as PlayDoneEvent
+    from .audio import TextEvent as TextEvent
+    from .audio import VonageAudioHandler as VonageAudioHandler
+    from .audio import VonageAudioMetadata as VonageAudioMetadata
+    from .audio import VonageAudioStream as VonageAudioStream
     from .envvars import EnvValue as EnvValue
     from .envvars import EnvVar as EnvVar
     from .envvars import env_schema as env_schema
     from .envvars import read_env as read_env
     from .exceptions import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
     from .exceptions import AckError as AckError
+    from .exceptions import AudioArgumentError as AudioArgumentError
+    from .exceptions import AudioStreamClosed as AudioStreamClosed
     from .exceptions import ConfigurationError as ConfigurationError
     from .exceptions import EnvSchemaError as EnvSchemaError
     from .exceptions import EnvVarsError as EnvVarsError
     from .exceptions import HandlerError as HandlerError
     from .exceptions import InvalidMessage as InvalidMessage
     from .exceptions import JambonzError as JambonzError
+    from .exceptions import MarkLimitExceeded as MarkLimitExceeded
     from .exceptions import MessageTooLarge as MessageTooLarge
     from .exceptions import SessionClosed as SessionClosed
     from .exceptions import TtsStreamClosed as TtsStreamClosed
@@ -67,8 +87,13 @@ __all__ = [
     "AckError",
     "AgentEventCallback",
     "App",
+    "AudioArgumentError",
+    "AudioEvent",
+    "AudioStream",
+    "AudioStreamClosed",
     "ConfigurationError",
     "DialConfirmCallback",
+    "DtmfEvent",
     "EnvSchemaError",
     "EnvValue",
     "EnvVar",
@@ -77,23 +102,33 @@ __all__ = [
     "HookHandler",
     "InboundMessage",
     "InvalidMessage",
+    "JambonzAudioHandler",
+    "JambonzAudioMetadata",
+    "JambonzAudioStream",
     "JambonzError",
     "JambonzErrorCallback",
     "JambonzProtocol",
     "JambonzServer",
     "LlmEventCallback",
     "LlmToolCallCallback",
+    "MarkEvent",
+    "MarkLimitExceeded",
     "MessageTooLarge",
     "NotificationHandler",
+    "PlayDoneEvent",
     "Reply",
     "Session",
     "SessionAdultingCallback",
     "SessionClosed",
     "SessionHandler",
+    "TextEvent",
     "TtsSendResult",
     "TtsStreamClosed",
     "TtsStreamer",
     "TtsTokensResultCallback",
+    "VonageAudioHandler",
+    "VonageAudioMetadata",
+    "VonageAudioStream",
     "env_schema",
     "read_env",
     "serve",
@@ -105,12 +140,27 @@ _LAZY: dict[str, str] = {
     "NotificationHandler": "app",
     "Reply": "app",
     "SessionHandler": "app",
+    "AudioEvent": "audio",
+    "AudioStream": "audio",
+    "DtmfEvent": "audio",
+    "JambonzAudioHandler": "audio",
+    "JambonzAudioMetadata": "audio",
+    "JambonzAudioStream": "audio",
+    "MarkEvent": "audio",
+    "PlayDoneEvent": "audio",
+    "TextEvent": "audio",
+    "VonageAudioHandler": "audio",
+    "VonageAudioMetadata": "audio",
+    "VonageAudioStream": "audio",
     "EnvValue": "envvars",
     "EnvVar": "envvars",
     "env_schema": "envvars",
     "read_env": "envvars",
     "MAX_MESSAGE_BYTES": "exceptions",
     "AckError": "exceptions",
+    "AudioArgumentError": "exceptions",
+    "AudioStreamClosed": "exceptions",
+    "MarkLimitExceeded": "exceptions",
     "ConfigurationError": "exceptions",
     "EnvSchemaError": "exceptions",
     "EnvVarsError": "exceptions",

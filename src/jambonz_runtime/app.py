@@ -11,6 +11,8 @@ so mypy checks the pairing:
   ``HookRef[GatherCallback]``), so wiring a dial handler to a gather is a mypy error.
 * ``@app.on("call:status")`` and friends: one ``Literal`` overload per message type
   maps the type to its payload model (githubkit's ``parse()`` pattern).
+* ``@app.on_audio(path)``: ``(JambonzAudioStream) -> None`` for the audio socket of a
+  listen/stream verb; ``platform="vonage"`` takes ``(VonageAudioStream) -> None``.
 
 Handlers *return* the verbs to ack with; the runtime acks with the msgid of the
 message that triggered the handler, so concurrent hooks never cross-ack.
@@ -22,7 +24,7 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, TypeVar, overload
 
 from pydantic import BaseModel, JsonValue
 
@@ -51,6 +53,10 @@ from .messages import (
 )
 from .session import Session
 
+if TYPE_CHECKING:
+    from ._audio_socket import AudioRoute
+    from .audio import AudioPlatform, JambonzAudioHandler, VonageAudioHandler
+
 __all__ = [
     "App",
     "HookHandler",
@@ -64,6 +70,7 @@ __all__ = [
 P = TypeVar("P", bound=JambonzCallback)
 M = TypeVar("M", bound=BaseModel)
 _H = TypeVar("_H", bound=Callable[..., Awaitable[object]])
+_A = TypeVar("_A", bound=Callable[..., Awaitable[None]])
 
 
 class SupportsToWire(Protocol):
@@ -175,6 +182,27 @@ def _check_annotation(handler: Callable[..., object], model: type[BaseModel], wh
         )
 
 
+def _check_audio_annotation(handler: Callable[..., object], platform: str) -> None:
+    """Refuse a handler annotated with the other platform's stream (mypy does too)."""
+    from .audio import JambonzAudioStream, VonageAudioStream
+
+    try:
+        hints = typing.get_type_hints(handler)
+        params = list(inspect.signature(handler).parameters.values())
+    except Exception:
+        return
+    if not params or params[0].name not in hints:
+        return
+    annotation = hints[params[0].name]
+    wanted = JambonzAudioStream if platform == "jambonz" else VonageAudioStream
+    other = VonageAudioStream if platform == "jambonz" else JambonzAudioStream
+    if annotation is other:
+        raise ConfigurationError(
+            f"on_audio(platform={platform!r}): {handler.__qualname__} takes "
+            f"{other.__name__}, but this platform's sockets give a {wanted.__name__}"
+        )
+
+
 def _norm_path(path: str) -> str:
     if not path.startswith("/"):
         raise ConfigurationError(f"route path must start with '/', got {path!r}")
@@ -231,11 +259,17 @@ class App:
         self._by_type: dict[str, _Notify | _Hook] = {}
         self.sessions: dict[str, Session] = {}
         """Live sessions by call sid (including ones waiting for a reconnect)."""
+        self._audio_routes: dict[tuple[str, str], AudioRoute] = {}
 
     @property
     def paths(self) -> tuple[str, ...]:
         """The websocket URL paths this app answers (its ``on_session`` paths)."""
         return tuple(self._session_handlers)
+
+    @property
+    def audio_paths(self) -> tuple[tuple[str, AudioPlatform], ...]:
+        """The ``(path, platform)`` pairs of this app's ``on_audio`` handlers."""
+        return tuple((route.path, route.platform) for route in self._audio_routes.values())
 
     # -- registration ------------------------------------------------------------------
 
@@ -269,6 +303,51 @@ class App:
             handler: HookHandler[SessionAdultingCallback],
         ) -> HookHandler[SessionAdultingCallback]:
             self._adulting_handlers[route] = _Hook(SessionAdultingCallback, handler)  # type: ignore[arg-type]  # stored erased
+            return handler
+
+        return register
+
+    @overload
+    def on_audio(
+        self, path: str, *, platform: Literal["jambonz"] = "jambonz"
+    ) -> Callable[[JambonzAudioHandler], JambonzAudioHandler]: ...
+
+    @overload
+    def on_audio(
+        self, path: str, *, platform: Literal["vonage"]
+    ) -> Callable[[VonageAudioHandler], VonageAudioHandler]: ...
+
+    def on_audio(self, path: str, *, platform: str = "jambonz") -> Callable[[_A], _A]:
+        """Handle the audio websocket at URL ``path`` (exact path; query ignored).
+
+        ``platform="jambonz"`` (default): the socket a ``listen``/``stream`` verb opens
+        (subprotocol ``audio.drachtio.org``); the handler takes a
+        :class:`~jambonz_runtime.audio.JambonzAudioStream`. Use the same path as the
+        verb's ``url`` (a relative url such as ``"/audio"`` resolves against the call
+        hook). ``platform="vonage"``: a Vonage Voice API websocket (no subprotocol);
+        the handler takes a :class:`~jambonz_runtime.audio.VonageAudioStream`.
+
+        The handler runs once per socket; see :class:`~jambonz_runtime.audio.AudioStream`.
+        The same path may also carry an ``on_session`` handler: sockets are told apart by
+        their subprotocol.
+        """
+        from ._audio_socket import AudioRoute
+
+        if platform not in ("jambonz", "vonage"):
+            raise ConfigurationError(
+                f"on_audio platform: {platform!r} is not one of 'jambonz', 'vonage'"
+            )
+        route = _norm_path(path)
+
+        def register(handler: _A) -> _A:
+            _check_audio_annotation(handler, platform)
+            if (route, platform) in self._audio_routes:
+                raise ConfigurationError(f"two on_audio({platform}) handlers for path {route!r}")
+            self._audio_routes[(route, platform)] = AudioRoute(
+                route,
+                "jambonz" if platform == "jambonz" else "vonage",
+                handler,
+            )
             return handler
 
         return register

@@ -16,6 +16,11 @@ each subclass says exactly which contract was broken::
     ├── AckError: an ack for a msgid that is not pending (unknown or already acked).
     ├── HandlerError: an app handler raised; wraps it with the call_sid and msgid.
     ├── SessionClosed: a command on a session whose call has ended.
+    ├── AudioStreamClosed: a send on an audio stream whose socket has closed.
+    ├── MarkLimitExceeded (also ValueError): a mark while the media server already
+    │       holds its maximum of outstanding marks (it would drop it silently).
+    ├── AudioArgumentError (also ValueError): audio the media server would mishandle
+    │       (an unsupported sample rate, a playAudio over its text-frame limit, ...).
     └── ConfigurationError (also ValueError): the app itself is wired wrongly
             (duplicate route, a handler whose payload type cannot be read).
 """
@@ -27,12 +32,15 @@ from jambonz_types import JambonzError
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "AckError",
+    "AudioArgumentError",
+    "AudioStreamClosed",
     "ConfigurationError",
     "EnvSchemaError",
     "EnvVarsError",
     "HandlerError",
     "InvalidMessage",
     "JambonzError",
+    "MarkLimitExceeded",
     "MessageTooLarge",
     "SessionClosed",
     "TtsStreamClosed",
@@ -122,3 +130,39 @@ class EnvSchemaError(JambonzError, ValueError):
 
 class EnvVarsError(JambonzError, ValueError):
     """``session:new`` ``env_vars`` miss a required variable or hold a value of the wrong type."""
+
+
+class AudioStreamClosed(JambonzError):
+    """The audio socket has closed (either side); nothing more can be sent on it."""
+
+
+class MarkLimitExceeded(JambonzError, ValueError):
+    """A mark was refused: the media server already holds ``limit`` outstanding marks.
+
+    jambonz's media server (mod_audio_fork) keeps at most 30 marks that are neither
+    played out nor cleared and silently discards any further one, so the app would wait
+    forever for its ``playout`` event. Wait for earlier marks, or ``clear_marks()``.
+
+    Attributes:
+        name: the refused mark.
+        limit: the server's maximum.
+        outstanding: the names still outstanding, oldest first.
+    """
+
+    def __init__(self, name: str, limit: int, outstanding: tuple[str, ...]) -> None:
+        super().__init__(
+            f"mark {name!r} refused: {limit} marks are already outstanding (the media "
+            f"server's maximum; it would drop this one silently); outstanding: "
+            f"{', '.join(outstanding)}. Wait for their playout events or call clear_marks()"
+        )
+        self.name = name
+        self.limit = limit
+        self.outstanding = outstanding
+
+
+class AudioArgumentError(JambonzError, ValueError):
+    """An audio argument the media server would mishandle; nothing was sent.
+
+    The message names the argument and the allowed values (e.g. ``play_audio
+    sample_rate: 11025 is not one of 8000, 16000, ...``).
+    """
