@@ -40,7 +40,13 @@ from websockets.typing import Subprotocol
 
 from .audio import AUDIO_SUBPROTOCOL, MAX_MARKS, VONAGE_MAX_BUFFERED_FRAMES
 
-__all__ = ["JambonzAudioClient", "ManualClock", "VonageAudioClient"]
+__all__ = [
+    "JambonzAudioClient",
+    "ManualClock",
+    "MarkState",
+    "VonageAudioClient",
+    "jambonz_metadata",
+]
 
 _TOLERANCE: Final = 1e-9
 
@@ -105,7 +111,7 @@ class _Client:
     def __init__(self, ws: ClientConnection, timeout: float) -> None:
         self.ws = ws
         self.timeout = timeout
-        self.audio = bytearray()
+        self.audio: bytearray = bytearray()
         """Every binary byte the app sent, in order."""
         self.audio_frames: list[int] = []
         """The size of every binary frame the app sent."""
@@ -265,10 +271,15 @@ def jambonz_metadata(
 
 
 @dataclass
-class _MarkState:
+class MarkState:
+    """The emulated media server's mark queues (mod_audio_fork's inventory/in-use)."""
+
     inventory: list[str] = field(default_factory=list)
+    """Marks received, waiting for the next audio chunk."""
     in_use: list[str] = field(default_factory=list)
+    """Marks anchored to received audio, reported by ``play_out``."""
     discarded: list[str] = field(default_factory=list)
+    """Marks dropped because 30 were outstanding (the server only logs it)."""
 
 
 class JambonzAudioClient(_Client):
@@ -280,7 +291,7 @@ class JambonzAudioClient(_Client):
         super().__init__(ws, timeout)
         self.metadata = metadata
         """The metadata frame sent (``None`` if a raw first frame was sent instead)."""
-        self.marks = _MarkState()
+        self.marks: MarkState = MarkState()
         """The emulated server mark queues (``discarded``: dropped over the limit)."""
 
     @classmethod
@@ -413,14 +424,14 @@ class VonageAudioClient(_Client):
     ) -> None:
         super().__init__(ws, timeout)
         self.sample_rate = sample_rate
-        self.frame_bytes = sample_rate // 50 * 2
+        self.frame_bytes: int = sample_rate // 50 * 2
         """The only frame size Vonage accepts (320 at 8 kHz, 640 at 16 kHz)."""
         self._now = clock
         self.bad_frames: list[int] = []
         """Sizes of frames that were not exactly :attr:`frame_bytes` (must stay empty)."""
-        self.max_buffered = 0
+        self.max_buffered: int = 0
         """The deepest the modelled buffer got, in frames."""
-        self.overflowed = 0
+        self.overflowed: int = 0
         """Frames that arrived with the buffer full (Vonage would lose them)."""
         self._anchor = 0.0
         self._frames = 0

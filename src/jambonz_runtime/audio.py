@@ -328,14 +328,22 @@ a slow one slows reading of this stream only."""
 class _Socket(Protocol):
     """What a stream needs of its websocket (``websockets``' ``ServerConnection`` fits)."""
 
-    async def recv(self) -> str | bytes: ...
+    async def recv(self) -> str | bytes:
+        """The next message; raises ``ConnectionClosed`` at the end."""
+        ...
 
-    async def send(self, message: str | bytes) -> None: ...
+    async def send(self, message: str | bytes) -> None:
+        """Send one text (``str``) or binary (``bytes``) message."""
+        ...
 
-    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the socket."""
+        ...
 
     @property
-    def close_code(self) -> int | None: ...
+    def close_code(self) -> int | None:
+        """The close code once closed."""
+        ...
 
 
 async def _notify(callbacks: list[AudioCallback[T]], value: T) -> None:
@@ -406,9 +414,9 @@ class AudioStream(Generic[M]):
         self._local_events: deque[AudioEvent] = deque()
         self._marks: list[str] = []
         self._ended = False
-        self.frames_received = 0
+        self.frames_received: int = 0
         """Audio frames received so far."""
-        self.bytes_received = 0
+        self.bytes_received: int = 0
         """Audio bytes received so far."""
 
     # -- state -------------------------------------------------------------------------
@@ -808,7 +816,7 @@ class VonageAudioStream(AudioStream[VonageAudioMetadata]):
         clock: Clock | None = None,
     ) -> None:
         super().__init__(socket, metadata, path=path, log=log)
-        self.frame_bytes = self.sample_rate // 50 * 2
+        self.frame_bytes: int = self.sample_rate // 50 * 2
         """Bytes in one 20 ms frame (320 at 8 kHz, 640 at 16 kHz)."""
         self._lead = self.DEFAULT_LEAD_FRAMES
         self._clock: Clock = clock or SystemClock()
@@ -823,7 +831,7 @@ class VonageAudioStream(AudioStream[VonageAudioMetadata]):
         self._seq = 0
         self._notifying: dict[int, str] = {}
         self._send_error: BaseException | None = None
-        self.frames_sent = 0
+        self.frames_sent: int = 0
         """Audio frames handed to the socket so far."""
 
     @property

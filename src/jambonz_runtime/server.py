@@ -128,8 +128,8 @@ class JambonzServer:
                 if key in self._audio_routes:
                     raise ConfigurationError(f"two apps claim {key[1]} audio path {key[0]!r}")
                 self._audio_routes[key] = route
-        self.audio_subprotocol = Subprotocol(audio_subprotocol)
-        self.audio_clock = audio_clock
+        self.audio_subprotocol: Subprotocol = Subprotocol(audio_subprotocol)
+        self.audio_clock: Clock | None = audio_clock
         self.host = host
         self._port = port
         self.basic_auth = basic_auth
