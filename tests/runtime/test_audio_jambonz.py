@@ -19,13 +19,16 @@ from jambonz_runtime import (
     App,
     AudioArgumentError,
     AudioStreamClosed,
+    ConfigurationError,
     DtmfEvent,
     JambonzAudioStream,
+    JambonzServer,
     MarkEvent,
     MarkLimitExceeded,
     PlayDoneEvent,
     Session,
     TextEvent,
+    VonageAudioStream,
 )
 from jambonz_runtime.audio import MAX_MARKS, MAX_PLAY_AUDIO_BYTES
 from jambonz_runtime.testing import Simulator
@@ -486,3 +489,33 @@ async def test_no_metadata_within_open_timeout_closes_1008(
         await asyncio.wait_for(ws.wait_closed(), 5)
         assert ws.close_code == 1008
     assert "no metadata within 0.2 s" in caplog.text
+
+
+def test_registration_errors_name_the_problem() -> None:
+    app = App()
+
+    async def vonage_handler(stream: VonageAudioStream) -> None:
+        return None
+
+    async def jambonz_handler(stream: JambonzAudioStream) -> None:
+        return None
+
+    with pytest.raises(ConfigurationError, match="takes VonageAudioStream"):
+        app.on_audio("/a")(vonage_handler)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="'twilio' is not one of 'jambonz', 'vonage'"):
+        app.on_audio("/a", platform="twilio")  # type: ignore[call-overload]
+    with pytest.raises(ConfigurationError, match="must start with '/'"):
+        app.on_audio("a")
+    app.on_audio("/a")(jambonz_handler)
+    app.on_audio("/a", platform="vonage")(vonage_handler)  # same path, other platform: fine
+    with pytest.raises(ConfigurationError, match="two on_audio"):
+        app.on_audio("/a/")(jambonz_handler)
+    assert app.audio_paths == (("/a", "jambonz"), ("/a", "vonage"))
+    assert app.paths == ()
+    JambonzServer(app)  # an audio-only app is servable
+    other = App()
+    other.on_audio("/a")(jambonz_handler)
+    with pytest.raises(ConfigurationError, match="two apps claim jambonz audio path '/a'"):
+        JambonzServer([app, other])
+    with pytest.raises(ConfigurationError, match="no on_session"):
+        JambonzServer(App())
