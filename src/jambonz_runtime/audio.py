@@ -367,11 +367,10 @@ class _Frames:
         return self
 
     async def __anext__(self) -> bytes:
-        item = await self._stream._receive(audio_only=True)
+        item = await self._stream._receive(True)
         if item is None:
             raise StopAsyncIteration
-        assert isinstance(item, bytes)
-        return item
+        return item  # type: ignore[return-value]  # audio_only: bytes or None
 
 
 class AudioStream(Generic[M]):
@@ -475,17 +474,17 @@ class AudioStream(Generic[M]):
         Callbacks are called too, before each item is yielded.
         """
         while True:
-            item = await self._receive(audio_only=False)
+            item = await self._receive(False)
             if item is None:
                 return
             yield item
 
     async def run(self) -> None:
         """Read until the socket closes, feeding the callbacks only."""
-        while await self._receive(audio_only=True) is not None:
+        while await self._receive(True) is not None:
             pass
 
-    async def _receive(self, *, audio_only: bool) -> bytes | AudioEvent | None:
+    async def _receive(self, audio_only: bool) -> bytes | AudioEvent | None:
         """The next audio frame (or event, unless ``audio_only``); ``None`` at the end."""
         ws = self._ws
         while True:
@@ -686,8 +685,13 @@ class JambonzAudioStream(AudioStream[JambonzAudioMetadata]):
         Raises:
             AudioStreamClosed: the socket is closed.
         """
-        if pcm:
-            await self._send(pcm)
+        if pcm:  # the hot path of streaming mode: no extra call layer
+            try:
+                await self._ws.send(pcm)
+            except ConnectionClosed as exc:
+                raise AudioStreamClosed(
+                    f"audio socket {self.path} is closed (code {self._ws.close_code})"
+                ) from exc
 
     async def play_audio(
         self,

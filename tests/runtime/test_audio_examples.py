@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import wave
 from pathlib import Path
 
+import mypy.api
+import pytest
+
 from examples import audio_echo, audio_record_wav
+from jambonz_runtime import App
 from jambonz_runtime.testing import ManualClock, Simulator
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_record_wav_writes_the_call_audio_as_stereo_wav(tmp_path: Path) -> None:
@@ -80,3 +87,44 @@ async def test_echo_vonage_same_path_exact_frames_paced() -> None:
         assert client.overflowed == 0
         await client.send_dtmf("#")
         assert await client.wait_closed() == 1000
+
+
+def _readme_audio_block() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Audio streams", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "README.md: no python block under '## Audio streams'"
+    return match.group(1)
+
+
+def test_readme_audio_example_type_checks_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "readme_audio.py"
+    source.write_text(_readme_audio_block(), encoding="utf-8")
+    monkeypatch.chdir(ROOT)  # mypy_path in pyproject is relative to the working directory
+    stdout, stderr, status = mypy.api.run(
+        [
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            str(source),
+        ]
+    )
+    assert status == 0, stdout + stderr
+
+
+async def test_readme_audio_example_runs() -> None:
+    namespace: dict[str, object] = {}
+    exec(compile(_readme_audio_block(), "README.md", "exec"), namespace)
+    app = namespace["app"]
+    assert isinstance(app, App)
+    async with Simulator(app) as sim:
+        client = await sim.audio("/echo", metadata={"k": "v"})
+        await client.send_dtmf("3")
+        await client.send_audio(b"\x01\x00" * 80)
+        assert await client.wait_audio(160) == b"\x01\x00" * 80
+        vonage = await sim.vonage("/echo", sample_rate=8000)
+        await vonage.send_audio(b"\x02\x00" * 160)
+        assert await vonage.wait_audio(320) == b"\x02\x00" * 160
