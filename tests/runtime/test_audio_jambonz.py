@@ -519,3 +519,21 @@ def test_registration_errors_name_the_problem() -> None:
         JambonzServer([app, other])
     with pytest.raises(ConfigurationError, match="no on_session"):
         JambonzServer(App())
+
+
+async def test_shutdown_closes_open_audio_streams_with_1001() -> None:
+    from jambonz_runtime.testing import JambonzAudioClient
+
+    started = asyncio.Event()
+
+    async def handler(stream: JambonzAudioStream) -> None:
+        started.set()
+        async for _ in stream:
+            pass
+
+    server = JambonzServer(audio_app(handler), shutdown_timeout=0.1)
+    await server.start()
+    client = await JambonzAudioClient.connect(server.url, "/audio")
+    await wait(started)
+    await server.shutdown()
+    assert await client.wait_closed() == 1001
