@@ -143,6 +143,7 @@ async def _run_client(port: int, streams: int, seconds: float, platform: str, ra
         bytes(range(256)) * (rate // 50 * 2 // 256) + bytes(rate // 50 * 2 % 256), 2
     )
     print("READY", flush=True)
+    await loop.run_in_executor(None, sys.stdin.readline)  # "GO": every client is ready
     ticks = round(seconds / FRAME_SECONDS)
     start = loop.time()
     late = 0.0
@@ -287,6 +288,7 @@ async def _run_server(args: argparse.Namespace) -> dict[str, float]:
                 args.platform,
                 "--rate",
                 str(args.rate),
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
             )
             for share in shares
@@ -303,6 +305,10 @@ async def _run_server(args: argparse.Namespace) -> dict[str, float]:
             return lines
 
         await expect(b"READY", 120)
+        for proc in procs:  # start every load generator at once
+            assert proc.stdin is not None
+            proc.stdin.write(b"GO\n")
+            await proc.stdin.drain()
         profiler = None
         if args.profile:
             import cProfile
