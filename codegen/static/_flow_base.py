@@ -72,7 +72,9 @@ class FlowStep:
         """
         if self.hook is None:
             raise ValueError(f"the {self._verb_name!r} verb has no action hook")
-        return build_verb(self._module, self._name, self._verb_name, {**self._args, self.hook: path})
+        return build_verb(
+            self._module, self._name, self._verb_name, {**self._args, self.hook: path}
+        )
 
     def __repr__(self) -> str:
         return f"FlowStep({self.verb!r})"

@@ -141,6 +141,7 @@ class CallFlow(FlowVerbs):
         self._waiter: _Waiter | None = None
         self._background: asyncio.Task[None] | None = None
         self._replace_next = False
+        self._closed = False
         session._flow = self
         session._on_end.append(self._on_end)
         self._set_pending(first, link)
@@ -172,6 +173,8 @@ class CallFlow(FlowVerbs):
         """Send ``chain``; with a hook verb last, wait for and return its payload."""
         if chain.runner is not self:
             raise FlowUsageError("this verb chain was started on another call's flow")
+        if self._closed:
+            raise FlowUsageError("this call flow has finished; it sends nothing more")
         if self._busy:
             raise FlowUsageError(
                 "a call flow sends one verb chain at a time: await each chain before the next"
@@ -394,6 +397,7 @@ class CallFlow(FlowVerbs):
             await self.session.redirect(Verbs.from_wire(reply), queue=False)
 
     def _close(self) -> None:
+        self._closed = True
         session = self.session
         if session._flow is self:
             session._flow = None
