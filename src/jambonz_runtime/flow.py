@@ -71,7 +71,7 @@ from typing import TYPE_CHECKING, Final, TypeVar, cast
 
 from pydantic import JsonValue, ValidationError
 
-from jambonz_types import JambonzCallback, Verb, Verbs
+from jambonz_types import JambonzCallback, Verbs
 from jambonz_types.callbacks import SessionNewCallback
 from jambonz_types.flow import FlowRunner, FlowStep, FlowVerbs
 
@@ -80,6 +80,7 @@ from .messages import InboundMessage
 from .session import CallLogger, Session, SocketGone, _Link
 
 if TYPE_CHECKING:
+    from jambonz_types import Verb
     from jambonz_types.flow import FlowChainBase
 
     from .app import App, _FlowRoute

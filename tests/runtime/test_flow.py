@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import mypy.api
 import pytest
 from pydantic import JsonValue
 
@@ -675,3 +678,48 @@ async def test_first_verbs_after_a_drop_before_session_new_was_answered_ack_the_
         assert ack.verb_names == ["say", "gather"]
         msgid = await new.hook(hook_of(ack), GATHER_1)
         assert (await new.expect_ack(msgid)).data == [{"verb": "say", "text": "1"}]
+
+
+# -- the README example -------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _readme_flow_block() -> str:
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Linear call flows", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "README.md: no python block under '## Linear call flows'"
+    return match.group(1)
+
+
+def test_readme_flow_example_type_checks_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "readme_flow.py"
+    source.write_text(_readme_flow_block(), encoding="utf-8")
+    monkeypatch.chdir(REPO)  # mypy_path in pyproject is relative to the working directory
+    # The project's cache (as tests/typing does): only this one small module is new.
+    args = ["--config-file", str(REPO / "pyproject.toml"), "--cache-dir", str(REPO / ".mypy_cache")]
+    stdout, stderr, status = mypy.api.run([*args, str(source)])
+    assert status == 0, stdout + stderr
+    # ... and the check can fail: a dial attribute on the gather result is an error.
+    broken = _readme_flow_block().replace("result.digits", "result.dial_call_status")
+    source.write_text(broken, encoding="utf-8")
+    stdout, _, status = mypy.api.run([*args, str(source)])
+    assert status == 1
+    assert '"GatherCallback" has no attribute "dial_call_status"' in stdout
+
+
+async def test_readme_flow_example_runs() -> None:
+    namespace: dict[str, object] = {}
+    exec(compile(_readme_flow_block(), "README.md", "exec"), namespace)
+    app = namespace["app"]
+    assert isinstance(app, App)
+    async with Simulator(app) as sim:
+        call = await sim.call("/ivr")
+        menu = await call.expect_ack(call.session_msgid)
+        msgid = await call.hook(hook_of(menu), GATHER_1)
+        dial = await call.expect_ack(msgid)
+        assert dial.verb_names == ["say", "dial"]
+        msgid = await call.hook(hook_of(dial), DialCallback(dial_call_status="busy"))
+        assert (await call.expect_ack(msgid)).verb_names == ["say", "hangup"]
