@@ -42,7 +42,11 @@ The server's rules, and what the runtime does about them (feature-server 0.9.8:
   ``filler`` (or ``[]``); the flow's verbs then go as a ``redirect`` command with
   ``queueCommand: false``, which kills the running filler verb and replaces the list
   (or wakes the idle session). ``session:new`` is only acked early with a filler:
-  ``[]`` would reject the call;
+  ``[]`` would reject the call. The server's own interim prompts (a gather's
+  ``action_hook_delay_action``) work too: they run until that ``redirect`` arrives;
+* a server started with ``JAMBONES_INJECT_CONTENT`` inserts queued ``redirect`` verbs
+  before a gather still on its list and kills a running gather; a flow only meets this
+  after sending a gather that was not last in its chain (and so has no hook);
 * the call ending (``call:status`` completed, socket closed with 1000, no reconnect in
   time) makes the pending await, and every later one, raise
   :class:`~jambonz_runtime.exceptions.CallEnded`; the flow's ``finally`` blocks run;
