@@ -211,7 +211,8 @@ class App:
             a late one, is "ack to unknown msgid" and discarded by the server), so
             nothing can be said over the ack while a handler is slow. For slow work,
             ack at once (return e.g. ``Verbs().say(text="One moment").pause(...)``)
-            and deliver the answer later with ``session.redirect(...)``.
+            and deliver the answer later with ``session.redirect(...)``; a call flow
+            does that by itself (``flow(filler=..., filler_after=...)``).
         reconnect_grace: seconds a dropped call's session is kept for its
             ``session:reconnect`` (the server's backoff reaches 13.5 s over 4 drops).
     """
