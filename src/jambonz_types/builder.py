@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from ._base import JambonzCallback
     from ._hooks import HookRef
+    from ._nested import NestedPlay, NestedSay
     from .callbacks.call_status import CallStatusCallback
     from .callbacks.conference import ConferenceCallback
     from .callbacks.conference_status import ConferenceStatusCallback
@@ -1199,8 +1200,8 @@ class Verbs(VerbsBase):
         bargein: StrictBool | None = None,
         min_bargein_word_count: StrictInt | StrictFloat | None = None,
         recognizer: Recognizer | None = None,
-        say: dict[str, JsonValue] | None = None,
-        play: dict[str, JsonValue] | None = None,
+        say: NestedSay | None = None,
+        play: NestedPlay | None = None,
         filler_noise: FillerNoise | None = None,
         action_hook_delay_action: ActionHookDelayAction | None = None,
     ) -> Self:
