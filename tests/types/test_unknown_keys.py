@@ -7,6 +7,8 @@ is such an unknown key on the wire, and must not make the field look "set".
 
 from __future__ import annotations
 
+from pydantic import JsonValue
+
 from jambonz_types import JambonzApp
 from jambonz_types.verbs import Gather, Say
 
@@ -18,7 +20,12 @@ def test_snake_case_twin_of_a_field_stays_an_extra_key() -> None:
 
 
 def test_field_and_its_snake_case_twin_both_survive() -> None:
-    wire = {"verb": "say", "text": "x", "earlyMedia": True, "early_media": False}
+    wire: dict[str, JsonValue] = {
+        "verb": "say",
+        "text": "x",
+        "earlyMedia": True,
+        "early_media": False,
+    }
     say = Say.from_wire(wire)
     assert say.early_media is True
     assert say.to_dict() == wire
