@@ -81,7 +81,7 @@ if TYPE_CHECKING:
     from .verbs.deepgram_s2s import McpServer as DeepgramS2sMcpServer
     from .verbs.dialogflow import QueryInput
     from .verbs.dub import Dub
-    from .verbs.elevenlabs_s2s import Auth as ElevenlabsS2sAuth
+    from .verbs.elevenlabs_s2s import ElevenLabsAuth
     from .verbs.elevenlabs_s2s import LlmOptions as ElevenlabsS2sLlmOptions
     from .verbs.elevenlabs_s2s import McpServer as ElevenlabsS2sMcpServer
     from .verbs.gptlive_s2s import Auth as GptliveS2sAuth
@@ -1036,7 +1036,7 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["elevenlabs"] | None = None,
         model: StrictStr | None = None,
-        auth: ElevenlabsS2sAuth,
+        auth: ElevenLabsAuth,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: ElevenlabsS2sLlmOptions | None = None,
         mcp_servers: list[ElevenlabsS2sMcpServer] | None = None,
