@@ -30,7 +30,7 @@ async def ivr(call: CallFlow) -> None:
     intro = "Welcome to Example Corp."
     for _ in range(3):
         choice = await call.say(text=intro).gather(
-            input=["digits"], num_digits=1, timeout=10, say={"text": MENU}
+            input=["digits"], num_digits=1, timeout=10, say=Say(text=MENU)
         )
         if choice.digits in ("1", "2"):
             team, number = ("sales", SALES) if choice.digits == "1" else ("support", SUPPORT)

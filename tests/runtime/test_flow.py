@@ -127,6 +127,7 @@ async def test_ivr_flow_dials_sales_and_hangs_up_after_the_dialed_call() -> None
         menu = await call.expect_ack(call.session_msgid)
         assert menu.verb_names == ["say", "gather"]
         assert menu.data[0] == {"verb": "say", "text": "Welcome to Example Corp."}
+        assert menu.data[1]["say"] == {"text": ivr_menu_flow.MENU}  # type: ignore[index,call-overload]
         msgid = await call.hook(hook_of(menu), GATHER_1)
         dial = await call.expect_ack(msgid)
         assert dial.verb_names == ["say", "dial"]
