@@ -152,7 +152,7 @@ class RestClient:
         httpx_module = _import_httpx()
         if not account_sid or not api_key:
             raise ConfigurationError("account_sid and api_key must not be empty")
-        self.base_url = _api_root(base_url)
+        self.base_url: str = _api_root(base_url)
         """The API root used, ending in ``/v1``."""
         self.account_sid = account_sid
         """The account this client acts for."""
@@ -165,9 +165,9 @@ class RestClient:
         )
         self._timeout_error: type[Exception] = httpx_module.TimeoutException
         self._http_error: type[Exception] = httpx_module.HTTPError
-        self.calls = Calls(self)
+        self.calls: Calls = Calls(self)
         """``/Calls``: create, list, get, delete, and live call control."""
-        self.messages = Messages(self)
+        self.messages: Messages = Messages(self)
         """``/Messages``: send SMS."""
 
     def __repr__(self) -> str:  # never shows the API key

@@ -65,6 +65,8 @@ _ABSOLUTE = ("http://", "https://", "ws://", "wss://")
 
 
 class _Request(BaseModel):
+    """Base of request bodies: frozen, unknown keys refused, wire keys as aliases."""
+
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         frozen=True,
@@ -82,6 +84,8 @@ class _Request(BaseModel):
 
 
 class _Response(BaseModel):
+    """Base of response bodies: tolerant (unknown keys kept in ``model_extra``)."""
+
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow", frozen=True, validate_by_name=True, validate_by_alias=True
     )

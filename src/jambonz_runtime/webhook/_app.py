@@ -177,7 +177,7 @@ class WebhookApp:
             if not self._secrets or not all(self._secrets):
                 raise ConfigurationError("secret: give non-empty webhook secret(s) or None")
         self.signature_tolerance = signature_tolerance
-        self.status_path = _norm(status_path) if status_path is not None else None
+        self.status_path: str | None = _norm(status_path) if status_path is not None else None
         self.basic_auth = basic_auth
         self.max_body_bytes = max_body_bytes
         self.session_idle_timeout = session_idle_timeout
