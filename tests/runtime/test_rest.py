@@ -445,3 +445,26 @@ async def test_own_http_client_is_used_and_left_open() -> None:
         assert not http.is_closed
         assert api.requests[0].headers["x-trace"] == "t1"
         assert api.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_http_side_imports_stay_light() -> None:
+    """The webhook app loads no websockets, the REST models no httpx (until a client)."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys\n"
+        "from jambonz_runtime.webhook import WebhookApp\n"
+        "from jambonz_runtime.rest import CallUpdate, RestClient\n"
+        "print('websockets' in sys.modules, 'httpx' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={"PYTHONPATH": str(root / "src"), "PATH": ""},
+    ).stdout.strip()
+    assert out == "False False"

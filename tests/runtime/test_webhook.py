@@ -6,6 +6,8 @@ import asyncio
 import base64
 import json
 import logging
+import re
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +36,7 @@ from jambonz_types.callbacks import (
 from jambonz_types.verbs import Hangup, Say
 
 SECRET = "whsec_test"
+REPO = Path(__file__).resolve().parents[2]
 
 
 Seen = list[tuple[CallContext, JambonzCallback]]
@@ -567,3 +570,30 @@ def test_status_path_conflict_and_empty_secret_are_refused() -> None:
         with pytest.raises(ConfigurationError, match="secret"):
             WebhookApp(app, secret=secret)
     assert WebhookApp(app, status_path=None).status_path is None
+
+
+def test_readme_http_and_rest_examples_type_check_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mypy.api
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    files = []
+    for title in ("## HTTP webhooks", "## REST client"):
+        section = readme.split(title, 1)[1]
+        match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+        assert match is not None, f"README.md: no python block under {title!r}"
+        source = tmp_path / f"readme_{len(files)}.py"
+        source.write_text(match.group(1), encoding="utf-8")
+        files.append(str(source))
+    monkeypatch.chdir(REPO)  # mypy_path in pyproject is relative to the working directory
+    stdout, stderr, status = mypy.api.run(
+        [
+            "--config-file",
+            str(REPO / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            *files,
+        ]
+    )
+    assert status == 0, stdout + stderr
