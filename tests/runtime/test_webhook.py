@@ -578,7 +578,7 @@ def test_readme_http_and_rest_examples_type_check_strict(
     import mypy.api
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    files = []
+    files: list[str] = []
     for title in ("## HTTP webhooks", "## REST client"):
         section = readme.split(title, 1)[1]
         match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
