@@ -211,6 +211,12 @@ def _norm_path(path: str) -> str:
 class App(Generic[S]):
     """A jambonz application: its handlers, its env-vars schema and its live sessions.
 
+    ``App()`` is an ``App[Session]``: handlers take the websocket :class:`Session` (with
+    its commands) and the app is served by :func:`~jambonz_runtime.server.serve`. An
+    ``App[CallContext]`` has handlers written against the transport-neutral
+    :class:`~jambonz_runtime.context.CallContext` and is served by ``serve`` *and* by
+    :class:`~jambonz_runtime.webhook.WebhookApp` (HTTP webhooks).
+
     Args:
         env_vars: the app's environment variables, ``{"NAME": EnvVar(...)}``: answered
             to ``OPTIONS`` on the app's paths in the flat shape the jambonz API server
