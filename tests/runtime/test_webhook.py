@@ -597,3 +597,19 @@ def test_readme_http_and_rest_examples_type_check_strict(
         ]
     )
     assert status == 0, stdout + stderr
+
+
+async def test_hook_paths_match_as_registered() -> None:
+    app = App[CallContext]()
+    for path in ("/slash/", "/query?lang=en"):
+
+        @app.action_hook(path)
+        async def hook(session: CallContext, result: GatherCallback, path: str = path) -> Verbs:
+            return Verbs().say(text=path)
+
+    sim = WebhookSimulator(WebhookApp(app))
+    body = b'{"call_sid":"c1"}'
+    assert (await sim.request("POST", "/slash", body=body)).verbs[0]["text"] == "/slash/"
+    result = await sim.request("POST", "/query", body=body, query="lang=en")
+    assert result.verbs[0]["text"] == "/query?lang=en"
+    assert (await sim.request("POST", "/query", body=body, query="lang=fr")).status == 404

@@ -417,7 +417,7 @@ class WebhookApp:
             return await self._start(request, payload, starter)
         if path == self.status_path:
             return await self._status(request, payload)
-        hook = app._hooks.get(path) or app._hooks.get(request.full_path)
+        hook = self._find_hook(request)
         if hook is None and path.endswith(_ADULTING):
             base = _norm(path[: -len(_ADULTING)])
             hook = app._adulting_handlers.get(base)
@@ -433,6 +433,19 @@ class WebhookApp:
             _log.warning("%s: no handler for this path (404)", request.label)
             return _text(404, "no handler at this path\n")
         return await self._hook(request, payload, hook, "verb:hook")
+
+    def _find_hook(self, request: _Request) -> _Hook | None:
+        # As registered: relative to the mount or full path, with or without a trailing
+        # slash, or with the query string it was written with (``/menu?lang=en``).
+        hooks = self.app._hooks
+        for path in (request.path, request.full_path):
+            candidates = [path, f"{path}/"]
+            if request.query:
+                candidates.insert(0, f"{path}?{request.query}")
+            for candidate in candidates:
+                if candidate in hooks:
+                    return hooks[candidate]
+        return None
 
     async def _start(
         self,
