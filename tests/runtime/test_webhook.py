@@ -613,3 +613,16 @@ async def test_hook_paths_match_as_registered() -> None:
     result = await sim.request("POST", "/query", body=body, query="lang=en")
     assert result.verbs[0]["text"] == "/query?lang=en"
     assert (await sim.request("POST", "/query", body=body, query="lang=fr")).status == 404
+
+
+def test_linear_flows_are_refused_over_http() -> None:
+    from jambonz_runtime import CallFlow
+
+    app = App[CallContext]()
+
+    @app.flow("/flow")
+    async def flow(call: CallFlow) -> None:
+        return None
+
+    with pytest.raises(ConfigurationError, match="need the websocket"):
+        WebhookApp(app)

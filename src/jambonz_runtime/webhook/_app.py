@@ -152,9 +152,9 @@ class WebhookApp:
             jambonz gives up after ``JAMBONES_HTTP_TIMEOUT`` (10 s by default).
 
     Raises:
-        ConfigurationError: a handler annotated with ``Session``, a path both a call hook
-            and an action hook (indistinguishable over HTTP), the status path taken, or
-            an empty secret.
+        ConfigurationError: a handler annotated with ``Session``, an ``app.flow`` (flows
+            need the websocket), a path both a call hook and an action hook
+            (indistinguishable over HTTP), the status path taken, or an empty secret.
     """
 
     def __init__(
@@ -211,6 +211,12 @@ class WebhookApp:
                     "call control with jambonz_runtime.rest.RestClient"
                 )
         app = self.app
+        if app._flows:
+            raise ConfigurationError(
+                f"app.flow paths {sorted(app._flows)} need the websocket (a flow awaits "
+                "verbs over one socket); serve them with jambonz_runtime.serve, or write "
+                "the call as on_session + action_hook handlers for HTTP"
+            )
         both = sorted(set(app._session_handlers) & {_norm(p) for p in app._hooks})
         if both:
             raise ConfigurationError(
