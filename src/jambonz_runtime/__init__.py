@@ -10,7 +10,14 @@ The public surface:
   across reconnects; typed commands; ``session.tts``; ``session.env``), the handler
   aliases :data:`Reply`, :data:`SessionHandler`, :data:`HookHandler`,
   :data:`NotificationHandler`;
-* serving: :func:`serve`, :class:`JambonzServer`;
+* linear call flows: :class:`CallFlow` (``@app.flow``: ``await call.gather(...)``
+  yields the typed callback), :data:`FlowHandler`;
+* serving: :func:`serve`, :class:`JambonzServer` (websocket); :class:`WebhookApp` (HTTP
+  webhooks, ASGI) with :class:`WebhookSession` and :class:`WebhookResponse`;
+  :class:`CallContext`, the handler context both transports give (``App[CallContext]``
+  apps run on either); :func:`verify_signature` for ``Jambonz-Signature``;
+* the REST API: :class:`RestClient` (optional extra ``rest``; models in
+  :mod:`jambonz_runtime.rest`);
 * TTS streaming: :class:`TtsStreamer`, :class:`TtsSendResult`;
 * audio sockets (``app.on_audio``): :class:`JambonzAudioStream`,
   :class:`VonageAudioStream` (both :class:`AudioStream`), their metadata models and
@@ -49,6 +56,7 @@ if TYPE_CHECKING:
     from .audio import VonageAudioHandler as VonageAudioHandler
     from .audio import VonageAudioMetadata as VonageAudioMetadata
     from .audio import VonageAudioStream as VonageAudioStream
+    from .context import CallContext as CallContext
     from .envvars import EnvValue as EnvValue
     from .envvars import EnvVar as EnvVar
     from .envvars import env_schema as env_schema
@@ -57,16 +65,32 @@ if TYPE_CHECKING:
     from .exceptions import AckError as AckError
     from .exceptions import AudioArgumentError as AudioArgumentError
     from .exceptions import AudioStreamClosed as AudioStreamClosed
+    from .exceptions import CallEnded as CallEnded
     from .exceptions import ConfigurationError as ConfigurationError
     from .exceptions import EnvSchemaError as EnvSchemaError
     from .exceptions import EnvVarsError as EnvVarsError
+    from .exceptions import FlowUsageError as FlowUsageError
     from .exceptions import HandlerError as HandlerError
     from .exceptions import InvalidMessage as InvalidMessage
+    from .exceptions import InvalidPayload as InvalidPayload
     from .exceptions import JambonzError as JambonzError
     from .exceptions import MarkLimitExceeded as MarkLimitExceeded
     from .exceptions import MessageTooLarge as MessageTooLarge
+    from .exceptions import MissingExtra as MissingExtra
+    from .exceptions import RestAuthError as RestAuthError
+    from .exceptions import RestBadRequest as RestBadRequest
+    from .exceptions import RestConnectionError as RestConnectionError
+    from .exceptions import RestError as RestError
+    from .exceptions import RestNotFound as RestNotFound
+    from .exceptions import RestResponseError as RestResponseError
+    from .exceptions import RestServerError as RestServerError
+    from .exceptions import RestStatusError as RestStatusError
+    from .exceptions import RestUnprocessable as RestUnprocessable
     from .exceptions import SessionClosed as SessionClosed
+    from .exceptions import SignatureError as SignatureError
     from .exceptions import TtsStreamClosed as TtsStreamClosed
+    from .flow import CallFlow as CallFlow
+    from .flow import FlowHandler as FlowHandler
     from .messages import AgentEventCallback as AgentEventCallback
     from .messages import DialConfirmCallback as DialConfirmCallback
     from .messages import InboundMessage as InboundMessage
@@ -76,11 +100,16 @@ if TYPE_CHECKING:
     from .messages import SessionAdultingCallback as SessionAdultingCallback
     from .messages import TtsTokensResultCallback as TtsTokensResultCallback
     from .protocol import JambonzProtocol as JambonzProtocol
+    from .rest import RestClient as RestClient
     from .server import JambonzServer as JambonzServer
     from .server import serve as serve
     from .session import Session as Session
+    from .signature import verify_signature as verify_signature
     from .tts import TtsSendResult as TtsSendResult
     from .tts import TtsStreamer as TtsStreamer
+    from .webhook import WebhookApp as WebhookApp
+    from .webhook import WebhookResponse as WebhookResponse
+    from .webhook import WebhookSession as WebhookSession
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -91,6 +120,9 @@ __all__ = [
     "AudioEvent",
     "AudioStream",
     "AudioStreamClosed",
+    "CallContext",
+    "CallEnded",
+    "CallFlow",
     "ConfigurationError",
     "DialConfirmCallback",
     "DtmfEvent",
@@ -98,6 +130,8 @@ __all__ = [
     "EnvValue",
     "EnvVar",
     "EnvVarsError",
+    "FlowHandler",
+    "FlowUsageError",
     "HandlerError",
     "HookHandler",
     "InboundMessage",
@@ -105,6 +139,7 @@ __all__ = [
     "JambonzAudioHandler",
     "JambonzAudioMetadata",
     "JambonzAudioStream",
+    "InvalidPayload",
     "JambonzError",
     "JambonzErrorCallback",
     "JambonzProtocol",
@@ -114,14 +149,26 @@ __all__ = [
     "MarkEvent",
     "MarkLimitExceeded",
     "MessageTooLarge",
+    "MissingExtra",
     "NotificationHandler",
     "PlayDoneEvent",
     "Reply",
+    "RestAuthError",
+    "RestBadRequest",
+    "RestClient",
+    "RestConnectionError",
+    "RestError",
+    "RestNotFound",
+    "RestResponseError",
+    "RestServerError",
+    "RestStatusError",
+    "RestUnprocessable",
     "Session",
     "SessionAdultingCallback",
     "SessionClosed",
     "SessionHandler",
     "TextEvent",
+    "SignatureError",
     "TtsSendResult",
     "TtsStreamClosed",
     "TtsStreamer",
@@ -129,12 +176,33 @@ __all__ = [
     "VonageAudioHandler",
     "VonageAudioMetadata",
     "VonageAudioStream",
+    "WebhookApp",
+    "WebhookResponse",
+    "WebhookSession",
     "env_schema",
     "read_env",
     "serve",
+    "verify_signature",
 ]
 
 _LAZY: dict[str, str] = {
+    "CallContext": "context",
+    "WebhookApp": "webhook",
+    "WebhookResponse": "webhook",
+    "WebhookSession": "webhook",
+    "RestClient": "rest",
+    "verify_signature": "signature",
+    "MissingExtra": "exceptions",
+    "RestAuthError": "exceptions",
+    "RestBadRequest": "exceptions",
+    "RestConnectionError": "exceptions",
+    "RestError": "exceptions",
+    "RestNotFound": "exceptions",
+    "RestResponseError": "exceptions",
+    "RestServerError": "exceptions",
+    "RestStatusError": "exceptions",
+    "RestUnprocessable": "exceptions",
+    "SignatureError": "exceptions",
     "App": "app",
     "HookHandler": "app",
     "NotificationHandler": "app",
@@ -161,15 +229,20 @@ _LAZY: dict[str, str] = {
     "AudioArgumentError": "exceptions",
     "AudioStreamClosed": "exceptions",
     "MarkLimitExceeded": "exceptions",
+    "CallEnded": "exceptions",
     "ConfigurationError": "exceptions",
     "EnvSchemaError": "exceptions",
     "EnvVarsError": "exceptions",
+    "FlowUsageError": "exceptions",
     "HandlerError": "exceptions",
     "InvalidMessage": "exceptions",
+    "InvalidPayload": "exceptions",
     "JambonzError": "exceptions",
     "MessageTooLarge": "exceptions",
     "SessionClosed": "exceptions",
     "TtsStreamClosed": "exceptions",
+    "CallFlow": "flow",
+    "FlowHandler": "flow",
     "AgentEventCallback": "messages",
     "DialConfirmCallback": "messages",
     "InboundMessage": "messages",
