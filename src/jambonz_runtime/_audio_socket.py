@@ -19,7 +19,6 @@ import logging
 from dataclasses import dataclass
 from typing import Union
 
-from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from ._audio_pacing import Clock
@@ -29,6 +28,7 @@ from .audio import (
     JambonzAudioStream,
     VonageAudioHandler,
     VonageAudioStream,
+    _Socket,
     parse_jambonz_metadata,
     parse_vonage_metadata,
 )
@@ -49,7 +49,7 @@ class AudioRoute:
     handler: Union[JambonzAudioHandler, VonageAudioHandler]  # noqa: UP007  # matched by platform
 
 
-async def _close(ws: ServerConnection, code: int, reason: str) -> None:
+async def _close(ws: _Socket, code: int, reason: str) -> None:
     try:
         await ws.close(code, reason)
     except ConnectionClosed:  # pragma: no cover - already gone
@@ -57,7 +57,7 @@ async def _close(ws: ServerConnection, code: int, reason: str) -> None:
 
 
 async def serve_audio(
-    ws: ServerConnection,
+    ws: _Socket,
     route: AudioRoute,
     *,
     clock: Clock | None = None,
