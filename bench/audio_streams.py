@@ -17,6 +17,10 @@ window, after every stream is connected.
     python bench/audio_streams.py --streams 500
     python bench/audio_streams.py --platform vonage --streams 500
     python bench/audio_streams.py --streams 500 --profile   # top functions of the server
+    python bench/audio_streams.py --streams 500 --bare      # bare asyncio echo, the floor
+
+On a shared machine the numbers move a lot from run to run: compare with ``--bare``
+run right before or after.
 """
 
 from __future__ import annotations
@@ -197,7 +201,7 @@ class _BareEcho(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        from websockets.speedups import apply_mask  # type: ignore[import-untyped]
+        from websockets.speedups import apply_mask
 
         assert self.transport is not None
         buf = self.buffer + data if self.buffer else data
@@ -384,10 +388,15 @@ def main() -> None:
     print(f"  server CPU           {r['cpu']:.2f} s = {100 * core:.1f} % of one core")
     print(f"  CPU per frame        {1e6 * per_frame:.1f} us (in + echo out)")
     print(f"  per 100 streams      {100 * per_frame * 100 / FRAME_SECONDS:.1f} % of one core")
-    print(
-        f"  500 streams          {100 * per_frame * 500 / FRAME_SECONDS:.0f} % of one core "
-        "at this cost per frame (target: within one core)"
-    )
+    if n == 500:
+        verdict = "within" if core <= 1.0 and kept_up else "NOT within"
+        print(f"  500 streams          {100 * core:.0f} % of one core measured: {verdict} one core")
+    else:
+        print(
+            f"  500 streams          {100 * per_frame * 500 / FRAME_SECONDS:.0f} % of one core "
+            "projected at this cost per frame (pessimistic below 500 streams: the cost per "
+            "frame falls as more sockets share each loop wake-up; measure with --streams 500)"
+        )
     if not kept_up:
         print(
             "  note: the run did not keep up with real time (machine busy, or the load "
