@@ -56,6 +56,7 @@ from jambonz_types.verbs import (
 
 from ..app import App
 from ..testing import ReceivedAck, ReceivedCommand, SimulatedCall, Simulator
+from ._check import check_document, json_path
 
 __all__ = [
     "AppProblem",
@@ -95,7 +96,7 @@ _DIAL_SIP: Final[dict[DialOutcome, int]] = {
     "busy": 486,
     "failed": 503,
 }
-_DTMF: Final = frozenset("0123456789*#ABCDabcd")
+_KEYPAD: Final = frozenset("0123456789*#")
 _MAX_STREAMED: Final = 10_000
 
 
@@ -135,8 +136,8 @@ def parse_answer(line: str, inputs: Sequence[InputKind] = ("speech", "digits")) 
 
     ``digits: 12#`` and ``speech: hello`` (or ``say: hello``) say what they are; a
     blank line, ``silence`` or ``timeout`` is silence; ``hangup`` hangs up. A bare line
-    of keypad characters (``0-9 * # A-D``) is pressed when the gather takes digits,
-    anything else is spoken.
+    of keypad keys (``0-9 * #``; ``A-D`` only after ``digits:``) is pressed when the
+    gather takes digits, anything else is spoken.
     """
     text = line.strip()
     head, sep, rest = text.partition(":")
@@ -150,7 +151,7 @@ def parse_answer(line: str, inputs: Sequence[InputKind] = ("speech", "digits")) 
         return Silence()
     if lowered in ("hangup", "hang up"):
         return HangUp()
-    if "digits" in inputs and all(c in _DTMF for c in text):
+    if "digits" in inputs and all(c in _KEYPAD for c in text):
         return Digits(text)
     return Spoken(text)
 
@@ -171,7 +172,8 @@ class Caller(Protocol):
 class ScriptCaller:
     """A caller reading its answers from lines (a ``--script`` file, or piped stdin).
 
-    One line per ``gather``; when the lines run out the caller hangs up. A line
+    One line per ``gather`` (see :func:`parse_answer`; write ``silence`` for a timeout:
+    blank lines are skipped); when the lines run out the caller hangs up. A line
     ``dial: busy`` (``completed``, ``no-answer``, ``failed``) right where a ``dial``
     runs decides how it ends, otherwise it ends as ``default_dial``. Lines starting with
     ``# `` (hash, space) are comments (a bare ``#`` is the pound key).
@@ -183,7 +185,9 @@ class ScriptCaller:
 
     def __post_init__(self) -> None:
         self._queue = deque(
-            line.rstrip("\r\n") for line in self.lines if not line.lstrip().startswith("# ")
+            line.strip()
+            for line in self.lines
+            if line.strip() and not line.lstrip().startswith("# ")
         )
 
     async def answer(self, listening: Listening) -> CallerAnswer:
@@ -405,6 +409,13 @@ _SKIPPED: Final[dict[str, str]] = {
 _AI: Final = "connects the caller to an AI voice agent (needs a real call)"
 
 
+def _explain(data: list[JsonValue]) -> str:
+    """The errors of an invalid verb array, one ``path: message`` line each."""
+    return "\n".join(
+        f"  {json_path(p.path)}: {p.message}" for p in check_document(data) if p.severity == "error"
+    )
+
+
 def _closed() -> CallEnded:
     # A graceful close by the app: jambonz runs no more of its verbs and hangs up.
     return CallEnded("app", "the app closed the websocket")
@@ -446,9 +457,10 @@ class _Walk:
         self.emit(VerbsReceived(answering, tuple(ack.verb_names), ack.data))
         try:
             return Verbs.from_wire(ack.data).to_list() if ack.data else []
-        except VerbValidationError as exc:
+        except VerbValidationError:
+            why = _explain(ack.data)
             raise _Stop(
-                self.problem(f"the app answered {answering} with verbs jambonz rejects:\n{exc}")
+                self.problem(f"the app answered {answering} with verbs jambonz rejects:\n{why}")
             ) from None
 
     def problem(self, text: str) -> CallEnded:
@@ -500,8 +512,8 @@ class _Walk:
             if message.command == "redirect" and isinstance(data, list):
                 try:
                     verbs = Verbs.from_wire(data).to_list()
-                except VerbValidationError as exc:
-                    self.emit(AppProblem(f"redirect command with invalid verbs:\n{exc}"))
+                except VerbValidationError:
+                    self.emit(AppProblem(f"redirect command with invalid verbs:\n{_explain(data)}"))
                     continue
                 if message.queue_command:
                     self.queue.extend(verbs)

@@ -64,7 +64,7 @@ def load_app(spec: str) -> App:
     """Import ``module:attr`` (or ``path/to/file.py:attr``; ``attr`` defaults to ``app``).
 
     ``attr`` may be an :class:`App` or a function that returns one (a factory). The
-    current directory is importable, as with ``python -m``.
+    current directory (and its ``src`` folder) is importable, as with ``python -m``.
 
     Raises:
         CliError: the module cannot be imported or holds no such app.
@@ -73,8 +73,11 @@ def load_app(spec: str) -> App:
     attr = attr if sep else "app"
     if not target or not attr:
         raise CliError(f"{spec!r}: expected MODULE:APP, e.g. myapp.main:app")
-    if str(Path.cwd()) not in sys.path and "" not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
+    # Like ``python -m``: the current directory is importable, and so is ./src of a
+    # src-layout project that is not installed yet.
+    for folder in (Path.cwd() / "src", Path.cwd()):
+        if folder.is_dir() and str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     try:
         if target.endswith(".py"):
             module = _import_file(Path(target))
@@ -371,10 +374,10 @@ def add_parser(
         ),
         epilog=(
             "script format (--script): one line per gather: keys like 1 or 12# are pressed, "
-            "other text is spoken ('digits: 12', 'speech: yes' to be explicit), an empty "
-            "line or 'silence' times out, 'hangup' hangs up; 'dial: busy' (completed, "
-            "no-answer, failed) where a dial runs decides its outcome; '# ' starts a comment. "
-            "When the script runs out the caller hangs up."
+            "other text is spoken ('digits: 12', 'speech: yes' to be explicit), 'silence' "
+            "times out, 'hangup' hangs up; 'dial: busy' (completed, no-answer, failed) where "
+            "a dial runs decides its outcome; blank lines and lines starting with '# ' are "
+            "skipped. When the script runs out the caller hangs up."
         ),
     )
     parser.add_argument(
