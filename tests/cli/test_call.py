@@ -159,3 +159,33 @@ def test_pick_path() -> None:
     with pytest.raises(CliError, match="its paths: /ivr"):
         pick_path(ivr_menu.app, "/x")
     assert pick_path(queue_with_hold.app, "/agent") == "/agent"
+
+
+def test_interactive_prompts_reprompt_and_ctrl_d_hangs_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    typed = iter(["hello", "7"])
+    prompts: list[str] = []
+
+    def fake_input(prompt: str = "") -> str:
+        prompts.append(prompt)
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("sys.stdin", Tty())
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert main(["call", "examples.ivr_menu:app"]) == 0
+    lines = _transcript(capsys.readouterr().out)
+    # the menu takes keys only: words are refused at the prompt, then 7 is pressed
+    assert prompts[0] == "caller (keys; empty = silence; 'hangup' or Ctrl-D hangs up)> "
+    assert len(prompts) == 3
+    assert "  this gather does not listen for speech" in lines
+    assert '  verb:hook /menu GatherCallback {"reason":"dtmfDetected","digits":"7"}' in lines
+    assert not any(line.startswith("caller presses") for line in lines)  # you typed it
+    assert lines[-1] == "call ended: the caller hung up"
