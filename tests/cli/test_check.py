@@ -227,3 +227,57 @@ def test_annotations_and_verb_models() -> None:
     assert (values, kinds, anything) == ((), ('array of ("speech" | "digits")',), False)
     values, kinds, anything = describe_annotation(Gather.model_fields["say"].annotation)
     assert kinds == ("object",)
+
+
+def test_mutated_corpus_arrays_never_crash_and_keep_the_models_verdict() -> None:
+    """Seeded random damage to real arrays: errors exactly when the models reject."""
+    import copy
+    import random
+
+    from pydantic import ValidationError
+
+    from jambonz_types.app import JambonzApp
+
+    if not CORPUS.is_file():
+        pytest.skip(f"corpus file {CORPUS} not found")
+    docs = [json.loads(line)["verbs"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    rnd = random.Random(20260415)
+    values: list[JsonValue] = [None, 1, -1, 1.5, "x", "", True, [], {}, [1], {"a": 1}, "digits"]
+
+    def mutate(doc: JsonValue) -> JsonValue:
+        doc = copy.deepcopy(doc)
+        places: list[tuple[dict[str, JsonValue] | list[JsonValue], str | int]] = []
+
+        def walk(value: JsonValue) -> None:
+            if isinstance(value, dict):
+                for key, child in value.items():
+                    places.append((value, key))
+                    walk(child)
+            elif isinstance(value, list):
+                for index, child in enumerate(value):
+                    places.append((value, index))
+                    walk(child)
+
+        walk(doc)
+        parent, key = rnd.choice(places)
+        if isinstance(parent, dict) and isinstance(key, str) and rnd.random() < 0.3:
+            parent[key + rnd.choice(["x", "_", "s"])] = parent.pop(key)  # a misspelled key
+        elif isinstance(parent, dict) and isinstance(key, str):
+            parent[key] = rnd.choice(values)
+        elif isinstance(parent, list) and isinstance(key, int):
+            parent[key] = rnd.choice(values)
+        return doc
+
+    checked = 0
+    for _ in range(600):
+        doc = mutate(rnd.choice(docs))
+        try:
+            JambonzApp.model_validate(doc, by_alias=True, by_name=False)
+            valid = True
+        except ValidationError:
+            valid = False
+        errors = [p for p in check_document(doc) if p.severity == "error"]
+        assert valid == (not errors), (json.dumps(doc)[:300], errors)
+        assert all(p.message for p in errors)
+        checked += not valid
+    assert checked > 100

@@ -20,6 +20,7 @@ the models forbid the key and it is an error, as on the server.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import types
 from collections.abc import Iterable, Iterator
@@ -154,8 +155,9 @@ def _is_model(leaf: object) -> bool:
     return isinstance(leaf, type) and issubclass(leaf, BaseModel)
 
 
+@functools.cache
 def _wire_keys(model: type[BaseModel]) -> dict[str, str]:
-    """Wire key -> field name."""
+    """Wire key -> field name (cached: the generated models never change)."""
     out: dict[str, str] = {}
     for name, info in model.model_fields.items():
         alias = info.validation_alias if isinstance(info.validation_alias, str) else None
@@ -261,6 +263,11 @@ def _describe(
             kinds.append(kind)
     if "integer" in kinds and "number" in kinds:
         kinds.remove("integer")  # JSON Schema's number includes integers
+    verbs = [leaf for leaf in leaves if _is_model(leaf) and _verb_literals(leaf)]  # type: ignore[arg-type]
+    if len(verbs) > 1:
+        # The verb union: one "object (a verb)" instead of 37 class names.
+        names = {f"object ({leaf.__name__})" for leaf in verbs}  # type: ignore[attr-defined]
+        kinds = [k for k in kinds if k not in names] + ["object (a verb)"]
     return tuple(values), tuple(kinds), anything
 
 
@@ -383,7 +390,7 @@ def _known_keys(doc: JsonValue, path: tuple[Segment, ...]) -> list[str]:
     keys: list[str] = []
     for leaf in _leaves_at(doc, path):
         if _is_model(leaf):
-            keys.extend(k for k in _wire_keys(leaf) if k not in keys)  # type: ignore[arg-type]
+            keys.extend(k for k in _wire_keys(leaf) if k not in keys)
     return keys
 
 
@@ -560,7 +567,7 @@ def _unknown_keys(
         if models and not free:
             known: list[str] = []
             for model in models:
-                known.extend(k for k in _wire_keys(model) if k not in known)  # type: ignore[arg-type]
+                known.extend(k for k in _wire_keys(model) if k not in known)
             for key in value:
                 if key not in known:
                     yield (*path, key), known
