@@ -24,7 +24,7 @@ import functools
 import json
 import types
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Final, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, JsonValue, RootModel, ValidationError
@@ -394,15 +394,14 @@ def _known_keys(doc: JsonValue, path: tuple[Segment, ...]) -> list[str]:
     return keys
 
 
-def _problem(
-    doc: JsonValue, path: tuple[Segment, ...], errors: list[ErrorDetails]
-) -> Problem | None:
+def _problem(doc: JsonValue, path: tuple[Segment, ...], errors: list[ErrorDetails]) -> Problem:
+    """One problem from the pydantic errors that map to the same place."""
     kinds = {e["type"] for e in errors}
     value = _child_path(doc, path)
     has_value = value is not _MISSING
     given: JsonValue = value if has_value else None  # type: ignore[assignment]
-    verb = _verb_of(doc, path)
-    common = {"path": path, "verb": verb, "value": given, "has_value": has_value}
+    # The value at ``path`` as the document has it; each branch fills in the rest.
+    here = Problem("error", "", path, "", given, has_value, verb=_verb_of(doc, path))
 
     if "union_tag_invalid" in kinds:
         from jambonz_types.app import VERB_NAMES
@@ -443,7 +442,7 @@ def _problem(
         )
     if not path and "too_short" in kinds:
         return Problem("error", "empty_array", (), "the verb array is empty: jambonz needs a verb")
-    if kinds & _KEYED:
+    if kinds & _KEYED and path and isinstance(_child_path(doc, path[:-1]), dict):
         key = str(path[-1])
         parent = _child_path(doc, path[:-1])
         rule = next((e["msg"] for e in errors if e["type"] == "rule_required"), None)
@@ -454,9 +453,7 @@ def _problem(
         message = rule or f'missing required key "{key}"'
         if close:
             message += f'; did you mean "{key}" instead of "{close}"?'
-        return Problem(
-            "error", "missing_key", path, message, verb=verb, suggestion=key if close else None
-        )
+        return replace(here, code="missing_key", message=message, suggestion=key if close else None)
     if "extra_forbidden" in kinds:
         key = str(path[-1])
         known = _known_keys(doc, path[:-1])
@@ -464,28 +461,23 @@ def _problem(
         message = f'unknown key "{key}" (not allowed here)'
         if close:
             message += f'; did you mean "{close}"?'
-        return Problem(
-            "error",
-            "unknown_key",
-            path,
-            message,
-            value=given,
-            has_value=has_value,
+        return replace(
+            here,
+            code="unknown_key",
+            message=message,
             allowed=tuple(known),
             suggestion=close,
-            verb=verb,
             at_key=True,
         )
     leaves = _leaves_at(doc, path)
     values, expected, anything = _describe(leaves)
     if "null_not_allowed" in kinds:
-        return Problem(
-            "error",
-            "null_not_allowed",
+        return replace(
+            here,
+            code="null_not_allowed",
             message="null is not allowed here: omit the key to leave it unset",
             allowed=values,
             expected=expected,
-            **common,  # type: ignore[arg-type]
         )
     typed = {k for k in kinds if k in _TYPE_ERRORS or k.endswith("_type")}
     if typed and typed == kinds and (values or expected) and not anything:
@@ -498,27 +490,25 @@ def _problem(
                     if isinstance(given, str)
                     else None
                 )
-                return Problem(
-                    "error",
-                    "not_allowed",
+                return replace(
+                    here,
+                    code="not_allowed",
                     message=f"{shown} is not an allowed value"
                     + (f'; did you mean "{close}"?' if close else ""),
                     allowed=values,
                     expected=expected,
                     suggestion=close,
-                    **common,  # type: ignore[arg-type]
                 )
-        return Problem(
-            "error",
-            "wrong_type",
+        return replace(
+            here,
+            code="wrong_type",
             message=f"{shown} has the wrong type ({_json_type(given)})",
             allowed=values,
             expected=expected,
-            **common,  # type: ignore[arg-type]
         )
     messages = list(dict.fromkeys(_clean(e["msg"]) for e in errors))
     code = "rule" if any(k.startswith("rule_") for k in kinds) else "invalid_value"
-    return Problem("error", code, message="; ".join(messages), **common)  # type: ignore[arg-type]
+    return replace(here, code=code, message="; ".join(messages))
 
 
 def _child_path(doc: JsonValue, path: tuple[Segment, ...]) -> object:
@@ -547,9 +537,7 @@ def _from_validation_error(doc: JsonValue, error: ValidationError) -> list[Probl
             kinds = {e["type"] for e in errors}
             if all(k in _TYPE_ERRORS or k.endswith("_type") for k in kinds):
                 continue
-        problem = _problem(doc, path, errors)
-        if problem is not None:
-            problems.append(problem)
+        problems.append(_problem(doc, path, errors))
     return problems
 
 

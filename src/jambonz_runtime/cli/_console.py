@@ -68,6 +68,11 @@ class Console:
         """The style for :attr:`out`."""
         return Style.for_stream(self.out)
 
+    @property
+    def err_style(self) -> Style:
+        """The style for :attr:`err` (it may be a terminal when :attr:`out` is not)."""
+        return Style.for_stream(self.err)
+
     def print(self, text: str = "") -> None:
         """One line to :attr:`out`."""
         self.out.write(text + "\n")

@@ -291,7 +291,9 @@ class _AppLogHandler(logging.Handler):
             else:
                 message += " (--debug shows the traceback)"
         colour = "red" if record.levelno >= logging.ERROR else "yellow"
-        self.console.error(self.console.style(f"[{record.levelname.lower()}] {message}", colour))
+        self.console.error(
+            self.console.err_style(f"[{record.levelname.lower()}] {message}", colour)
+        )
 
 
 def _env_vars(pairs: Sequence[str] | None) -> dict[str, JsonValue]:
