@@ -77,7 +77,7 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     with tempfile.TemporaryDirectory(prefix="jambonz-codegen-") as tmp:
         staged, raw = Path(tmp) / "staged", Path(tmp) / "raw"
         sources = stage(schemas, config, staged)
-        run_datamodel_codegen(staged, raw)
+        run_datamodel_codegen(staged, raw, config.field_names)
         for key, f in sorted(sources.items()):
             generated = raw / f"{key}.py"
             text = rewrite_module(

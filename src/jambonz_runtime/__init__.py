@@ -10,6 +10,8 @@ The public surface:
   across reconnects; typed commands; ``session.tts``; ``session.env``), the handler
   aliases :data:`Reply`, :data:`SessionHandler`, :data:`HookHandler`,
   :data:`NotificationHandler`;
+* linear call flows: :class:`CallFlow` (``@app.flow``: ``await call.gather(...)``
+  yields the typed callback), :data:`FlowHandler`;
 * serving: :func:`serve`, :class:`JambonzServer`;
 * TTS streaming: :class:`TtsStreamer`, :class:`TtsSendResult`;
 * env vars: :class:`EnvVar`, :func:`env_schema`, :func:`read_env`;
@@ -39,15 +41,20 @@ if TYPE_CHECKING:
     from .envvars import read_env as read_env
     from .exceptions import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
     from .exceptions import AckError as AckError
+    from .exceptions import CallEnded as CallEnded
     from .exceptions import ConfigurationError as ConfigurationError
     from .exceptions import EnvSchemaError as EnvSchemaError
     from .exceptions import EnvVarsError as EnvVarsError
+    from .exceptions import FlowUsageError as FlowUsageError
     from .exceptions import HandlerError as HandlerError
     from .exceptions import InvalidMessage as InvalidMessage
+    from .exceptions import InvalidPayload as InvalidPayload
     from .exceptions import JambonzError as JambonzError
     from .exceptions import MessageTooLarge as MessageTooLarge
     from .exceptions import SessionClosed as SessionClosed
     from .exceptions import TtsStreamClosed as TtsStreamClosed
+    from .flow import CallFlow as CallFlow
+    from .flow import FlowHandler as FlowHandler
     from .messages import AgentEventCallback as AgentEventCallback
     from .messages import DialConfirmCallback as DialConfirmCallback
     from .messages import InboundMessage as InboundMessage
@@ -68,16 +75,21 @@ __all__ = [
     "AckError",
     "AgentEventCallback",
     "App",
+    "CallEnded",
+    "CallFlow",
     "ConfigurationError",
     "DialConfirmCallback",
     "EnvSchemaError",
     "EnvValue",
     "EnvVar",
     "EnvVarsError",
+    "FlowHandler",
+    "FlowUsageError",
     "HandlerError",
     "HookHandler",
     "InboundMessage",
     "InvalidMessage",
+    "InvalidPayload",
     "JambonzError",
     "JambonzErrorCallback",
     "JambonzProtocol",
@@ -112,15 +124,20 @@ _LAZY: dict[str, str] = {
     "read_env": "envvars",
     "MAX_MESSAGE_BYTES": "exceptions",
     "AckError": "exceptions",
+    "CallEnded": "exceptions",
     "ConfigurationError": "exceptions",
     "EnvSchemaError": "exceptions",
     "EnvVarsError": "exceptions",
+    "FlowUsageError": "exceptions",
     "HandlerError": "exceptions",
     "InvalidMessage": "exceptions",
+    "InvalidPayload": "exceptions",
     "JambonzError": "exceptions",
     "MessageTooLarge": "exceptions",
     "SessionClosed": "exceptions",
     "TtsStreamClosed": "exceptions",
+    "CallFlow": "flow",
+    "FlowHandler": "flow",
     "AgentEventCallback": "messages",
     "DialConfirmCallback": "messages",
     "InboundMessage": "messages",

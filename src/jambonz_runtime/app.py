@@ -11,6 +11,8 @@ so mypy checks the pairing:
   ``HookRef[GatherCallback]``), so wiring a dial handler to a gather is a mypy error.
 * ``@app.on("call:status")`` and friends: one ``Literal`` overload per message type
   maps the type to its payload model (githubkit's ``parse()`` pattern).
+* ``@app.flow(path)``: ``(CallFlow) -> None``, a linear call flow instead of hooks:
+  ``result = await call.gather(...)`` (see :mod:`jambonz_runtime.flow`).
 
 Handlers *return* the verbs to ack with; the runtime acks with the msgid of the
 message that triggered the handler, so concurrent hooks never cross-ack.
@@ -22,7 +24,7 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, TypeVar, overload
 
 from pydantic import BaseModel, JsonValue
 
@@ -50,6 +52,9 @@ from .messages import (
     TtsTokensResultCallback,
 )
 from .session import Session
+
+if TYPE_CHECKING:
+    from .flow import FlowHandler
 
 __all__ = [
     "App",
@@ -131,6 +136,13 @@ class _Notify:
     handler: Callable[[Session, BaseModel], Awaitable[object]]
 
 
+@dataclass(frozen=True)
+class _FlowRoute:
+    handler: FlowHandler
+    filler: list[dict[str, JsonValue]] | None
+    filler_after: float
+
+
 def _payload_model(handler: Callable[..., object], what: str) -> type[JambonzCallback]:
     """Read the payload model from the handler's second parameter annotation."""
     try:
@@ -199,7 +211,8 @@ class App:
             a late one, is "ack to unknown msgid" and discarded by the server), so
             nothing can be said over the ack while a handler is slow. For slow work,
             ack at once (return e.g. ``Verbs().say(text="One moment").pause(...)``)
-            and deliver the answer later with ``session.redirect(...)``.
+            and deliver the answer later with ``session.redirect(...)``; a call flow
+            does that by itself (``flow(filler=..., filler_after=...)``).
         reconnect_grace: seconds a dropped call's session is kept for its
             ``session:reconnect`` (the server's backoff reaches 13.5 s over 4 drops).
     """
@@ -226,6 +239,7 @@ class App:
         self.ack_warning_after = ack_warning_after
         self.reconnect_grace = reconnect_grace
         self._session_handlers: dict[str, SessionHandler] = {}
+        self._flows: dict[str, _FlowRoute] = {}
         self._adulting_handlers: dict[str, _Hook] = {}
         self._hooks: dict[str, _Hook] = {}
         self._by_type: dict[str, _Notify | _Hook] = {}
@@ -234,8 +248,8 @@ class App:
 
     @property
     def paths(self) -> tuple[str, ...]:
-        """The websocket URL paths this app answers (its ``on_session`` paths)."""
-        return tuple(self._session_handlers)
+        """The websocket URL paths this app answers (its ``on_session`` and ``flow`` paths)."""
+        return (*self._session_handlers, *self._flows)
 
     # -- registration ------------------------------------------------------------------
 
@@ -248,9 +262,52 @@ class App:
         route = _norm_path(path)
 
         def register(handler: SessionHandler) -> SessionHandler:
-            if route in self._session_handlers:
-                raise ConfigurationError(f"two on_session handlers for path {route!r}")
+            if route in self._session_handlers or route in self._flows:
+                raise ConfigurationError(f"two on_session/flow handlers for path {route!r}")
             self._session_handlers[route] = handler
+            return handler
+
+        return register
+
+    def flow(
+        self, path: str = "/", *, filler: Reply = None, filler_after: float = 3.5
+    ) -> Callable[[FlowHandler], FlowHandler]:
+        """Run a linear call flow for each call on websocket URL ``path`` (not ``on_session``).
+
+        The handler gets a :class:`~jambonz_runtime.flow.CallFlow` and reads top to
+        bottom: ``result = await call.gather(...)`` sends the verbs (as the ack of the
+        message waiting for one, else as a ``redirect`` command) and resolves with the
+        gather's typed callback; see :mod:`jambonz_runtime.flow`. Event hooks, status
+        handlers, tool calls and TTS streaming registered on the app keep working.
+
+        Args:
+            path: the websocket URL path (query string ignored).
+            filler: verbs to ack a hook with when the flow has not sent its next verbs
+                ``filler_after`` seconds after the hook arrived (e.g. a ``say`` and a
+                long ``pause``); the flow's verbs then go out as a ``redirect`` command
+                that replaces the filler. ``None``: such a hook is acked with ``[]``
+                (the call waits silently for the command). ``session:new`` is only
+                acked early with a filler (``[]`` would reject the call).
+            filler_after: seconds, below the server's 5 s ack deadline.
+
+        Raises:
+            ConfigurationError: a bad ``filler_after``, or the path is taken.
+            VerbValidationError: ``filler`` is not a valid verb array.
+        """
+        from jambonz_types import Verbs
+
+        route = _norm_path(path)
+        if not 0 < filler_after < 5.0:
+            raise ConfigurationError(
+                f"flow({path!r}): filler_after must be between 0 and the 5 s ack deadline, "
+                f"got {filler_after}"
+            )
+        wire = None if filler is None else Verbs.from_wire(to_wire(filler)).to_wire()
+
+        def register(handler: FlowHandler) -> FlowHandler:
+            if route in self._session_handlers or route in self._flows:
+                raise ConfigurationError(f"two on_session/flow handlers for path {route!r}")
+            self._flows[route] = _FlowRoute(handler, wire, filler_after)
             return handler
 
         return register

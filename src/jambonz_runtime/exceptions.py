@@ -16,6 +16,11 @@ each subclass says exactly which contract was broken::
     ├── AckError: an ack for a msgid that is not pending (unknown or already acked).
     ├── HandlerError: an app handler raised; wraps it with the call_sid and msgid.
     ├── SessionClosed: a command on a session whose call has ended.
+    │   └── CallEnded: the call ended while a call flow awaited (or before it sent).
+    ├── FlowUsageError (also RuntimeError): a call flow used wrongly (two chains
+    │       awaited at once, a chain awaited outside its flow).
+    ├── InvalidPayload (also ValueError): a hook payload a call flow awaited does not
+    │       fit its callback model; keeps the raw message.
     └── ConfigurationError (also ValueError): the app itself is wired wrongly
             (duplicate route, a handler whose payload type cannot be read).
 """
@@ -27,11 +32,14 @@ from jambonz_types import JambonzError
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "AckError",
+    "CallEnded",
     "ConfigurationError",
     "EnvSchemaError",
     "EnvVarsError",
+    "FlowUsageError",
     "HandlerError",
     "InvalidMessage",
+    "InvalidPayload",
     "JambonzError",
     "MessageTooLarge",
     "SessionClosed",
@@ -106,6 +114,32 @@ class HandlerError(JambonzError):
 
 class SessionClosed(JambonzError):
     """The call behind a session has ended; nothing more can be sent for it."""
+
+
+class CallEnded(SessionClosed):
+    """The call ended while a call flow awaited a verb chain (or before it could send one).
+
+    Raised by ``await chain`` in a :class:`~jambonz_runtime.flow.CallFlow`, so the flow's
+    ``finally`` blocks run; the runtime treats it leaving the flow as a normal end.
+    """
+
+
+class FlowUsageError(JambonzError, RuntimeError):
+    """A call flow was used in a way it cannot serve (two chains awaited at once, ...)."""
+
+
+class InvalidPayload(JambonzError, ValueError):
+    """A hook payload a call flow awaited does not fit the verb's callback model.
+
+    Attributes:
+        model: the callback model it was validated with.
+        raw: the message exactly as received.
+    """
+
+    def __init__(self, reason: str, model: type[object], raw: str) -> None:
+        super().__init__(f"payload does not fit {model.__name__}: {reason}; raw: {preview(raw)}")
+        self.model = model
+        self.raw = raw
 
 
 class ConfigurationError(JambonzError, ValueError):

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from .app import JambonzApp as JambonzApp
     from .app import Verb as Verb
     from .builder import Verbs as Verbs
+    from .flow import FlowChain as FlowChain
+    from .flow import FlowVerbs as FlowVerbs
     from .hooks import HOOK_PAYLOADS as HOOK_PAYLOADS
 
 SCHEMA_VERSION = "0.4.15"
@@ -34,6 +36,8 @@ SCHEMA_VERSION = "0.4.15"
 
 __all__ = [
     "SCHEMA_VERSION",
+    "FlowChain",
+    "FlowVerbs",
     "HOOK_PAYLOADS",
     "HookRef",
     "JambonzApp",
@@ -52,6 +56,8 @@ __all__ = [
 ]
 
 _LAZY: dict[str, str] = {
+    "FlowChain": "flow",
+    "FlowVerbs": "flow",
     "HOOK_PAYLOADS": "hooks",
     "HookRef": "_hooks",
     "JambonzApp": "app",

@@ -13,7 +13,7 @@ first call of a verb method; the ``Verb`` union (every verb model) is only built
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, ClassVar, cast
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._base import JambonzModel
     from .app import Verb
 
-__all__ = ["VerbsBase", "describe_validation_error"]
+__all__ = ["VerbsBase", "build_verb", "describe_validation_error"]
 
 _PACKAGE = __name__.rpartition(".")[0]
 _MODELS: dict[tuple[str, str], type[JambonzModel]] = {}
@@ -188,22 +188,33 @@ class VerbsBase:
         The generated methods pass wire keys so that validation runs exactly like
         :meth:`from_wire` and error paths name the fields as the jambonz docs do.
         """
-        from pydantic import ValidationError
+        return self.append(build_verb(module, name, verb, args))
 
-        from ._errors import VerbValidationError
-        from ._hooks import HookRef
 
-        given: dict[str, object] = {"verb": verb}
-        for key, value in args.items():
-            if value is None:
-                continue
-            given[key] = value.path if isinstance(value, HookRef) else value
-        model = _model(module, name)
-        try:
-            built = model.model_validate(given, by_alias=True, by_name=False)
-        except ValidationError as exc:
-            where = f"{verb}: invalid {verb!r} verb"
-            raise VerbValidationError(
-                describe_validation_error(where, exc, prefix=verb), exc
-            ) from exc
-        return self.append(cast("Verb", built))
+def build_verb(module: str, name: str, verb: str, args: Mapping[str, object]) -> Verb:
+    """Validate ``args`` (wire keys; ``None`` = not given) into the verb model ``name``.
+
+    The one place a generated verb method turns its arguments into a model (the builder
+    here, the call-flow chains in ``_flow_base``); a ``HookRef`` becomes its path.
+
+    Raises:
+        VerbValidationError: the arguments break a rule of the verb's schema; the
+            message names each failing path with wire names (``gather.input.0``).
+    """
+    from pydantic import ValidationError
+
+    from ._errors import VerbValidationError
+    from ._hooks import HookRef
+
+    given: dict[str, object] = {"verb": verb}
+    for key, value in args.items():
+        if value is None:
+            continue
+        given[key] = value.path if isinstance(value, HookRef) else value
+    model = _model(module, name)
+    try:
+        built = model.model_validate(given, by_alias=True, by_name=False)
+    except ValidationError as exc:
+        where = f"{verb}: invalid {verb!r} verb"
+        raise VerbValidationError(describe_validation_error(where, exc, prefix=verb), exc) from exc
+    return cast("Verb", built)

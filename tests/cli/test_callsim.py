@@ -15,9 +15,9 @@ from pydantic import JsonValue
 from jambonz_runtime import App, Session
 from jambonz_runtime.cli._callsim import (
     AppProblem,
-    CallEnded,
     CallerDid,
     CallEvent,
+    CallFinished,
     CommandReceived,
     Dialed,
     Digits,
@@ -102,11 +102,11 @@ class Recorder:
 
 def _call(
     app: App, lines: Sequence[str], **options: float | str
-) -> tuple[list[CallEvent], CallEnded]:
+) -> tuple[list[CallEvent], CallFinished]:
     events: list[CallEvent] = []
     caller = ScriptCaller(lines)
 
-    async def go() -> CallEnded:
+    async def go() -> CallFinished:
         return await run_call(app, caller, events.append, **options)  # type: ignore[arg-type]
 
     ended = asyncio.run(go())
@@ -147,7 +147,7 @@ def test_digits_then_dial_with_the_outcome_from_the_script() -> None:
         ("verb:hook", "/menu", "GatherCallback"),
         ("verb:hook", "/dialed", "DialCallback"),
     ]
-    assert ended == CallEnded("app", "the app hung up (hangup verb)")
+    assert ended == CallFinished("app", "the app hung up (hangup verb)")
     statuses = [e.payload.call_status for e in events if isinstance(e, StatusSent)]
     assert statuses == ["in-progress", "completed"]
     assert [s.call_status for s in rec.statuses] == ["in-progress", "completed"]
@@ -171,7 +171,7 @@ def test_script_running_out_hangs_up_as_the_caller() -> None:
     rec = Recorder()
     events, ended = _call(rec.app, [])
     assert CallerDid(HangUp()) in events
-    assert ended == CallEnded("caller", "the caller hung up")
+    assert ended == CallFinished("caller", "the caller hung up")
     assert [p for p in rec.payloads if isinstance(p, GatherCallback)] == []
     assert rec.statuses[-1].call_termination_by == "caller"
 
@@ -239,7 +239,9 @@ def test_decline_fails_the_call_and_skipped_verbs_are_reported() -> None:
 
     events, ended = _call(app, [])
     assert Skipped("config", "changes session settings for the verbs that follow") in events
-    assert ended == CallEnded("app", "the app declined the call: SIP 486 Busy Here", True, "failed")
+    assert ended == CallFinished(
+        "app", "the app declined the call: SIP 486 Busy Here", True, "failed"
+    )
     final = [e for e in events if isinstance(e, StatusSent)][-1]
     assert final.payload.call_status == "failed"
 
@@ -256,7 +258,7 @@ def test_a_looping_app_is_stopped_by_max_verbs() -> None:
         return Verbs().gather(action_hook=again)
 
     events, ended = _call(app, ["1"] * 50, max_verbs=7)
-    assert ended == CallEnded("jambonz", "stopped after 7 verbs (max_verbs)")
+    assert ended == CallFinished("jambonz", "stopped after 7 verbs (max_verbs)")
     assert sum(isinstance(e, Listening) for e in events) == 4
 
 
@@ -301,7 +303,7 @@ def test_invalid_verbs_from_the_app_end_the_call_with_the_reason() -> None:
         "the app answered session:new with verbs jambonz rejects:\n"
         '  $[0].verb: unknown verb "sya"; did you mean "say"?'
     ]
-    assert ended == CallEnded("jambonz", "the app sent something jambonz cannot run", ok=False)
+    assert ended == CallFinished("jambonz", "the app sent something jambonz cannot run", ok=False)
 
 
 @pytest.mark.parametrize(

@@ -226,7 +226,14 @@ def test_annotations_and_verb_models() -> None:
     values, kinds, anything = describe_annotation(Gather.model_fields["input"].annotation)
     assert (values, kinds, anything) == ((), ('array of ("speech" | "digits")',), False)
     values, kinds, anything = describe_annotation(Gather.model_fields["say"].annotation)
-    assert kinds == ("object",)
+    assert kinds == ("object (Say)",)
+
+
+def test_nested_prompt_keys_are_checked_like_the_verb() -> None:
+    # gather.say is "the same properties as the say verb": a typo there is silence
+    warning = _only([{"verb": "gather", "say": {"txt": "Press 1"}}], "warning")
+    assert warning.path == (0, "say", "txt")
+    assert warning.suggestion == "text"
 
 
 def test_mutated_corpus_arrays_never_crash_and_keep_the_models_verdict() -> None:

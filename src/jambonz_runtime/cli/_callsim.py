@@ -61,7 +61,7 @@ from ._check import check_document, json_path
 __all__ = [
     "AppProblem",
     "Caller",
-    "CallEnded",
+    "CallFinished",
     "CallEvent",
     "CallStarted",
     "CallerAnswer",
@@ -325,7 +325,7 @@ class AppProblem:
 
 
 @dataclass(frozen=True)
-class CallEnded:
+class CallFinished:
     """The call is over."""
 
     by: Literal["caller", "app", "jambonz"]
@@ -350,7 +350,7 @@ CallEvent = (
     | Note
     | CommandReceived
     | AppProblem
-    | CallEnded
+    | CallFinished
 )
 """Everything :func:`run_call` reports, in the order it happens."""
 
@@ -359,9 +359,9 @@ CallEvent = (
 
 
 class _Stop(Exception):
-    """The call ended (the :class:`CallEnded` is emitted by the walker)."""
+    """The call ended (the :class:`CallFinished` is emitted by the walker)."""
 
-    def __init__(self, ended: CallEnded) -> None:
+    def __init__(self, ended: CallFinished) -> None:
         super().__init__(ended.reason)
         self.ended = ended
 
@@ -416,9 +416,9 @@ def _explain(data: list[JsonValue]) -> str:
     )
 
 
-def _closed() -> CallEnded:
+def _closed() -> CallFinished:
     # A graceful close by the app: jambonz runs no more of its verbs and hangs up.
-    return CallEnded("app", "the app closed the websocket")
+    return CallFinished("app", "the app closed the websocket")
 
 
 class _Walk:
@@ -463,9 +463,9 @@ class _Walk:
                 self.problem(f"the app answered {answering} with verbs jambonz rejects:\n{why}")
             ) from None
 
-    def problem(self, text: str) -> CallEnded:
+    def problem(self, text: str) -> CallFinished:
         self.emit(AppProblem(text))
-        return CallEnded("jambonz", "the app sent something jambonz cannot run", ok=False)
+        return CallFinished("jambonz", "the app sent something jambonz cannot run", ok=False)
 
     async def hook(
         self, hook: str, payload: JambonzCallback, *, type: str = "verb:hook"
@@ -548,7 +548,7 @@ class _Walk:
 
     # -- the verbs -----------------------------------------------------------------------
 
-    async def run(self, first: list[Verb]) -> CallEnded:
+    async def run(self, first: list[Verb]) -> CallFinished:
         self.queue = deque(first)
         executed = 0
         while True:
@@ -558,10 +558,10 @@ class _Walk:
                 if not self.queue:
                     break
             if executed >= self.max_verbs:
-                return CallEnded("jambonz", f"stopped after {self.max_verbs} verbs (max_verbs)")
+                return CallFinished("jambonz", f"stopped after {self.max_verbs} verbs (max_verbs)")
             executed += 1
             await self.verb(self.queue.popleft())
-        return CallEnded(
+        return CallFinished(
             "caller", "no more verbs (a real call would wait for a command from the app)"
         )
 
@@ -584,11 +584,11 @@ class _Walk:
         elif isinstance(verb, Dial):
             await self.dial(verb)
         elif isinstance(verb, Hangup):
-            raise _Stop(CallEnded("app", "the app hung up (hangup verb)"))
+            raise _Stop(CallFinished("app", "the app hung up (hangup verb)"))
         elif isinstance(verb, SIPDecline):
             reason = f" {verb.reason}" if verb.reason else ""
             raise _Stop(
-                CallEnded(
+                CallFinished(
                     "app", f"the app declined the call: SIP {verb.status}{reason}", True, "failed"
                 )
             )
@@ -617,9 +617,11 @@ class _Walk:
             self.after_hook(await self.hook(hook, PlayCallback(reason="playCompleted")))
 
     async def gather(self, verb: Gather) -> None:
-        for text in _texts(verb.say.get("text")) if verb.say else []:
+        # The nested prompts are raw objects from the wire (or models, if built so).
+        say, play = verb.say, verb.play
+        for text in _texts(say.text if isinstance(say, Say) else say and say.get("text")):
             self.emit(Heard("say", text))
-        for url in _texts(verb.play.get("url")) if verb.play else []:
+        for url in _texts(play.url if isinstance(play, Play) else play and play.get("url")):
             self.emit(Heard("play", url))
         inputs: tuple[InputKind, ...] = tuple(verb.input) if verb.input else ("digits",)
         num = int(verb.num_digits) if verb.num_digits is not None else None
@@ -629,7 +631,7 @@ class _Walk:
         answer = await self.caller.answer(listening)
         self.emit(CallerDid(answer))
         if isinstance(answer, HangUp):
-            raise _Stop(CallEnded("caller", "the caller hung up"))
+            raise _Stop(CallFinished("caller", "the caller hung up"))
         result = self.gather_result(listening, answer)
         if listening.hook is not None:
             self.after_hook(await self.hook(listening.hook, result))
@@ -672,7 +674,7 @@ class _Walk:
         )
         self.after_hook(await self.hook(hook, payload))
 
-    async def finish(self, ended: CallEnded, from_: str, to: str) -> None:
+    async def finish(self, ended: CallFinished, from_: str, to: str) -> None:
         if self.call.closed:
             self.emit(ended)
             return
@@ -703,7 +705,7 @@ async def run_call(
     max_verbs: int = 200,
     env_vars: Mapping[str, JsonValue] | None = None,
     stream_wait: float = 0.5,
-) -> CallEnded:
+) -> CallFinished:
     """Place one simulated inbound call to ``app`` at ``path`` and play it out.
 
     Every step is reported to ``emit``; ``caller`` is asked for input. Returns how the

@@ -263,6 +263,8 @@ def _describe(
             kinds.append(kind)
     if "integer" in kinds and "number" in kinds:
         kinds.remove("integer")  # JSON Schema's number includes integers
+    if "object" in kinds and any(k.startswith("object (") for k in kinds):
+        kinds.remove("object")  # a raw-object-or-model field (gather.say): name the model
     verbs = [leaf for leaf in leaves if _is_model(leaf) and _verb_literals(leaf)]  # type: ignore[arg-type]
     if len(verbs) > 1:
         # The verb union: one "object (a verb)" instead of 37 class names.
@@ -550,9 +552,11 @@ def _unknown_keys(
     """(path of an unknown key, the keys known there) for every object in ``value``."""
     leaves = _narrow(leaves, value)
     if isinstance(value, dict):
+        # Objects with a model are checked, also where a raw object is allowed besides
+        # (gather's nested say/play: "the same properties as the say verb"); free-form
+        # maps without a model (dial headers, vendor options) take any key.
         models = [leaf for leaf in leaves if _is_model(leaf)]
-        free = any(get_origin(leaf) is dict or leaf is dict or leaf is JsonValue for leaf in leaves)
-        if models and not free:
+        if models:
             known: list[str] = []
             for model in models:
                 known.extend(k for k in _wire_keys(model) if k not in known)

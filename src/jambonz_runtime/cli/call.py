@@ -29,10 +29,10 @@ from ..app import App
 from ._callsim import (
     DIAL_OUTCOMES,
     AppProblem,
-    CallEnded,
     CallerAnswer,
     CallerDid,
     CallEvent,
+    CallFinished,
     CallStarted,
     CommandReceived,
     Dialed,
@@ -259,7 +259,7 @@ class EventPrinter:
             out(s(f"  app command {event.command}: {data[:200]}", "magenta"))
         elif isinstance(event, AppProblem):
             out(s(f"app error: {event.text}", "red", "bold"))
-        elif isinstance(event, CallEnded):
+        elif isinstance(event, CallFinished):
             colour = "cyan" if event.ok else "red"
             out(s(f"call ended: {event.reason}", colour, "bold"))
 
