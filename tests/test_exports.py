@@ -20,7 +20,13 @@ import jambonz_types
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBPACKAGES = ("verbs", "components", "callbacks", "commands")
-PACKAGES = ("jambonz_types", *(f"jambonz_types.{s}" for s in SUBPACKAGES), "jambonz_runtime")
+PACKAGES = (
+    "jambonz_types",
+    *(f"jambonz_types.{s}" for s in SUBPACKAGES),
+    "jambonz_runtime",
+    "jambonz_runtime.webhook",
+    "jambonz_runtime.rest",
+)
 STATIC_MODULES = (
     "jambonz_types._base",
     "jambonz_types._errors",

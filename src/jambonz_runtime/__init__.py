@@ -12,7 +12,12 @@ The public surface:
   :data:`NotificationHandler`;
 * linear call flows: :class:`CallFlow` (``@app.flow``: ``await call.gather(...)``
   yields the typed callback), :data:`FlowHandler`;
-* serving: :func:`serve`, :class:`JambonzServer`;
+* serving: :func:`serve`, :class:`JambonzServer` (websocket); :class:`WebhookApp` (HTTP
+  webhooks, ASGI) with :class:`WebhookSession` and :class:`WebhookResponse`;
+  :class:`CallContext`, the handler context both transports give (``App[CallContext]``
+  apps run on either); :func:`verify_signature` for ``Jambonz-Signature``;
+* the REST API: :class:`RestClient` (optional extra ``rest``; models in
+  :mod:`jambonz_runtime.rest`);
 * TTS streaming: :class:`TtsStreamer`, :class:`TtsSendResult`;
 * env vars: :class:`EnvVar`, :func:`env_schema`, :func:`read_env`;
 * payload models jambonz sends that the schema package lacks (``DialConfirmCallback``,
@@ -35,6 +40,7 @@ if TYPE_CHECKING:
     from .app import NotificationHandler as NotificationHandler
     from .app import Reply as Reply
     from .app import SessionHandler as SessionHandler
+    from .context import CallContext as CallContext
     from .envvars import EnvValue as EnvValue
     from .envvars import EnvVar as EnvVar
     from .envvars import env_schema as env_schema
@@ -51,7 +57,18 @@ if TYPE_CHECKING:
     from .exceptions import InvalidPayload as InvalidPayload
     from .exceptions import JambonzError as JambonzError
     from .exceptions import MessageTooLarge as MessageTooLarge
+    from .exceptions import MissingExtra as MissingExtra
+    from .exceptions import RestAuthError as RestAuthError
+    from .exceptions import RestBadRequest as RestBadRequest
+    from .exceptions import RestConnectionError as RestConnectionError
+    from .exceptions import RestError as RestError
+    from .exceptions import RestNotFound as RestNotFound
+    from .exceptions import RestResponseError as RestResponseError
+    from .exceptions import RestServerError as RestServerError
+    from .exceptions import RestStatusError as RestStatusError
+    from .exceptions import RestUnprocessable as RestUnprocessable
     from .exceptions import SessionClosed as SessionClosed
+    from .exceptions import SignatureError as SignatureError
     from .exceptions import TtsStreamClosed as TtsStreamClosed
     from .flow import CallFlow as CallFlow
     from .flow import FlowHandler as FlowHandler
@@ -64,17 +81,23 @@ if TYPE_CHECKING:
     from .messages import SessionAdultingCallback as SessionAdultingCallback
     from .messages import TtsTokensResultCallback as TtsTokensResultCallback
     from .protocol import JambonzProtocol as JambonzProtocol
+    from .rest import RestClient as RestClient
     from .server import JambonzServer as JambonzServer
     from .server import serve as serve
     from .session import Session as Session
+    from .signature import verify_signature as verify_signature
     from .tts import TtsSendResult as TtsSendResult
     from .tts import TtsStreamer as TtsStreamer
+    from .webhook import WebhookApp as WebhookApp
+    from .webhook import WebhookResponse as WebhookResponse
+    from .webhook import WebhookSession as WebhookSession
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "AckError",
     "AgentEventCallback",
     "App",
+    "CallContext",
     "CallEnded",
     "CallFlow",
     "ConfigurationError",
@@ -97,22 +120,55 @@ __all__ = [
     "LlmEventCallback",
     "LlmToolCallCallback",
     "MessageTooLarge",
+    "MissingExtra",
     "NotificationHandler",
     "Reply",
+    "RestAuthError",
+    "RestBadRequest",
+    "RestClient",
+    "RestConnectionError",
+    "RestError",
+    "RestNotFound",
+    "RestResponseError",
+    "RestServerError",
+    "RestStatusError",
+    "RestUnprocessable",
     "Session",
     "SessionAdultingCallback",
     "SessionClosed",
     "SessionHandler",
+    "SignatureError",
     "TtsSendResult",
     "TtsStreamClosed",
     "TtsStreamer",
     "TtsTokensResultCallback",
+    "WebhookApp",
+    "WebhookResponse",
+    "WebhookSession",
     "env_schema",
     "read_env",
     "serve",
+    "verify_signature",
 ]
 
 _LAZY: dict[str, str] = {
+    "CallContext": "context",
+    "WebhookApp": "webhook",
+    "WebhookResponse": "webhook",
+    "WebhookSession": "webhook",
+    "RestClient": "rest",
+    "verify_signature": "signature",
+    "MissingExtra": "exceptions",
+    "RestAuthError": "exceptions",
+    "RestBadRequest": "exceptions",
+    "RestConnectionError": "exceptions",
+    "RestError": "exceptions",
+    "RestNotFound": "exceptions",
+    "RestResponseError": "exceptions",
+    "RestServerError": "exceptions",
+    "RestStatusError": "exceptions",
+    "RestUnprocessable": "exceptions",
+    "SignatureError": "exceptions",
     "App": "app",
     "HookHandler": "app",
     "NotificationHandler": "app",

@@ -24,9 +24,10 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeAlias, overload
 
 from pydantic import BaseModel, JsonValue
+from typing_extensions import TypeVar
 
 from jambonz_types import HookRef, JambonzCallback, Verb
 from jambonz_types.callbacks import (
@@ -39,6 +40,7 @@ from jambonz_types.callbacks import (
     VerbStatusCallback,
 )
 
+from .context import CallContext
 from .envvars import EnvVar
 from .envvars import env_schema as build_env_schema
 from .exceptions import ConfigurationError
@@ -69,6 +71,12 @@ __all__ = [
 P = TypeVar("P", bound=JambonzCallback)
 M = TypeVar("M", bound=BaseModel)
 _H = TypeVar("_H", bound=Callable[..., Awaitable[object]])
+S = TypeVar("S", bound=CallContext, default=Session, contravariant=True)
+"""What an app's handlers take as first argument: ``Session`` (websocket-only apps, the
+default) or ``CallContext`` (apps served over the websocket and HTTP webhooks).
+
+Contravariant: an ``App[CallContext]`` is usable wherever an ``App[Session]`` is (its
+handlers accept any context), not the other way round."""
 
 
 class SupportsToWire(Protocol):
@@ -91,6 +99,13 @@ HookHandler = Callable[[Session, P], Awaitable[Reply]]
 
 NotificationHandler = Callable[[Session, M], Awaitable[None]]
 """Handler of a notification (nothing to ack) whose payload model is ``M``."""
+
+# The same three shapes for an ``App[S]`` (``S`` = the handlers' context type); ``_C``
+# has no default, so it may precede ``P``/``M`` in an alias's parameter list.
+_C = TypeVar("_C", bound=CallContext)
+_SessionHandler: TypeAlias = Callable[[_C, SessionNewCallback], Awaitable[Reply]]
+_HookHandler: TypeAlias = Callable[[_C, P], Awaitable[Reply]]
+_Notification: TypeAlias = Callable[[_C, M], Awaitable[None]]
 
 
 def to_wire(reply: Reply) -> list[dict[str, JsonValue]]:
@@ -193,8 +208,14 @@ def _norm_path(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
-class App:
+class App(Generic[S]):
     """A jambonz application: its handlers, its env-vars schema and its live sessions.
+
+    ``App()`` is an ``App[Session]``: handlers take the websocket :class:`Session` (with
+    its commands) and the app is served by :func:`~jambonz_runtime.server.serve`. An
+    ``App[CallContext]`` has handlers written against the transport-neutral
+    :class:`~jambonz_runtime.context.CallContext` and is served by ``serve`` *and* by
+    :class:`~jambonz_runtime.webhook.WebhookApp` (HTTP webhooks).
 
     Args:
         env_vars: the app's environment variables, ``{"NAME": EnvVar(...)}``: answered
@@ -238,7 +259,7 @@ class App:
         to_wire(error_reply)  # fail now, not on the first handler error
         self.ack_warning_after = ack_warning_after
         self.reconnect_grace = reconnect_grace
-        self._session_handlers: dict[str, SessionHandler] = {}
+        self._session_handlers: dict[str, _SessionHandler[S]] = {}
         self._flows: dict[str, _FlowRoute] = {}
         self._adulting_handlers: dict[str, _Hook] = {}
         self._hooks: dict[str, _Hook] = {}
@@ -253,7 +274,7 @@ class App:
 
     # -- registration ------------------------------------------------------------------
 
-    def on_session(self, path: str = "/") -> Callable[[SessionHandler], SessionHandler]:
+    def on_session(self, path: str = "/") -> Callable[[_SessionHandler[S]], _SessionHandler[S]]:
         """Handle ``session:new`` on websocket URL ``path`` (query string ignored).
 
         The handler's return value is the ack: the call's first verbs. An empty list
@@ -261,7 +282,7 @@ class App:
         """
         route = _norm_path(path)
 
-        def register(handler: SessionHandler) -> SessionHandler:
+        def register(handler: _SessionHandler[S]) -> _SessionHandler[S]:
             if route in self._session_handlers or route in self._flows:
                 raise ConfigurationError(f"two on_session/flow handlers for path {route!r}")
             self._session_handlers[route] = handler
@@ -314,7 +335,9 @@ class App:
 
     def on_adulting(
         self, path: str = "/"
-    ) -> Callable[[HookHandler[SessionAdultingCallback]], HookHandler[SessionAdultingCallback]]:
+    ) -> Callable[
+        [_HookHandler[S, SessionAdultingCallback]], _HookHandler[S, SessionAdultingCallback]
+    ]:
         """Handle ``session:adulting``: a dialed leg became its own session.
 
         It arrives on a new socket at ``<call hook>/adulting``; ``path`` is the app
@@ -323,24 +346,24 @@ class App:
         route = _norm_path(path)
 
         def register(
-            handler: HookHandler[SessionAdultingCallback],
-        ) -> HookHandler[SessionAdultingCallback]:
+            handler: _HookHandler[S, SessionAdultingCallback],
+        ) -> _HookHandler[S, SessionAdultingCallback]:
             self._adulting_handlers[route] = _Hook(SessionAdultingCallback, handler)  # type: ignore[arg-type]  # stored erased
             return handler
 
         return register
 
     @overload
-    def action_hook(self, path: str) -> Callable[[HookHandler[P]], HookRef[P]]: ...
+    def action_hook(self, path: str) -> Callable[[_HookHandler[S, P]], HookRef[P]]: ...
 
     @overload
     def action_hook(
         self, path: str, payload: type[P]
-    ) -> Callable[[HookHandler[P]], HookRef[P]]: ...
+    ) -> Callable[[_HookHandler[S, P]], HookRef[P]]: ...
 
     def action_hook(
         self, path: str, payload: type[P] | None = None
-    ) -> Callable[[HookHandler[P]], HookRef[P]]:
+    ) -> Callable[[_HookHandler[S, P]], HookRef[P]]:
         """Handle a verb hook (``verb:hook``, ``dial:confirm`` or ``session:redirect``).
 
         The payload model is ``payload`` or, if omitted, the annotation of the
@@ -350,7 +373,7 @@ class App:
         if not path:
             raise ConfigurationError("a hook path must not be empty")
 
-        def register(handler: HookHandler[P]) -> HookRef[P]:
+        def register(handler: _HookHandler[S, P]) -> HookRef[P]:
             model = payload or _payload_model(handler, f"action_hook({path!r})")
             if path in self._hooks:
                 raise ConfigurationError(f"two handlers for hook {path!r}")
@@ -365,76 +388,72 @@ class App:
     @overload
     def on(
         self, event: Literal["call:status"]
-    ) -> Callable[
-        [NotificationHandler[CallStatusCallback]], NotificationHandler[CallStatusCallback]
-    ]: ...
+    ) -> Callable[[_Notification[S, CallStatusCallback]], _Notification[S, CallStatusCallback]]: ...
     @overload
     def on(
         self, event: Literal["verb:status"]
-    ) -> Callable[
-        [NotificationHandler[VerbStatusCallback]], NotificationHandler[VerbStatusCallback]
-    ]: ...
+    ) -> Callable[[_Notification[S, VerbStatusCallback]], _Notification[S, VerbStatusCallback]]: ...
     @overload
     def on(
         self, event: Literal["llm:event"]
-    ) -> Callable[
-        [NotificationHandler[LlmEventCallback]], NotificationHandler[LlmEventCallback]
-    ]: ...
+    ) -> Callable[[_Notification[S, LlmEventCallback]], _Notification[S, LlmEventCallback]]: ...
     @overload
     def on(
         self, event: Literal["llm:tool-call", "agent:tool-call"]
     ) -> Callable[
-        [NotificationHandler[LlmToolCallCallback]], NotificationHandler[LlmToolCallCallback]
+        [_Notification[S, LlmToolCallCallback]], _Notification[S, LlmToolCallCallback]
     ]: ...
     @overload
     def on(
         self, event: Literal["agent:event"]
-    ) -> Callable[
-        [NotificationHandler[AgentEventCallback]], NotificationHandler[AgentEventCallback]
-    ]: ...
+    ) -> Callable[[_Notification[S, AgentEventCallback]], _Notification[S, AgentEventCallback]]: ...
     @overload
     def on(
         self, event: Literal["tts:streaming-event"]
     ) -> Callable[
-        [NotificationHandler[TtsStreamingEventCallback]],
-        NotificationHandler[TtsStreamingEventCallback],
+        [_Notification[S, TtsStreamingEventCallback]],
+        _Notification[S, TtsStreamingEventCallback],
     ]: ...
     @overload
     def on(
         self, event: Literal["tts:tokens-result"]
     ) -> Callable[
-        [NotificationHandler[TtsTokensResultCallback]],
-        NotificationHandler[TtsTokensResultCallback],
+        [_Notification[S, TtsTokensResultCallback]],
+        _Notification[S, TtsTokensResultCallback],
     ]: ...
     @overload
     def on(
         self, event: Literal["jambonz:error"]
     ) -> Callable[
-        [NotificationHandler[JambonzErrorCallback]], NotificationHandler[JambonzErrorCallback]
+        [_Notification[S, JambonzErrorCallback]], _Notification[S, JambonzErrorCallback]
     ]: ...
     @overload
     def on(
         self, event: Literal["session:reconnect"]
     ) -> Callable[
-        [NotificationHandler[SessionReconnectCallback]],
-        NotificationHandler[SessionReconnectCallback],
+        [_Notification[S, SessionReconnectCallback]],
+        _Notification[S, SessionReconnectCallback],
     ]: ...
     @overload
     def on(
         self, event: Literal["dial:confirm"]
-    ) -> Callable[[HookHandler[DialConfirmCallback]], HookHandler[DialConfirmCallback]]: ...
+    ) -> Callable[[_HookHandler[S, DialConfirmCallback]], _HookHandler[S, DialConfirmCallback]]: ...
     @overload
     def on(
         self, event: Literal["session:redirect"]
-    ) -> Callable[[HookHandler[SessionRedirectCallback]], HookHandler[SessionRedirectCallback]]: ...
+    ) -> Callable[
+        [_HookHandler[S, SessionRedirectCallback]], _HookHandler[S, SessionRedirectCallback]
+    ]: ...
     @overload
     def on(
         self, event: Literal["session:adulting"]
-    ) -> Callable[[HookHandler[SessionAdultingCallback]], HookHandler[SessionAdultingCallback]]: ...
+    ) -> Callable[
+        [_HookHandler[S, SessionAdultingCallback]], _HookHandler[S, SessionAdultingCallback]
+    ]: ...
     @overload
     def on(
         self, event: Literal["verb:hook"]
-    ) -> Callable[[HookHandler[BaseCallback]], HookHandler[BaseCallback]]: ...
+    ) -> Callable[[_HookHandler[S, BaseCallback]], _HookHandler[S, BaseCallback]]: ...
 
     def on(self, event: str) -> Callable[[_H], _H]:
         """Handle every message of type ``event``.

@@ -21,11 +21,27 @@ each subclass says exactly which contract was broken::
     │       awaited at once, a chain awaited outside its flow).
     ├── InvalidPayload (also ValueError): a hook payload a call flow awaited does not
     │       fit its callback model; keeps the raw message.
-    └── ConfigurationError (also ValueError): the app itself is wired wrongly
-            (duplicate route, a handler whose payload type cannot be read).
+    ├── ConfigurationError (also ValueError): the app itself is wired wrongly
+    │       (duplicate route, a handler whose payload type cannot be read).
+    ├── SignatureError (also ValueError): an HTTP webhook's ``Jambonz-Signature`` is
+    │       missing, malformed, stale or does not match; ``reason`` says which.
+    ├── MissingExtra (also ImportError): an optional feature's dependency is not
+    │       installed (``pip install 'jambonz-typed[rest]'``).
+    └── RestError: the REST client (``jambonz_runtime.rest``) failed.
+        ├── RestConnectionError: no HTTP answer (refused, reset, timed out).
+        ├── RestResponseError: a success answer whose body is not what the API sends.
+        └── RestStatusError: the API answered with an error status; carries ``status``
+            and the server's ``message``.
+            ├── RestBadRequest (400)
+            ├── RestAuthError (401, 403)
+            ├── RestNotFound (404)
+            ├── RestUnprocessable (422)
+            └── RestServerError (5xx)
 """
 
 from __future__ import annotations
+
+from typing import Literal, TypeAlias
 
 from jambonz_types import JambonzError
 
@@ -42,7 +58,19 @@ __all__ = [
     "InvalidPayload",
     "JambonzError",
     "MessageTooLarge",
+    "MissingExtra",
+    "RestAuthError",
+    "RestBadRequest",
+    "RestConnectionError",
+    "RestError",
+    "RestNotFound",
+    "RestResponseError",
+    "RestServerError",
+    "RestStatusError",
+    "RestUnprocessable",
     "SessionClosed",
+    "SignatureError",
+    "SignatureFailure",
     "TtsStreamClosed",
 ]
 
@@ -156,3 +184,100 @@ class EnvSchemaError(JambonzError, ValueError):
 
 class EnvVarsError(JambonzError, ValueError):
     """``session:new`` ``env_vars`` miss a required variable or hold a value of the wrong type."""
+
+
+SignatureFailure: TypeAlias = Literal["missing", "malformed", "stale", "mismatch"]
+"""Why a webhook signature was refused: no header, unparsable header, timestamp outside
+the tolerance, or no ``v1`` value matches the body under any of the secrets."""
+
+
+class SignatureError(JambonzError, ValueError):
+    """An HTTP webhook's ``Jambonz-Signature`` header does not prove it came from jambonz.
+
+    Attributes:
+        reason: ``"missing"``, ``"malformed"``, ``"stale"`` or ``"mismatch"``.
+    """
+
+    def __init__(self, reason: SignatureFailure, detail: str) -> None:
+        super().__init__(f"webhook signature {reason}: {detail}")
+        self.reason: SignatureFailure = reason
+
+
+class MissingExtra(JambonzError, ImportError):
+    """An optional feature needs a package that is not installed; the message says which
+    extra to install."""
+
+
+class RestError(JambonzError):
+    """The jambonz REST API client failed (base of every REST client error)."""
+
+
+class RestConnectionError(RestError):
+    """The request got no HTTP answer (connection refused or reset, timeout, TLS).
+
+    Attributes:
+        method: the HTTP method.
+        url: the URL requested.
+    """
+
+    def __init__(self, method: str, url: str, detail: str) -> None:
+        super().__init__(f"{method} {url}: no answer from the jambonz API ({detail})")
+        self.method = method
+        self.url = url
+
+
+class RestResponseError(RestError):
+    """A success status whose body is not what the jambonz API documents.
+
+    Attributes:
+        status: the HTTP status.
+        body: the body as received (text).
+    """
+
+    def __init__(self, method: str, url: str, status: int, body: str, detail: str) -> None:
+        super().__init__(
+            f"{method} {url}: unexpected {status} answer ({detail}); body: {preview(body)}"
+        )
+        self.status = status
+        self.body = body
+
+
+class RestStatusError(RestError):
+    """The jambonz API answered with an error status.
+
+    Attributes:
+        status: the HTTP status (400, 404, 422, 480, 500, ...).
+        message: the server's explanation (its ``msg``, or the body text, or the reason
+            phrase when the body is empty).
+        body: the body as received (text).
+        method: the HTTP method.
+        url: the URL requested.
+    """
+
+    def __init__(self, method: str, url: str, status: int, message: str, body: str) -> None:
+        super().__init__(f"{method} {url} -> {status}: {message}")
+        self.status = status
+        self.message = message
+        self.body = body
+        self.method = method
+        self.url = url
+
+
+class RestBadRequest(RestStatusError):
+    """400: the API refused the request's content (its ``message`` names the problem)."""
+
+
+class RestAuthError(RestStatusError):
+    """401 or 403: the API key is wrong, expired, or not allowed for this account."""
+
+
+class RestNotFound(RestStatusError):
+    """404: no such call (it may have ended) or no such resource."""
+
+
+class RestUnprocessable(RestStatusError):
+    """422: the call is in a state where the request cannot apply (e.g. the call is gone)."""
+
+
+class RestServerError(RestStatusError):
+    """5xx: the jambonz side failed (e.g. no feature server available)."""
