@@ -30,7 +30,8 @@ The public surface:
 * the sans-I/O core :class:`JambonzProtocol`;
 * errors, all under :class:`JambonzError`;
 * :mod:`jambonz_runtime.testing` (import it explicitly): the jambonz simulator;
-  ``python -m jambonz_runtime.demo``: a simulated call to the echo example.
+  ``python -m jambonz_runtime.demo``: a simulated call to the echo example;
+* :mod:`jambonz_runtime.cli`: the ``jambonz-typed`` command (``python -m jambonz_runtime``).
 """
 
 from __future__ import annotations

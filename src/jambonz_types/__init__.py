@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ._errors import JambonzError as JambonzError
     from ._errors import VerbValidationError as VerbValidationError
     from ._hooks import HookRef as HookRef
+    from .app import VERB_MIN_VERSIONS as VERB_MIN_VERSIONS
     from .app import VERB_NAMES as VERB_NAMES
     from .app import JambonzApp as JambonzApp
     from .app import Verb as Verb
@@ -43,6 +44,7 @@ __all__ = [
     "JambonzCallback",
     "JambonzError",
     "JambonzModel",
+    "VERB_MIN_VERSIONS",
     "VERB_NAMES",
     "Verb",
     "VerbValidationError",
@@ -62,6 +64,7 @@ _LAZY: dict[str, str] = {
     "JambonzCallback": "_base",
     "JambonzError": "_errors",
     "JambonzModel": "_base",
+    "VERB_MIN_VERSIONS": "app",
     "VERB_NAMES": "app",
     "Verb": "app",
     "VerbValidationError": "_errors",
