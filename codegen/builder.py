@@ -28,12 +28,15 @@ if TYPE_CHECKING:
 __all__ = ["PACKAGE_EXPORTS", "render"]
 
 PACKAGE_EXPORTS: tuple[tuple[str, str], ...] = (
+    ("FlowChain", "flow"),
+    ("FlowVerbs", "flow"),
     ("HOOK_PAYLOADS", "hooks"),
     ("HookRef", "_hooks"),
     ("JambonzApp", "app"),
     ("JambonzCallback", "_base"),
     ("JambonzError", "_errors"),
     ("JambonzModel", "_base"),
+    ("VERB_MIN_VERSIONS", "app"),
     ("VERB_NAMES", "app"),
     ("Verb", "app"),
     ("VerbValidationError", "_errors"),
@@ -41,7 +44,29 @@ PACKAGE_EXPORTS: tuple[tuple[str, str], ...] = (
 )
 
 _HOOKREF: Ref = ("_hooks", "HookRef")
-_RESERVED_LOCALS = frozenset({"Self", "TYPE_CHECKING", "VerbsBase", "Verbs", "annotations"})
+_RESERVED_LOCALS = frozenset(
+    {
+        "Self",
+        "TYPE_CHECKING",
+        "VerbsBase",
+        "Verbs",
+        "annotations",
+        "FlowChain",
+        "FlowChainBase",
+        "FlowRunner",
+        "FlowStep",
+        "FlowVerbs",
+        "FlowVerbsBase",
+        "R",
+        "TypeVar",
+    }
+)
+FLOW_HOOK = "actionHook"
+"""The hook a call flow awaits: the one jambonz calls when the verb ends and whose ack
+replaces the rest of the app (``performAction`` in the feature server's tasks)."""
+FLOW_RESERVED = frozenset({"session", "info", "log", "ended", "steps", "payload", "runner"})
+"""Attribute names of the runtime's ``CallFlow`` and of ``FlowChain``: no verb method may
+take one (the runtime's call flow inherits every flow verb method)."""
 _WRAP = 84
 
 
@@ -98,23 +123,32 @@ def _wrap(text: str, indent: str = "", first: str = "") -> list[str]:
     return out
 
 
-def _method_doc(v: VerbSpec, names: _Names, hook_locals: Mapping[str, str]) -> str:
+_BUILDER_RETURNS = ("Returns:", "    This builder, with the verb appended.")
+
+
+def _method_doc(
+    v: VerbSpec,
+    names: _Names,
+    hook_locals: Mapping[str, str],
+    returns: Sequence[str] = _BUILDER_RETURNS,
+    skip: frozenset[str] = frozenset(),
+) -> str:
     lines = _wrap(v.description or f"The ``{v.verb}`` verb.")
     lines.append("")
     if v.min_version:
         lines += [f"Requires jambonz >= {v.min_version}.", ""]
     lines.append(f"Builds ``{v.model.name}`` with ``verb={v.verb!r}`` (from ``{v.schema}``).")
-    if v.params:
+    params = [p for p in v.params if p.wire not in skip]
+    if params:
         lines += ["", "Args:"]
-        for p in v.params:
+        for p in params:
             desc = p.description or "(no description in the schema)"
             if p.wire in hook_locals:
                 desc += f" Takes a ``HookRef[{hook_locals[p.wire]}]`` too."
             lines += _wrap(desc, indent=" " * 8, first=f"    {p.name}: ")
     lines += [
         "",
-        "Returns:",
-        "    This builder, with the verb appended.",
+        *returns,
         "",
         "Raises:",
         "    VerbValidationError: the arguments break a rule of the verb's schema.",
@@ -176,6 +210,94 @@ def _render_builder(env: jinja2.Environment, schemas: SchemaSet, verbs: Sequence
     )
 
 
+def _flow_result(v: VerbSpec) -> Ref | None:
+    """The callback model awaiting a chain ending in ``v`` yields (``None``: nothing).
+
+    A verb has one when it has an *optional* ``actionHook``: the runtime fills it in. A
+    required one (``redirect``) names where the call goes, so the app keeps it.
+    """
+    hook = next((p for p in v.params if p.wire == FLOW_HOOK), None)
+    if hook is None or hook.required:
+        return None
+    return v.hook_payloads.get(FLOW_HOOK, ("_base", "JambonzCallback"))
+
+
+def _render_flow(env: jinja2.Environment, schemas: SchemaSet, verbs: Sequence[VerbSpec]) -> str:
+    refs: set[Ref] = set()
+    for v in verbs:
+        if v.method in FLOW_RESERVED:
+            raise SystemExit(f"codegen.builder: verb method {v.method!r} clashes with CallFlow")
+        result = _flow_result(v)
+        for p in v.params:
+            if result is not None and p.wire == FLOW_HOOK:
+                continue
+            refs.update(ref for _, ref in p.refs)
+            if p.wire in v.hook_payloads:
+                refs.update((_HOOKREF, v.hook_payloads[p.wire]))
+        if result is not None:
+            refs.add(result)
+    names = _Names(refs)
+    methods = []
+    for v in verbs:
+        result = _flow_result(v)
+        skip = frozenset({FLOW_HOOK}) if result is not None else frozenset()
+        hook_locals = {
+            wire: names.local[ref] for wire, ref in v.hook_payloads.items() if wire not in skip
+        }
+        if result is not None:
+            local = names.local[result]
+            returns = (
+                "Returns:",
+                *_wrap(
+                    "A new chain ending in this verb. ``await`` it to send the chain; it "
+                    f"yields the ``{local}`` jambonz sends to this verb's ``{FLOW_HOOK}`` "
+                    "when the verb ends.",
+                    indent="    ",
+                    first="    ",
+                ),
+            )
+        else:
+            returns = (
+                "Returns:",
+                *_wrap(
+                    "A new chain ending in this verb. ``await`` it to send the chain; it "
+                    "yields ``None`` once the verbs are sent.",
+                    indent="    ",
+                    first="    ",
+                ),
+            )
+        methods.append(
+            {
+                "name": v.method,
+                "module": v.model.module,
+                "cls": v.model.name,
+                "verb": v.verb,
+                "doc": _method_doc(v, names, hook_locals, returns, skip),
+                "result": None if result is None else names.local[result],
+                "result_import": None
+                if result is None
+                else _import_line(*result, names.local[result]).removeprefix("from "),
+                "hook": FLOW_HOOK,
+                "params": [
+                    {
+                        "name": p.name,
+                        "wire": p.wire,
+                        "required": p.required,
+                        "annotation": _param_annotation(p, names, v.hook_payloads.get(p.wire)),
+                    }
+                    for p in v.params
+                    if p.wire not in skip
+                ],
+            }
+        )
+    return env.get_template("flow.py.jinja").render(
+        source="schemas/verbs/ and [tool.jambonz-codegen.hook-payloads]",
+        version=schemas.version,
+        type_imports=names.imports(),
+        methods=methods,
+    )
+
+
 def render(
     env: jinja2.Environment,
     schemas: SchemaSet,
@@ -183,7 +305,7 @@ def render(
     modules: Sequence[GeneratedModule],
     tree: Path,
 ) -> None:
-    """Write ``__init__.py``, ``builder.py``, ``hooks.py`` and the API manifest into ``tree``."""
+    """Write ``__init__.py``, ``builder.py``, ``flow.py``, ``hooks.py`` and the API manifest."""
     (tree / "__init__.py").write_text(
         env.get_template("package_init.py.jinja").render(
             source="schemas/", version=schemas.version, exports=sorted(PACKAGE_EXPORTS)
@@ -193,6 +315,7 @@ def render(
     class_of = {m.source.key: m.cls for m in modules}
     verbs, models = build_ir(schemas, config, tree, class_of)
     (tree / "builder.py").write_text(_render_builder(env, schemas, verbs), encoding="utf-8")
+    (tree / "flow.py").write_text(_render_flow(env, schemas, verbs), encoding="utf-8")
 
     entries = sorted((v.verb, wire, *ref) for v in verbs for wire, ref in v.hook_payloads.items())
     (tree / "hooks.py").write_text(

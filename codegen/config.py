@@ -36,6 +36,12 @@ class Config:
     """Verb name -> builder method name, where ``verb.replace(':', '_')`` is not wanted."""
     hook_payloads: dict[str, str] = field(default_factory=dict)
     """``gather.actionHook`` -> ``callbacks/gather``: the payload model of a verb's hook."""
+    field_names: dict[str, str] = field(default_factory=dict)
+    """``ElevenLabsAuth.apiKey`` -> Python field name, where snake_case would clash."""
+    field_types: dict[str, str] = field(default_factory=dict)
+    """``verbs/gather#/properties/say`` -> dotted path of a hand-written (static) type
+    that replaces a free-form property's ``dict`` annotation; it must accept everything
+    the schema accepts."""
 
 
 def load_config(root: Path = ROOT) -> Config:
@@ -50,4 +56,6 @@ def load_config(root: Path = ROOT) -> Config:
         titles=dict(table.get("titles", {})),
         method_names=dict(table.get("method-names", {})),
         hook_payloads=dict(table.get("hook-payloads", {})),
+        field_names=dict(table.get("field-names", {})),
+        field_types=dict(table.get("field-types", {})),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import shutil
 import tempfile
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     with tempfile.TemporaryDirectory(prefix="jambonz-codegen-") as tmp:
         staged, raw = Path(tmp) / "staged", Path(tmp) / "raw"
         sources = stage(schemas, config, staged)
-        run_datamodel_codegen(staged, raw)
+        run_datamodel_codegen(staged, raw, config.field_names)
         for key, f in sorted(sources.items()):
             generated = raw / f"{key}.py"
             text = rewrite_module(
@@ -116,12 +117,22 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     by_id = {m.source.schema_id: m for m in modules}
     app_verbs = [by_id[f.schema_id] for f in schemas.app_verb_files()]
     verb_names = sorted(name for m in app_verbs for name in m.source.verb_names)
+    # A verb's own file (room.schema.json for "room", the last segment of its $id) carries
+    # its minVersion; a name without a file of its own takes the version of the file
+    # whose model accepts it.
+    own = {
+        urllib.parse.unquote(f.schema_id.rstrip("/").rsplit("/", 1)[-1]): f
+        for f in schemas.group("verbs")
+    }
+    accepting = {name: m.source for m in app_verbs for name in m.source.verb_names}
+    min_versions = [(name, own.get(name, accepting[name]).min_version) for name in verb_names]
     (tree / "app.py").write_text(
         env.get_template("app.py.jinja").render(
             source="schemas/jambonz-app.schema.json",
             version=version,
             verbs=[{"module": m.module, "cls": m.cls} for m in app_verbs],
             verb_names=verb_names,
+            min_versions=min_versions,
             description=str(schemas.app.get("description", "")).split("\n")[0],
         ),
         encoding="utf-8",

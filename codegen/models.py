@@ -16,8 +16,10 @@ server runs (see ../shared/docs/codegen-notes.md for the measurements behind the
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from .rules import RULES_KEY
@@ -52,8 +54,14 @@ DMCG_ARGS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def run_datamodel_codegen(staged: Path, output: Path) -> None:
-    """Generate pydantic modules for the staged schema tree into ``output``."""
+def run_datamodel_codegen(
+    staged: Path, output: Path, field_names: Mapping[str, str] | None = None
+) -> None:
+    """Generate pydantic modules for the staged schema tree into ``output``.
+
+    ``field_names`` (``"Class.wireKey"`` -> Python name) overrides the generator's
+    snake_case naming where it would clash (see ``field-names`` in the config).
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -64,6 +72,10 @@ def run_datamodel_codegen(staged: Path, output: Path) -> None:
         str(output),
         *DMCG_ARGS,
     ]
+    if field_names:
+        aliases = output.parent / "aliases.json"
+        aliases.write_text(json.dumps(dict(sorted(field_names.items()))), encoding="utf-8")
+        cmd += ["--aliases", str(aliases)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"datamodel-codegen failed ({proc.returncode}):\n{proc.stderr}")

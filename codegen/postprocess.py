@@ -20,6 +20,9 @@ text, and each one exists for a reason the generator has no option for:
   the keyword is removed and the rules become ``__jambonz_rules__ = (...)`` on the class
   (read by ``jambonz_types._rules``); they stay out of ``model_json_schema()`` and out of
   the config, which subclasses would replace rather than extend.
+* ``arbitrary_types_allowed=True`` is dropped from ``model_config``: the generator adds
+  it for every ``customTypePath`` field (``field-types`` in the config), whose types are
+  ordinary pydantic types, and it would silently accept any class elsewhere.
 * A ``verb: Literal["conference", "room"]`` without a default (the one verb whose
   ``verb`` is an enum; the generator gives every ``const`` verb its value as default)
   gets the first name as default, so ``Conference(name=...)`` works like ``Say(...)``.
@@ -93,27 +96,15 @@ def _field_edits(call: ast.Call, data: bytes, pos: _Offsets) -> list[_Edit]:
     return edits
 
 
-def _keyword_span(call: ast.Call, index: int, pos: _Offsets) -> tuple[int, int]:
-    """Offsets that remove keyword ``index`` of ``call`` together with one separating comma."""
-    kws = call.keywords
-    kw = kws[index]
-    assert kw.end_lineno is not None
-    assert kw.end_col_offset is not None
-    start = pos(kw.lineno, kw.col_offset)
-    end = pos(kw.end_lineno, kw.end_col_offset)
-    if index + 1 < len(kws):
-        nxt = kws[index + 1]
-        end = pos(nxt.lineno, nxt.col_offset)
-    elif index > 0:
-        prev = kws[index - 1]
-        assert prev.end_lineno is not None
-        assert prev.end_col_offset is not None
-        start = pos(prev.end_lineno, prev.end_col_offset)
-    return start, end
+_DROPPED_CONFIG = frozenset({"arbitrary_types_allowed"})
+"""``model_config`` keys the generator adds that we do not want: it allows arbitrary
+types on any class with a ``customTypePath`` field, but those types (``_nested``) are
+ordinary pydantic types."""
 
 
-def _rules_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
-    """Move ``json_schema_extra={RULES_KEY: [...]}`` from ``model_config`` to a class variable."""
+def _config_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
+    """Rewrite ``model_config = ConfigDict(...)``: drop ``_DROPPED_CONFIG`` keys and move
+    ``json_schema_extra={RULES_KEY: [...]}`` to a class variable."""
     for stmt in cls.body:
         if not (
             isinstance(stmt, ast.Assign)
@@ -122,21 +113,30 @@ def _rules_edits(cls: ast.ClassDef, pos: _Offsets) -> list[_Edit]:
         ):
             continue
         call = stmt.value
-        for i, kw in enumerate(call.keywords):
-            if kw.arg != "json_schema_extra":
-                continue
-            extra = ast.literal_eval(kw.value)
-            if set(extra) != {RULES_KEY}:
-                raise SystemExit(f"class {cls.name}: unexpected json_schema_extra keys {extra}")
-            rules = tuple(extra[RULES_KEY])
+        kept: list[ast.keyword] = []
+        rules: tuple[object, ...] = ()
+        for kw in call.keywords:
+            if kw.arg == "json_schema_extra":
+                extra = ast.literal_eval(kw.value)
+                if set(extra) != {RULES_KEY}:
+                    raise SystemExit(f"class {cls.name}: unexpected json_schema_extra keys {extra}")
+                rules = tuple(extra[RULES_KEY])
+            elif kw.arg not in _DROPPED_CONFIG:
+                kept.append(kw)
+        if len(kept) == len(call.keywords):
+            return []
+        assert call.end_lineno is not None
+        assert call.end_col_offset is not None
+        span = (pos(call.lineno, call.col_offset), pos(call.end_lineno, call.end_col_offset))
+        text = f"{ast.unparse(call.func)}({', '.join(ast.unparse(kw) for kw in kept)})"
+        edits = [_Edit(*span, text)]
+        if rules:
             assert stmt.end_lineno is not None
             assert stmt.end_col_offset is not None
             after = pos(stmt.end_lineno, stmt.end_col_offset)
             indent = " " * stmt.col_offset
-            return [
-                _Edit(*_keyword_span(call, i, pos), ""),
-                _Edit(after, after, f"\n{indent}{_RULES_DECL} = {rules!r}"),
-            ]
+            edits.append(_Edit(after, after, f"\n{indent}{_RULES_DECL} = {rules!r}"))
+        return edits
     return []
 
 
@@ -193,8 +193,8 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     rules = False
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
-            found_rules = _rules_edits(node, pos)
-            rules = rules or bool(found_rules)
+            found_rules = _config_edits(node, pos)
+            rules = rules or any(_RULES_DECL in e.text for e in found_rules)
             edits.extend(found_rules)
             edits.extend(_verb_default_edits(node, pos))
             found = _classvar_edits(node, pos)

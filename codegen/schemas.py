@@ -301,6 +301,13 @@ def stage(schemas: SchemaSet, config: Config, dest: Path) -> dict[str, SchemaFil
             key, _, path = pointer.partition("#")
             if key == f.key:
                 _resolve_pointer(doc, path)["title"] = title
+        for pointer, type_path in sorted(config.field_types.items()):
+            key, _, path = pointer.partition("#")
+            if key == f.key:
+                node = _resolve_pointer(doc, path)
+                kept = {k: node[k] for k in ("description",) if k in node}
+                node.clear()
+                node.update(kept, customTypePath=type_path)
         if f.group == "callbacks":
             _mark_callback_objects(doc)
         out = dest / f.group / f"{f.module}.json"

@@ -20,8 +20,19 @@ import jambonz_types
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBPACKAGES = ("verbs", "components", "callbacks", "commands")
-PACKAGES = ("jambonz_types", *(f"jambonz_types.{s}" for s in SUBPACKAGES), "jambonz_runtime")
-STATIC_MODULES = ("jambonz_types._base", "jambonz_types._errors", "jambonz_types._hooks")
+PACKAGES = (
+    "jambonz_types",
+    *(f"jambonz_types.{s}" for s in SUBPACKAGES),
+    "jambonz_runtime",
+    "jambonz_runtime.webhook",
+    "jambonz_runtime.rest",
+)
+STATIC_MODULES = (
+    "jambonz_types._base",
+    "jambonz_types._errors",
+    "jambonz_types._flow_base",
+    "jambonz_types._hooks",
+)
 
 
 def _module(name: str) -> types.ModuleType:
@@ -35,7 +46,9 @@ def _all(module: types.ModuleType) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("name", PACKAGES + STATIC_MODULES + ("jambonz_types.app",))
+@pytest.mark.parametrize(
+    "name", PACKAGES + STATIC_MODULES + ("jambonz_types.app", "jambonz_types.flow")
+)
 def test_all_names_resolve_without_duplicates(name: str) -> None:
     module = _module(name)
     names = _all(module)

@@ -76,6 +76,9 @@ class JambonzModel(BaseModel):
         # needs it: count it as set so ``exclude_unset`` keeps it.
         if _has_verb(cls):
             self.__pydantic_fields_set__.add("verb")
+        extra = self.__pydantic_extra__
+        if extra:
+            self._unset_shadowed_fields(extra)
         # The schema rules run here rather than in an ``after`` model validator, which
         # would turn every union member's error location into ``function-after[...]``.
         rules = _RULES_CACHE.get(cls)
@@ -93,6 +96,18 @@ class JambonzModel(BaseModel):
                         for loc, kind, message in broken
                     ],
                 )
+
+    def _unset_shadowed_fields(self, extra: dict[str, object]) -> None:
+        # An unknown wire key spelled like a field's Python name (``early_media`` on
+        # ``say``, read by ``from_wire``) is kept as an extra key, but pydantic also
+        # marks the *field* as set, so ``exclude_unset`` would write
+        # ``"earlyMedia": null``, which the server rejects. The field was not given
+        # (it still holds its default): unmark it.
+        fields = type(self).model_fields
+        for name in extra.keys() & fields.keys():
+            info = fields[name]
+            if info.validation_alias not in (None, name) and getattr(self, name) == info.default:
+                self.__pydantic_fields_set__.discard(name)
 
     @classmethod
     def from_wire(cls, data: JsonValue) -> Self:

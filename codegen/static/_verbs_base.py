@@ -13,7 +13,7 @@ first call of a verb method; the ``Verb`` union (every verb model) is only built
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, ClassVar, cast
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ._hooks import HookRef
     from .app import Verb
 
-__all__ = ["VerbsBase", "describe_validation_error"]
+__all__ = ["VerbsBase", "build_verb", "describe_validation_error"]
 
 _PACKAGE = __name__.rpartition(".")[0]
 _MODELS: dict[tuple[str, str], type[JambonzModel]] = {}
@@ -219,19 +219,32 @@ class VerbsBase:
         The generated methods pass wire keys so that validation runs exactly like
         :meth:`from_wire` and error paths name the fields as the jambonz docs do.
         """
-        validation_error, verb_error, hook_ref, _ = _DEPS or _deps()
-        # Most of the (many) parameters are None: drop those first, in one C-level pass.
-        given: dict[str, object] = {"verb": verb}
-        given.update({key: value for key, value in args.items() if value is not None})
-        for key, value in given.items():
-            if isinstance(value, hook_ref):
-                given[key] = value.path
-        model = _MODELS.get((module, name)) or _model(module, name)
-        try:
-            built = model.model_validate(given, by_alias=True, by_name=False)
-        except validation_error as exc:
-            where = f"{verb}: invalid {verb!r} verb"
-            raise verb_error(describe_validation_error(where, exc, prefix=verb), exc) from exc
         # Built by the verb's own model: no need for append's check.
-        self._verbs.append(cast("Verb", built))
+        self._verbs.append(build_verb(module, name, verb, args))
         return self
+
+
+def build_verb(module: str, name: str, verb: str, args: Mapping[str, object]) -> Verb:
+    """Validate ``args`` (wire keys; ``None`` = not given) into the verb model ``name``.
+
+    The one place a generated verb method turns its arguments into a model (the builder
+    here, the call-flow chains in ``_flow_base``); a ``HookRef`` becomes its path.
+
+    Raises:
+        VerbValidationError: the arguments break a rule of the verb's schema; the
+            message names each failing path with wire names (``gather.input.0``).
+    """
+    validation_error, verb_error, hook_ref, _ = _DEPS or _deps()
+    # Most of the (many) parameters are None: drop those first, in one C-level pass.
+    given: dict[str, object] = {"verb": verb}
+    given.update({key: value for key, value in args.items() if value is not None})
+    for key, value in given.items():
+        if isinstance(value, hook_ref):
+            given[key] = value.path
+    model = _MODELS.get((module, name)) or _model(module, name)
+    try:
+        built = model.model_validate(given, by_alias=True, by_name=False)
+    except validation_error as exc:
+        where = f"{verb}: invalid {verb!r} verb"
+        raise verb_error(describe_validation_error(where, exc, prefix=verb), exc) from exc
+    return cast("Verb", built)

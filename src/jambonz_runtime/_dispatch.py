@@ -14,7 +14,9 @@ and the websocket: it is given a ``send`` and a ``close`` coroutine and never im
 * ``session:reconnect`` re-attaches the existing :class:`Session` and is acked at once
   (or, if ``session:new`` was never acked, with the ``session:new`` answer, as the
   server re-keys that pending answer to the reconnect msgid);
-* commands queued while the socket was down are sent right after that ack.
+* commands queued while the socket was down are sent right after that ack;
+* a call on an ``App.flow`` path runs its :class:`~jambonz_runtime.flow.CallFlow`,
+  which is offered every ``verb:hook`` first and acks the ones it awaits itself.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from jambonz_types.callbacks import SessionNewCallback
 from ._eager import start_eagerly
 from .app import App, _Hook, _Notify, to_wire
 from .exceptions import AckError, HandlerError, MessageTooLarge, preview
+from .flow import CallFlow
 from .messages import InboundMessage, SessionAdultingCallback
 from .protocol import (
     MAX_OUTBOUND_BYTES,
@@ -268,6 +271,8 @@ class Connection:
             self._answer_with(msg, session, self._find_hook(msg.hook) or self._typed_hook(kind))
         elif kind in ("verb:hook", "dial:confirm"):
             session = self._session_for(msg)
+            if session._flow is not None and session._flow._claim(msg, self):
+                return  # a hook a call flow awaits: the flow's next verbs are its ack
             self._answer_with(msg, session, self._find_hook(msg.hook) or self._typed_hook(kind))
         else:
             self._on_notification(msg)
@@ -295,6 +300,10 @@ class Connection:
         session = self._new_session(msg, SessionNewCallback)
         self._bind(session)
         session._initial_verbs = asyncio.get_running_loop().create_future()
+        flow = self.app._flows.get(self.path)
+        if flow is not None:
+            self._spawn(CallFlow(self.app, flow, session, msg, self)._run())
+            return
         handler = self.app._session_handlers.get(self.path)
         if handler is None:
             session.log.error("no on_session handler for path %r", self.path)

@@ -11,6 +11,10 @@ so mypy checks the pairing:
   ``HookRef[GatherCallback]``), so wiring a dial handler to a gather is a mypy error.
 * ``@app.on("call:status")`` and friends: one ``Literal`` overload per message type
   maps the type to its payload model (githubkit's ``parse()`` pattern).
+* ``@app.on_audio(path)``: ``(JambonzAudioStream) -> None`` for the audio socket of a
+  listen/stream verb; ``platform="vonage"`` takes ``(VonageAudioStream) -> None``.
+* ``@app.flow(path)``: ``(CallFlow) -> None``, a linear call flow instead of hooks:
+  ``result = await call.gather(...)`` (see :mod:`jambonz_runtime.flow`).
 
 Handlers *return* the verbs to ack with; the runtime acks with the msgid of the
 message that triggered the handler, so concurrent hooks never cross-ack.
@@ -22,9 +26,10 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeAlias, overload
 
 from pydantic import BaseModel, JsonValue
+from typing_extensions import TypeVar
 
 from jambonz_types import HookRef, JambonzCallback
 from jambonz_types.callbacks import (
@@ -37,6 +42,7 @@ from jambonz_types.callbacks import (
     VerbStatusCallback,
 )
 
+from .context import CallContext
 from .envvars import EnvVar
 from .envvars import env_schema as build_env_schema
 from .exceptions import ConfigurationError
@@ -53,6 +59,10 @@ from .session import Session
 
 if TYPE_CHECKING:
     from jambonz_types import Verb
+
+    from ._audio_socket import AudioRoute
+    from .audio import AudioPlatform, JambonzAudioHandler, VonageAudioHandler
+    from .flow import FlowHandler
 else:
     # The verb union imports every verb model (most of a second); the aliases below only
     # need it for type checkers, so at run time any generated model stands in for it.
@@ -71,6 +81,13 @@ __all__ = [
 P = TypeVar("P", bound=JambonzCallback)
 M = TypeVar("M", bound=BaseModel)
 _H = TypeVar("_H", bound=Callable[..., Awaitable[object]])
+_A = TypeVar("_A", bound=Callable[..., Awaitable[None]])
+S = TypeVar("S", bound=CallContext, default=Session, contravariant=True)
+"""What an app's handlers take as first argument: ``Session`` (websocket-only apps, the
+default) or ``CallContext`` (apps served over the websocket and HTTP webhooks).
+
+Contravariant: an ``App[CallContext]`` is usable wherever an ``App[Session]`` is (its
+handlers accept any context), not the other way round."""
 
 
 class SupportsToWire(Protocol):
@@ -93,6 +110,13 @@ HookHandler = Callable[[Session, P], Awaitable[Reply]]
 
 NotificationHandler = Callable[[Session, M], Awaitable[None]]
 """Handler of a notification (nothing to ack) whose payload model is ``M``."""
+
+# The same three shapes for an ``App[S]`` (``S`` = the handlers' context type); ``_C``
+# has no default, so it may precede ``P``/``M`` in an alias's parameter list.
+_C = TypeVar("_C", bound=CallContext)
+_SessionHandler: TypeAlias = Callable[[_C, SessionNewCallback], Awaitable[Reply]]
+_HookHandler: TypeAlias = Callable[[_C, P], Awaitable[Reply]]
+_Notification: TypeAlias = Callable[[_C, M], Awaitable[None]]
 
 
 def to_wire(reply: Reply) -> list[dict[str, JsonValue]]:
@@ -136,6 +160,13 @@ class _Hook:
 class _Notify:
     model: type[BaseModel]
     handler: Callable[[Session, BaseModel], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class _FlowRoute:
+    handler: FlowHandler
+    filler: list[dict[str, JsonValue]] | None
+    filler_after: float
 
 
 def _payload_model(handler: Callable[..., object], what: str) -> type[JambonzCallback]:
@@ -182,14 +213,41 @@ def _check_annotation(handler: Callable[..., object], model: type[BaseModel], wh
         )
 
 
+def _check_audio_annotation(handler: Callable[..., object], platform: str) -> None:
+    """Refuse a handler annotated with the other platform's stream (mypy does too)."""
+    from .audio import JambonzAudioStream, VonageAudioStream
+
+    try:
+        hints = typing.get_type_hints(handler)
+        params = list(inspect.signature(handler).parameters.values())
+    except Exception:
+        return
+    if not params or params[0].name not in hints:
+        return
+    annotation = hints[params[0].name]
+    wanted = JambonzAudioStream if platform == "jambonz" else VonageAudioStream
+    other = VonageAudioStream if platform == "jambonz" else JambonzAudioStream
+    if annotation is other:
+        raise ConfigurationError(
+            f"on_audio(platform={platform!r}): {handler.__qualname__} takes "
+            f"{other.__name__}, but this platform's sockets give a {wanted.__name__}"
+        )
+
+
 def _norm_path(path: str) -> str:
     if not path.startswith("/"):
         raise ConfigurationError(f"route path must start with '/', got {path!r}")
     return path.rstrip("/") or "/"
 
 
-class App:
+class App(Generic[S]):
     """A jambonz application: its handlers, its env-vars schema and its live sessions.
+
+    ``App()`` is an ``App[Session]``: handlers take the websocket :class:`Session` (with
+    its commands) and the app is served by :func:`~jambonz_runtime.server.serve`. An
+    ``App[CallContext]`` has handlers written against the transport-neutral
+    :class:`~jambonz_runtime.context.CallContext` and is served by ``serve`` *and* by
+    :class:`~jambonz_runtime.webhook.WebhookApp` (HTTP webhooks).
 
     Args:
         env_vars: the app's environment variables, ``{"NAME": EnvVar(...)}``: answered
@@ -206,7 +264,8 @@ class App:
             a late one, is "ack to unknown msgid" and discarded by the server), so
             nothing can be said over the ack while a handler is slow. For slow work,
             ack at once (return e.g. ``Verbs().say(text="One moment").pause(...)``)
-            and deliver the answer later with ``session.redirect(...)``.
+            and deliver the answer later with ``session.redirect(...)``; a call flow
+            does that by itself (``flow(filler=..., filler_after=...)``).
         reconnect_grace: seconds a dropped call's session is kept for its
             ``session:reconnect`` (the server's backoff reaches 13.5 s over 4 drops).
     """
@@ -232,21 +291,28 @@ class App:
         to_wire(error_reply)  # fail now, not on the first handler error
         self.ack_warning_after = ack_warning_after
         self.reconnect_grace = reconnect_grace
-        self._session_handlers: dict[str, SessionHandler] = {}
+        self._session_handlers: dict[str, _SessionHandler[S]] = {}
+        self._flows: dict[str, _FlowRoute] = {}
         self._adulting_handlers: dict[str, _Hook] = {}
         self._hooks: dict[str, _Hook] = {}
         self._by_type: dict[str, _Notify | _Hook] = {}
         self.sessions: dict[str, Session] = {}
         """Live sessions by call sid (including ones waiting for a reconnect)."""
+        self._audio_routes: dict[tuple[str, str], AudioRoute] = {}
 
     @property
     def paths(self) -> tuple[str, ...]:
-        """The websocket URL paths this app answers (its ``on_session`` paths)."""
-        return tuple(self._session_handlers)
+        """The websocket URL paths this app answers (its ``on_session`` and ``flow`` paths)."""
+        return (*self._session_handlers, *self._flows)
+
+    @property
+    def audio_paths(self) -> tuple[tuple[str, AudioPlatform], ...]:
+        """The ``(path, platform)`` pairs of this app's ``on_audio`` handlers."""
+        return tuple((route.path, route.platform) for route in self._audio_routes.values())
 
     # -- registration ------------------------------------------------------------------
 
-    def on_session(self, path: str = "/") -> Callable[[SessionHandler], SessionHandler]:
+    def on_session(self, path: str = "/") -> Callable[[_SessionHandler[S]], _SessionHandler[S]]:
         """Handle ``session:new`` on websocket URL ``path`` (query string ignored).
 
         The handler's return value is the ack: the call's first verbs. An empty list
@@ -254,17 +320,62 @@ class App:
         """
         route = _norm_path(path)
 
-        def register(handler: SessionHandler) -> SessionHandler:
-            if route in self._session_handlers:
-                raise ConfigurationError(f"two on_session handlers for path {route!r}")
+        def register(handler: _SessionHandler[S]) -> _SessionHandler[S]:
+            if route in self._session_handlers or route in self._flows:
+                raise ConfigurationError(f"two on_session/flow handlers for path {route!r}")
             self._session_handlers[route] = handler
+            return handler
+
+        return register
+
+    def flow(
+        self, path: str = "/", *, filler: Reply = None, filler_after: float = 3.5
+    ) -> Callable[[FlowHandler], FlowHandler]:
+        """Run a linear call flow for each call on websocket URL ``path`` (not ``on_session``).
+
+        The handler gets a :class:`~jambonz_runtime.flow.CallFlow` and reads top to
+        bottom: ``result = await call.gather(...)`` sends the verbs (as the ack of the
+        message waiting for one, else as a ``redirect`` command) and resolves with the
+        gather's typed callback; see :mod:`jambonz_runtime.flow`. Event hooks, status
+        handlers, tool calls and TTS streaming registered on the app keep working.
+
+        Args:
+            path: the websocket URL path (query string ignored).
+            filler: verbs to ack a hook with when the flow has not sent its next verbs
+                ``filler_after`` seconds after the hook arrived (e.g. a ``say`` and a
+                long ``pause``); the flow's verbs then go out as a ``redirect`` command
+                that replaces the filler. ``None``: such a hook is acked with ``[]``
+                (the call waits silently for the command). ``session:new`` is only
+                acked early with a filler (``[]`` would reject the call).
+            filler_after: seconds, below the server's 5 s ack deadline.
+
+        Raises:
+            ConfigurationError: a bad ``filler_after``, or the path is taken.
+            VerbValidationError: ``filler`` is not a valid verb array.
+        """
+        from jambonz_types import Verbs
+
+        route = _norm_path(path)
+        if not 0 < filler_after < 5.0:
+            raise ConfigurationError(
+                f"flow({path!r}): filler_after must be between 0 and the 5 s ack deadline, "
+                f"got {filler_after}"
+            )
+        wire = None if filler is None else Verbs.from_wire(to_wire(filler)).to_wire()
+
+        def register(handler: FlowHandler) -> FlowHandler:
+            if route in self._session_handlers or route in self._flows:
+                raise ConfigurationError(f"two on_session/flow handlers for path {route!r}")
+            self._flows[route] = _FlowRoute(handler, wire, filler_after)
             return handler
 
         return register
 
     def on_adulting(
         self, path: str = "/"
-    ) -> Callable[[HookHandler[SessionAdultingCallback]], HookHandler[SessionAdultingCallback]]:
+    ) -> Callable[
+        [_HookHandler[S, SessionAdultingCallback]], _HookHandler[S, SessionAdultingCallback]
+    ]:
         """Handle ``session:adulting``: a dialed leg became its own session.
 
         It arrives on a new socket at ``<call hook>/adulting``; ``path`` is the app
@@ -273,24 +384,69 @@ class App:
         route = _norm_path(path)
 
         def register(
-            handler: HookHandler[SessionAdultingCallback],
-        ) -> HookHandler[SessionAdultingCallback]:
+            handler: _HookHandler[S, SessionAdultingCallback],
+        ) -> _HookHandler[S, SessionAdultingCallback]:
             self._adulting_handlers[route] = _Hook(SessionAdultingCallback, handler)  # type: ignore[arg-type]  # stored erased
             return handler
 
         return register
 
     @overload
-    def action_hook(self, path: str) -> Callable[[HookHandler[P]], HookRef[P]]: ...
+    def on_audio(
+        self, path: str, *, platform: Literal["jambonz"] = "jambonz"
+    ) -> Callable[[JambonzAudioHandler], JambonzAudioHandler]: ...
+
+    @overload
+    def on_audio(
+        self, path: str, *, platform: Literal["vonage"]
+    ) -> Callable[[VonageAudioHandler], VonageAudioHandler]: ...
+
+    def on_audio(self, path: str, *, platform: str = "jambonz") -> Callable[[_A], _A]:
+        """Handle the audio websocket at URL ``path`` (exact path; query ignored).
+
+        ``platform="jambonz"`` (default): the socket a ``listen``/``stream`` verb opens
+        (subprotocol ``audio.drachtio.org``); the handler takes a
+        :class:`~jambonz_runtime.audio.JambonzAudioStream`. Use the same path as the
+        verb's ``url`` (a relative url such as ``"/audio"`` resolves against the call
+        hook). ``platform="vonage"``: a Vonage Voice API websocket (no subprotocol);
+        the handler takes a :class:`~jambonz_runtime.audio.VonageAudioStream`.
+
+        The handler runs once per socket; see :class:`~jambonz_runtime.audio.AudioStream`.
+        The same path may also carry an ``on_session`` handler: sockets are told apart by
+        their subprotocol.
+        """
+        from ._audio_socket import AudioRoute
+
+        if platform not in ("jambonz", "vonage"):
+            raise ConfigurationError(
+                f"on_audio platform: {platform!r} is not one of 'jambonz', 'vonage'"
+            )
+        route = _norm_path(path)
+
+        def register(handler: _A) -> _A:
+            _check_audio_annotation(handler, platform)
+            if (route, platform) in self._audio_routes:
+                raise ConfigurationError(f"two on_audio({platform}) handlers for path {route!r}")
+            self._audio_routes[(route, platform)] = AudioRoute(
+                route,
+                "jambonz" if platform == "jambonz" else "vonage",
+                handler,
+            )
+            return handler
+
+        return register
+
+    @overload
+    def action_hook(self, path: str) -> Callable[[_HookHandler[S, P]], HookRef[P]]: ...
 
     @overload
     def action_hook(
         self, path: str, payload: type[P]
-    ) -> Callable[[HookHandler[P]], HookRef[P]]: ...
+    ) -> Callable[[_HookHandler[S, P]], HookRef[P]]: ...
 
     def action_hook(
         self, path: str, payload: type[P] | None = None
-    ) -> Callable[[HookHandler[P]], HookRef[P]]:
+    ) -> Callable[[_HookHandler[S, P]], HookRef[P]]:
         """Handle a verb hook (``verb:hook``, ``dial:confirm`` or ``session:redirect``).
 
         The payload model is ``payload`` or, if omitted, the annotation of the
@@ -300,7 +456,7 @@ class App:
         if not path:
             raise ConfigurationError("a hook path must not be empty")
 
-        def register(handler: HookHandler[P]) -> HookRef[P]:
+        def register(handler: _HookHandler[S, P]) -> HookRef[P]:
             model = payload or _payload_model(handler, f"action_hook({path!r})")
             if path in self._hooks:
                 raise ConfigurationError(f"two handlers for hook {path!r}")
@@ -315,76 +471,72 @@ class App:
     @overload
     def on(
         self, event: Literal["call:status"]
-    ) -> Callable[
-        [NotificationHandler[CallStatusCallback]], NotificationHandler[CallStatusCallback]
-    ]: ...
+    ) -> Callable[[_Notification[S, CallStatusCallback]], _Notification[S, CallStatusCallback]]: ...
     @overload
     def on(
         self, event: Literal["verb:status"]
-    ) -> Callable[
-        [NotificationHandler[VerbStatusCallback]], NotificationHandler[VerbStatusCallback]
-    ]: ...
+    ) -> Callable[[_Notification[S, VerbStatusCallback]], _Notification[S, VerbStatusCallback]]: ...
     @overload
     def on(
         self, event: Literal["llm:event"]
-    ) -> Callable[
-        [NotificationHandler[LlmEventCallback]], NotificationHandler[LlmEventCallback]
-    ]: ...
+    ) -> Callable[[_Notification[S, LlmEventCallback]], _Notification[S, LlmEventCallback]]: ...
     @overload
     def on(
         self, event: Literal["llm:tool-call", "agent:tool-call"]
     ) -> Callable[
-        [NotificationHandler[LlmToolCallCallback]], NotificationHandler[LlmToolCallCallback]
+        [_Notification[S, LlmToolCallCallback]], _Notification[S, LlmToolCallCallback]
     ]: ...
     @overload
     def on(
         self, event: Literal["agent:event"]
-    ) -> Callable[
-        [NotificationHandler[AgentEventCallback]], NotificationHandler[AgentEventCallback]
-    ]: ...
+    ) -> Callable[[_Notification[S, AgentEventCallback]], _Notification[S, AgentEventCallback]]: ...
     @overload
     def on(
         self, event: Literal["tts:streaming-event"]
     ) -> Callable[
-        [NotificationHandler[TtsStreamingEventCallback]],
-        NotificationHandler[TtsStreamingEventCallback],
+        [_Notification[S, TtsStreamingEventCallback]],
+        _Notification[S, TtsStreamingEventCallback],
     ]: ...
     @overload
     def on(
         self, event: Literal["tts:tokens-result"]
     ) -> Callable[
-        [NotificationHandler[TtsTokensResultCallback]],
-        NotificationHandler[TtsTokensResultCallback],
+        [_Notification[S, TtsTokensResultCallback]],
+        _Notification[S, TtsTokensResultCallback],
     ]: ...
     @overload
     def on(
         self, event: Literal["jambonz:error"]
     ) -> Callable[
-        [NotificationHandler[JambonzErrorCallback]], NotificationHandler[JambonzErrorCallback]
+        [_Notification[S, JambonzErrorCallback]], _Notification[S, JambonzErrorCallback]
     ]: ...
     @overload
     def on(
         self, event: Literal["session:reconnect"]
     ) -> Callable[
-        [NotificationHandler[SessionReconnectCallback]],
-        NotificationHandler[SessionReconnectCallback],
+        [_Notification[S, SessionReconnectCallback]],
+        _Notification[S, SessionReconnectCallback],
     ]: ...
     @overload
     def on(
         self, event: Literal["dial:confirm"]
-    ) -> Callable[[HookHandler[DialConfirmCallback]], HookHandler[DialConfirmCallback]]: ...
+    ) -> Callable[[_HookHandler[S, DialConfirmCallback]], _HookHandler[S, DialConfirmCallback]]: ...
     @overload
     def on(
         self, event: Literal["session:redirect"]
-    ) -> Callable[[HookHandler[SessionRedirectCallback]], HookHandler[SessionRedirectCallback]]: ...
+    ) -> Callable[
+        [_HookHandler[S, SessionRedirectCallback]], _HookHandler[S, SessionRedirectCallback]
+    ]: ...
     @overload
     def on(
         self, event: Literal["session:adulting"]
-    ) -> Callable[[HookHandler[SessionAdultingCallback]], HookHandler[SessionAdultingCallback]]: ...
+    ) -> Callable[
+        [_HookHandler[S, SessionAdultingCallback]], _HookHandler[S, SessionAdultingCallback]
+    ]: ...
     @overload
     def on(
         self, event: Literal["verb:hook"]
-    ) -> Callable[[HookHandler[BaseCallback]], HookHandler[BaseCallback]]: ...
+    ) -> Callable[[_HookHandler[S, BaseCallback]], _HookHandler[S, BaseCallback]]: ...
 
     def on(self, event: str) -> Callable[[_H], _H]:
         """Handle every message of type ``event``.

@@ -16,25 +16,69 @@ each subclass says exactly which contract was broken::
     ├── AckError: an ack for a msgid that is not pending (unknown or already acked).
     ├── HandlerError: an app handler raised; wraps it with the call_sid and msgid.
     ├── SessionClosed: a command on a session whose call has ended.
-    └── ConfigurationError (also ValueError): the app itself is wired wrongly
-            (duplicate route, a handler whose payload type cannot be read).
+    │   └── CallEnded: the call ended while a call flow awaited (or before it sent).
+    ├── AudioStreamClosed: a send on an audio stream whose socket has closed.
+    ├── MarkLimitExceeded (also ValueError): a mark while the media server already
+    │       holds its maximum of outstanding marks (it would drop it silently).
+    ├── AudioArgumentError (also ValueError): audio the media server would mishandle
+    │       (an unsupported sample rate, a playAudio over its text-frame limit, ...).
+    ├── FlowUsageError (also RuntimeError): a call flow used wrongly (two chains
+    │       awaited at once, a chain awaited outside its flow).
+    ├── InvalidPayload (also ValueError): a hook payload a call flow awaited does not
+    │       fit its callback model; keeps the raw message.
+    ├── ConfigurationError (also ValueError): the app itself is wired wrongly
+    │       (duplicate route, a handler whose payload type cannot be read).
+    ├── SignatureError (also ValueError): an HTTP webhook's ``Jambonz-Signature`` is
+    │       missing, malformed, stale or does not match; ``reason`` says which.
+    ├── MissingExtra (also ImportError): an optional feature's dependency is not
+    │       installed (``pip install 'jambonz-typed[rest]'``).
+    └── RestError: the REST client (``jambonz_runtime.rest``) failed.
+        ├── RestConnectionError: no HTTP answer (refused, reset, timed out).
+        ├── RestResponseError: a success answer whose body is not what the API sends.
+        └── RestStatusError: the API answered with an error status; carries ``status``
+            and the server's ``message``.
+            ├── RestBadRequest (400)
+            ├── RestAuthError (401, 403)
+            ├── RestNotFound (404)
+            ├── RestUnprocessable (422)
+            └── RestServerError (5xx)
 """
 
 from __future__ import annotations
+
+from typing import Literal, TypeAlias
 
 from jambonz_types import JambonzError
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "AckError",
+    "AudioArgumentError",
+    "AudioStreamClosed",
+    "CallEnded",
     "ConfigurationError",
     "EnvSchemaError",
     "EnvVarsError",
+    "FlowUsageError",
     "HandlerError",
     "InvalidMessage",
+    "InvalidPayload",
     "JambonzError",
+    "MarkLimitExceeded",
     "MessageTooLarge",
+    "MissingExtra",
+    "RestAuthError",
+    "RestBadRequest",
+    "RestConnectionError",
+    "RestError",
+    "RestNotFound",
+    "RestResponseError",
+    "RestServerError",
+    "RestStatusError",
+    "RestUnprocessable",
     "SessionClosed",
+    "SignatureError",
+    "SignatureFailure",
     "TtsStreamClosed",
 ]
 
@@ -108,6 +152,32 @@ class SessionClosed(JambonzError):
     """The call behind a session has ended; nothing more can be sent for it."""
 
 
+class CallEnded(SessionClosed):
+    """The call ended while a call flow awaited a verb chain (or before it could send one).
+
+    Raised by ``await chain`` in a :class:`~jambonz_runtime.flow.CallFlow`, so the flow's
+    ``finally`` blocks run; the runtime treats it leaving the flow as a normal end.
+    """
+
+
+class FlowUsageError(JambonzError, RuntimeError):
+    """A call flow was used in a way it cannot serve (two chains awaited at once, ...)."""
+
+
+class InvalidPayload(JambonzError, ValueError):
+    """A hook payload a call flow awaited does not fit the verb's callback model.
+
+    Attributes:
+        model: the callback model it was validated with.
+        raw: the message exactly as received.
+    """
+
+    def __init__(self, reason: str, model: type[object], raw: str) -> None:
+        super().__init__(f"payload does not fit {model.__name__}: {reason}; raw: {preview(raw)}")
+        self.model = model
+        self.raw = raw
+
+
 class ConfigurationError(JambonzError, ValueError):
     """The app is wired wrongly (e.g. two handlers for one route)."""
 
@@ -122,3 +192,136 @@ class EnvSchemaError(JambonzError, ValueError):
 
 class EnvVarsError(JambonzError, ValueError):
     """``session:new`` ``env_vars`` miss a required variable or hold a value of the wrong type."""
+
+
+class AudioStreamClosed(JambonzError):
+    """The audio socket has closed (either side); nothing more can be sent on it."""
+
+
+class MarkLimitExceeded(JambonzError, ValueError):
+    """A mark was refused: the media server already holds ``limit`` outstanding marks.
+
+    jambonz's media server (mod_audio_fork) keeps at most 30 marks that are neither
+    played out nor cleared and silently discards any further one, so the app would wait
+    forever for its ``playout`` event. Wait for earlier marks, or ``clear_marks()``.
+
+    Attributes:
+        name: the refused mark.
+        limit: the server's maximum.
+        outstanding: the names still outstanding, oldest first.
+    """
+
+    def __init__(self, name: str, limit: int, outstanding: tuple[str, ...]) -> None:
+        super().__init__(
+            f"mark {name!r} refused: {limit} marks are already outstanding (the media "
+            f"server's maximum; it would drop this one silently); outstanding: "
+            f"{', '.join(outstanding)}. Wait for their playout events or call clear_marks()"
+        )
+        self.name = name
+        self.limit = limit
+        self.outstanding = outstanding
+
+
+class AudioArgumentError(JambonzError, ValueError):
+    """An audio argument the media server would mishandle; nothing was sent.
+
+    The message names the argument and the allowed values (e.g. ``play_audio
+    sample_rate: 11025 is not one of 8000, 16000, ...``).
+    """
+
+
+SignatureFailure: TypeAlias = Literal["missing", "malformed", "stale", "mismatch"]
+"""Why a webhook signature was refused: no header, unparsable header, timestamp outside
+the tolerance, or no ``v1`` value matches the body under any of the secrets."""
+
+
+class SignatureError(JambonzError, ValueError):
+    """An HTTP webhook's ``Jambonz-Signature`` header does not prove it came from jambonz.
+
+    Attributes:
+        reason: ``"missing"``, ``"malformed"``, ``"stale"`` or ``"mismatch"``.
+    """
+
+    def __init__(self, reason: SignatureFailure, detail: str) -> None:
+        super().__init__(f"webhook signature {reason}: {detail}")
+        self.reason: SignatureFailure = reason
+
+
+class MissingExtra(JambonzError, ImportError):
+    """An optional feature needs a package that is not installed; the message says which
+    extra to install."""
+
+
+class RestError(JambonzError):
+    """The jambonz REST API client failed (base of every REST client error)."""
+
+
+class RestConnectionError(RestError):
+    """The request got no HTTP answer (connection refused or reset, timeout, TLS).
+
+    Attributes:
+        method: the HTTP method.
+        url: the URL requested.
+    """
+
+    def __init__(self, method: str, url: str, detail: str) -> None:
+        super().__init__(f"{method} {url}: no answer from the jambonz API ({detail})")
+        self.method = method
+        self.url = url
+
+
+class RestResponseError(RestError):
+    """A success status whose body is not what the jambonz API documents.
+
+    Attributes:
+        status: the HTTP status.
+        body: the body as received (text).
+    """
+
+    def __init__(self, method: str, url: str, status: int, body: str, detail: str) -> None:
+        super().__init__(
+            f"{method} {url}: unexpected {status} answer ({detail}); body: {preview(body)}"
+        )
+        self.status = status
+        self.body = body
+
+
+class RestStatusError(RestError):
+    """The jambonz API answered with an error status.
+
+    Attributes:
+        status: the HTTP status (400, 404, 422, 480, 500, ...).
+        message: the server's explanation (its ``msg``, or the body text, or the reason
+            phrase when the body is empty).
+        body: the body as received (text).
+        method: the HTTP method.
+        url: the URL requested.
+    """
+
+    def __init__(self, method: str, url: str, status: int, message: str, body: str) -> None:
+        super().__init__(f"{method} {url} -> {status}: {message}")
+        self.status = status
+        self.message = message
+        self.body = body
+        self.method = method
+        self.url = url
+
+
+class RestBadRequest(RestStatusError):
+    """400: the API refused the request's content (its ``message`` names the problem)."""
+
+
+class RestAuthError(RestStatusError):
+    """401 or 403: the API key is wrong, expired, or not allowed for this account."""
+
+
+class RestNotFound(RestStatusError):
+    """404: no such call (it may have ended) or no such resource."""
+
+
+class RestUnprocessable(RestStatusError):
+    """422: the call is in a state where the request cannot apply (e.g. the call is gone)."""
+
+
+class RestServerError(RestStatusError):
+    """5xx: the jambonz side failed (e.g. no feature server available)."""

@@ -6,6 +6,15 @@ module accepts those sockets on ``websockets.asyncio.server``, routes each by UR
 to the :class:`~jambonz_runtime.app.App` that declared it, and moves text frames
 between the socket and a per-socket :class:`~jambonz_runtime._dispatch.Connection`.
 
+Audio sockets (``app.on_audio``) share the port. A socket is routed by path *and*
+offered subprotocol: ``ws.jambonz.org`` goes to the control handler, the media
+server's ``audio.drachtio.org`` to the jambonz audio handler, and none at all (Vonage
+offers none) to the Vonage audio handler, else to a jambonz audio handler; so one
+path can serve control and audio alike. Audio sockets are run by
+:func:`~jambonz_runtime._audio_socket.serve_audio`, after the handshake on a lean data
+path (:mod:`~jambonz_runtime._audio_wire`) that costs far less CPU per frame than
+websockets' general one (connections are :class:`AudioConnection` for that reason).
+
 HTTP done here, in websockets' ``process_request`` hook, before any upgrade:
 
 * ``OPTIONS <app path>``: the app's env-vars schema as flat JSON (what the jambonz API
@@ -13,7 +22,9 @@ HTTP done here, in websockets' ``process_request`` hook, before any upgrade:
 * other methods than ``GET``: 405; unknown paths: 404;
 * optional HTTP Basic auth on the upgrade: 401 when missing or wrong (jambonz does
   not retry a 401 unless the URL says ``#rp=4xx``);
-* a client that offers no ``ws.jambonz.org`` subprotocol: 400 (websockets' own check).
+* a client that offers no ``ws.jambonz.org`` subprotocol: 400 (websockets' own check);
+  Basic auth applies to control and jambonz audio sockets, not to Vonage ones (Vonage
+  sends none: authenticate those by their path or metadata headers).
 
 Shutdown (:meth:`JambonzServer.shutdown`) stops accepting at once, lets live calls end
 on their own up to a deadline, then closes what is left with 1001 (going away): jambonz
@@ -39,12 +50,16 @@ from typing_extensions import Self
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, NegotiationError
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from ._audio_pacing import Clock
+from ._audio_socket import AudioRoute, serve_audio
+from ._audio_wire import AudioConnection, take_over
 from ._dispatch import Connection
 from .app import App
+from .audio import AUDIO_SUBPROTOCOL
 from .exceptions import ConfigurationError
 from .protocol import MAX_OUTBOUND_BYTES
 from .session import SocketGone
@@ -83,16 +98,20 @@ class JambonzServer:
         open_timeout: seconds a client gets to complete the handshake.
         shutdown_timeout: seconds :meth:`shutdown` lets live calls run on.
         ping_interval: seconds between keepalive pings (``None``: no pings).
+        audio_subprotocol: the subprotocol jambonz's media server offers on audio
+            sockets (change it only if ``MOD_AUDIO_FORK_SUBPROTOCOL_NAME`` is set there).
+        audio_clock: time source of Vonage audio pacing (tests pass a manual clock).
         compression: ``"deflate"`` to accept the permessage-deflate extension jambonz
             offers, ``None`` (default) to decline it. Off by default: jambonz messages
             are small JSON, and compressing them cost ~25 % more CPU per call and a
             zlib context per socket in bench/ (see README, "Performance").
-        transport: ``"direct"`` (default): each socket is a plain asyncio protocol on
-            websockets' sans-I/O ``ServerProtocol`` (``_direct``): no task or queue per
-            socket, an ack written in the same turn of the event loop as the message it
-            answers. ``"asyncio"``: websockets' asyncio server (a handler task per
-            socket), the same behaviour at more CPU per call and more latency under load
-            (bench/, README "Performance").
+        transport: ``"direct"`` (default): each control socket is a plain asyncio
+            protocol on websockets' sans-I/O ``ServerProtocol`` (``_direct``): no task or
+            queue per socket, an ack written in the same turn of the event loop as the
+            message it answers. ``"asyncio"``: websockets' asyncio server (a handler task
+            per socket), the same behaviour at more CPU per call and more latency under
+            load (bench/, README "Performance"). Apps with audio paths (``on_audio``)
+            are always served by websockets' asyncio server, which routes both kinds.
     """
 
     def __init__(
@@ -107,18 +126,29 @@ class JambonzServer:
         open_timeout: float = 5.0,
         shutdown_timeout: float = 30.0,
         ping_interval: float | None = 20.0,
+        audio_subprotocol: str = AUDIO_SUBPROTOCOL,
+        audio_clock: Clock | None = None,
         compression: Literal["deflate"] | None = None,
         transport: Literal["direct", "asyncio"] = "direct",
     ) -> None:
         self.apps: tuple[App, ...] = (apps,) if isinstance(apps, App) else tuple(apps)
         self._routes: dict[str, App] = {}
+        self._audio_routes: dict[tuple[str, str], AudioRoute] = {}
         for app in self.apps:
-            if not app.paths:
-                raise ConfigurationError("an app has no on_session handler, so no path")
+            if not app.paths and not app.audio_paths:
+                raise ConfigurationError(
+                    "an app has no on_session (or on_audio) handler, so no path"
+                )
             for path in app.paths:
                 if path in self._routes:
                     raise ConfigurationError(f"two apps claim path {path!r}")
                 self._routes[path] = app
+            for key, route in app._audio_routes.items():
+                if key in self._audio_routes:
+                    raise ConfigurationError(f"two apps claim {key[1]} audio path {key[0]!r}")
+                self._audio_routes[key] = route
+        self.audio_subprotocol: Subprotocol = Subprotocol(audio_subprotocol)
+        self.audio_clock: Clock | None = audio_clock
         self.host = host
         self._port = port
         self.basic_auth = basic_auth
@@ -138,7 +168,7 @@ class JambonzServer:
 
     async def start(self) -> None:
         """Start listening."""
-        if self.transport == "direct":
+        if self.transport == "direct" and not self._audio_routes:
             from ._direct import DirectServer
 
             self._direct = DirectServer(self)
@@ -150,7 +180,9 @@ class JambonzServer:
             self.host,
             self._port,
             subprotocols=[SUBPROTOCOL],
+            select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
+            create_connection=AudioConnection,
             max_size=self.max_message_size,
             open_timeout=self.open_timeout,
             ping_interval=self.ping_interval,
@@ -158,7 +190,12 @@ class JambonzServer:
             logger=_log,
         )
         self._bound_port = int(self._server.sockets[0].getsockname()[1])
-        _log.info("jambonz apps listening on %s (paths %s)", self.url, sorted(self._routes))
+        _log.info(
+            "jambonz apps listening on %s (paths %s, audio %s)",
+            self.url,
+            sorted(self._routes),
+            sorted(self._audio_routes),
+        )
 
     @property
     def port(self) -> int:
@@ -202,7 +239,11 @@ class JambonzServer:
             for conn in list(self._connections):
                 conn.cancel_tasks()
             for ws in list(server.connections):
-                await ws.close(1001, "server shutting down")
+                wire = ws.wire if isinstance(ws, AudioConnection) else None
+                if wire is not None:
+                    await wire.close(1001, "server shutting down")
+                else:
+                    await ws.close(1001, "server shutting down")
             await server.wait_closed()
         self._server = None
         _log.info("jambonz server stopped")
@@ -244,6 +285,41 @@ class JambonzServer:
             return self._routes[path], path
         return None
 
+    def audio_route(self, request_path: str, offered: Sequence[str]) -> AudioRoute | None:
+        """The audio handler for a request path and the subprotocols a client offers.
+
+        ``None`` means the socket is a control socket (or nothing matches). Rules:
+        ``ws.jambonz.org`` offered: control; the audio subprotocol offered: jambonz
+        audio; nothing offered: Vonage audio, else jambonz audio (a media server
+        configured without a subprotocol); anything else: jambonz audio if the path has
+        no control handler (the handshake then fails on the subprotocol).
+        """
+        if SUBPROTOCOL in offered:
+            return None
+        path = request_path.partition("?")[0].rstrip("/") or "/"
+        jambonz = self._audio_routes.get((path, "jambonz"))
+        if self.audio_subprotocol in offered:
+            return jambonz
+        if not offered:
+            return self._audio_routes.get((path, "vonage")) or jambonz
+        return None if self.route(request_path) is not None else jambonz
+
+    def _select_subprotocol(
+        self, connection: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        route = self.audio_route(connection.request.path if connection.request else "/", offered)
+        if route is None:  # control: websockets' own rule, with ws.jambonz.org only
+            if SUBPROTOCOL in offered:
+                return SUBPROTOCOL
+            if not offered:
+                raise NegotiationError("missing subprotocol")
+            raise NegotiationError(f"invalid subprotocol; expected one of {SUBPROTOCOL}")
+        if route.platform == "vonage" or not offered:
+            return None
+        if self.audio_subprotocol in offered:
+            return self.audio_subprotocol
+        raise NegotiationError(f"invalid subprotocol; expected one of {self.audio_subprotocol}")
+
     def _authorized(self, header: str | None) -> bool:
         if self.basic_auth is None:
             return True
@@ -277,6 +353,15 @@ class JambonzServer:
         method = getattr(request, "method", "GET")
         path, headers = request.path, request.headers
         found = self.route(path)
+        if method == "GET":
+            audio = self.audio_route(path, _offered(headers))
+            if audio is not None:
+                if audio.platform == "jambonz" and not self._authorized(
+                    headers.get("Authorization")
+                ):
+                    _log.warning("audio upgrade to %r refused: bad or missing basic auth", path)
+                    return self._unauthorized()
+                return None
         if method == "OPTIONS":
             if found is None:
                 return self._respond(http.HTTPStatus.NOT_FOUND, "no app at this path\n")
@@ -291,15 +376,37 @@ class JambonzServer:
             return self._respond(http.HTTPStatus.NOT_FOUND, "no app at this path\n")
         if not self._authorized(headers.get("Authorization")):
             _log.warning("upgrade to %r refused: bad or missing basic auth (401)", path)
-            response = self._respond(http.HTTPStatus.UNAUTHORIZED, "authentication required\n")
-            response.headers["WWW-Authenticate"] = 'Basic realm="jambonz", charset="UTF-8"'
-            return response
+            return self._unauthorized()
         return None
+
+    def _unauthorized(self) -> Response:
+        response = self._respond(http.HTTPStatus.UNAUTHORIZED, "authentication required\n")
+        response.headers["WWW-Authenticate"] = 'Basic realm="jambonz", charset="UTF-8"'
+        return response
 
     # -- websocket -----------------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        found = self.route(ws.request.path if ws.request else "/")
+        request_path = ws.request.path if ws.request else "/"
+        audio = self.audio_route(request_path, _offered(ws.request.headers) if ws.request else [])
+        if audio is not None:
+            # First thing, before any await: move the socket onto the lean audio path
+            # (None: something unusual was negotiated; it stays on websockets).
+            wire = take_over(
+                ws,
+                max_size=self.max_message_size,
+                ping_interval=self.ping_interval,
+                ping_timeout=self.ping_interval,
+            )
+            try:
+                await serve_audio(
+                    wire or ws, audio, clock=self.audio_clock, first_frame_timeout=self.open_timeout
+                )
+            finally:
+                if wire is not None:  # hand websockets a closed socket
+                    await wire.close()
+            return
+        found = self.route(request_path)
         if found is None:  # process_request refused it already; defensive
             await ws.close(1008, "no app at this path")
             return
@@ -327,6 +434,16 @@ class JambonzServer:
                 await conn.drain()
             finally:
                 self._connections.discard(conn)
+
+
+def _offered(headers: Headers) -> list[Subprotocol]:
+    """The subprotocols a handshake request offers, in order."""
+    return [
+        Subprotocol(item.strip())
+        for value in headers.get_all("Sec-WebSocket-Protocol")
+        for item in value.split(",")
+        if item.strip()
+    ]
 
 
 async def serve(

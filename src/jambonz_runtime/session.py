@@ -33,6 +33,9 @@ from .exceptions import MAX_MESSAGE_BYTES, SessionClosed
 from .protocol import JambonzProtocol
 from .tts import TtsStreamer
 
+if TYPE_CHECKING:
+    from .flow import CallFlow
+
 __all__ = ["CallLogger", "Session"]
 
 _log = logging.getLogger("jambonz_runtime")
@@ -125,6 +128,9 @@ class Session(SessionCommands):
         self._initial_acked = False
         self._grace_timer: asyncio.TimerHandle | None = None
         self._on_end: list[Callable[[Session], None]] = []
+        # The linear call flow running this call, if the app uses one (``App.flow``): the
+        # dispatcher offers it every verb:hook first (it owns the hook paths it assigned).
+        self._flow: CallFlow | None = None
 
     def __repr__(self) -> str:
         state = "ended" if self._ended else ("attached" if self.connected else "detached")

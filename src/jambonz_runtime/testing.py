@@ -12,6 +12,11 @@ the app sends back::
         msgid = await call.hook("/echo", GatherCallback(reason="dtmfDetected", digits="1"))
         ack = await call.expect_ack(msgid)
 
+Audio sockets (``app.on_audio``) are played by :class:`JambonzAudioClient` (the media
+server of a listen verb) and :class:`VonageAudioClient` (Vonage), opened with
+:meth:`Simulator.audio` / :meth:`Simulator.vonage`; :class:`ManualClock` drives Vonage
+pacing without sleeping (``Simulator(app, audio_clock=clock)``).
+
 Every wait is bounded (``timeout``, default 5 s) and fails with the messages seen so
 far; nothing here sleeps to synchronise. Acks are matched by msgid, so out-of-order
 answers to concurrent hooks are fine, and a msgid acked twice is reported.
@@ -37,15 +42,20 @@ from websockets.typing import Subprotocol
 
 from jambonz_types import HookRef, JambonzCallback, Verb, Verbs
 
+from ._audio_pacing import Clock
+from ._testing_audio import JambonzAudioClient, ManualClock, VonageAudioClient
 from .app import App
 from .server import SUBPROTOCOL, JambonzServer
 
 __all__ = [
+    "JambonzAudioClient",
+    "ManualClock",
     "ReceivedAck",
     "ReceivedCommand",
     "ReceivedMessage",
     "SimulatedCall",
     "Simulator",
+    "VonageAudioClient",
     "new_msgid",
 ]
 
@@ -414,6 +424,7 @@ class Simulator:
         url: an already running app server (``ws://host:port``) instead.
         basic_auth: ``(user, password)`` the server requires (sent on every connect).
         timeout: bound of every wait, in seconds.
+        audio_clock: time source of Vonage audio pacing (e.g. a :class:`ManualClock`).
         server_options: passed to :class:`JambonzServer`.
     """
 
@@ -424,12 +435,13 @@ class Simulator:
         url: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         timeout: float = 5.0,
-        **server_options: float | int | None,
+        audio_clock: Clock | None = None,
+        **server_options: float | int | str | None,
     ) -> None:
         if (apps is None) == (url is None):
             raise ValueError("give either apps or url")
         self.server: JambonzServer | None = (
-            JambonzServer(apps, basic_auth=basic_auth, **server_options)  # type: ignore[arg-type]  # options are keyword scalars
+            JambonzServer(apps, basic_auth=basic_auth, audio_clock=audio_clock, **server_options)  # type: ignore[arg-type]  # options are keyword scalars
             if apps is not None
             else None
         )
@@ -437,6 +449,8 @@ class Simulator:
         self.basic_auth = basic_auth
         self.timeout = timeout
         self.calls: list[SimulatedCall] = []
+        self.audio_clients: list[JambonzAudioClient | VonageAudioClient] = []
+        """Audio sockets opened with :meth:`audio` / :meth:`vonage` (closed on exit)."""
 
     @property
     def url(self) -> str:
@@ -461,6 +475,10 @@ class Simulator:
             if not call.closed:
                 await call.ws.close(1000)
             call._reader.cancel()
+        for client in self.audio_clients:
+            if not client.closed:
+                await client.ws.close(1000)
+            client._reader.cancel()
         if self.server is not None:
             await self.server.shutdown(timeout=self.timeout)
 
@@ -553,3 +571,59 @@ class Simulator:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         return status, body, headers
+
+    async def audio(
+        self,
+        path: str = "/",
+        *,
+        sample_rate: int = 8000,
+        mix_type: str = "mono",
+        call_sid: str | None = None,
+        metadata: Mapping[str, JsonValue] | None = None,
+        first_frame: str | bytes | None = None,
+        subprotocols: list[str] | None = None,
+        basic_auth: tuple[str, str] | None = None,
+    ) -> JambonzAudioClient:
+        """Open a listen verb's audio socket as jambonz's media server does.
+
+        See :meth:`JambonzAudioClient.connect`; Basic auth defaults to the simulator's.
+        """
+        client = await JambonzAudioClient.connect(
+            self.url,
+            path,
+            sample_rate=sample_rate,
+            mix_type=mix_type,
+            call_sid=call_sid,
+            metadata=metadata,
+            first_frame=first_frame,
+            subprotocols=subprotocols,
+            basic_auth=basic_auth or self.basic_auth,
+            timeout=self.timeout,
+        )
+        self.audio_clients.append(client)
+        return client
+
+    async def vonage(
+        self,
+        path: str = "/",
+        *,
+        sample_rate: int = 16000,
+        headers: Mapping[str, JsonValue] | None = None,
+        first_frame: str | bytes | None = None,
+        clock: ManualClock | None = None,
+    ) -> VonageAudioClient:
+        """Open a Vonage Voice API websocket (see :meth:`VonageAudioClient.connect`).
+
+        With ``clock``, Vonage's 1,024-frame buffer is modelled on it.
+        """
+        client = await VonageAudioClient.connect(
+            self.url,
+            path,
+            sample_rate=sample_rate,
+            headers=headers,
+            first_frame=first_frame,
+            clock=clock.now if clock is not None else None,
+            timeout=self.timeout,
+        )
+        self.audio_clients.append(client)
+        return client

@@ -22,10 +22,13 @@ if TYPE_CHECKING:
     from ._errors import JambonzError as JambonzError
     from ._errors import VerbValidationError as VerbValidationError
     from ._hooks import HookRef as HookRef
+    from .app import VERB_MIN_VERSIONS as VERB_MIN_VERSIONS
     from .app import VERB_NAMES as VERB_NAMES
     from .app import JambonzApp as JambonzApp
     from .app import Verb as Verb
     from .builder import Verbs as Verbs
+    from .flow import FlowChain as FlowChain
+    from .flow import FlowVerbs as FlowVerbs
     from .hooks import HOOK_PAYLOADS as HOOK_PAYLOADS
 
 SCHEMA_VERSION = "0.4.15"
@@ -33,12 +36,15 @@ SCHEMA_VERSION = "0.4.15"
 
 __all__ = [
     "SCHEMA_VERSION",
+    "FlowChain",
+    "FlowVerbs",
     "HOOK_PAYLOADS",
     "HookRef",
     "JambonzApp",
     "JambonzCallback",
     "JambonzError",
     "JambonzModel",
+    "VERB_MIN_VERSIONS",
     "VERB_NAMES",
     "Verb",
     "VerbValidationError",
@@ -50,12 +56,15 @@ __all__ = [
 ]
 
 _LAZY: dict[str, str] = {
+    "FlowChain": "flow",
+    "FlowVerbs": "flow",
     "HOOK_PAYLOADS": "hooks",
     "HookRef": "_hooks",
     "JambonzApp": "app",
     "JambonzCallback": "_base",
     "JambonzError": "_errors",
     "JambonzModel": "_base",
+    "VERB_MIN_VERSIONS": "app",
     "VERB_NAMES": "app",
     "Verb": "app",
     "VerbValidationError": "_errors",

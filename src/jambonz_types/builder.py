@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from ._base import JambonzCallback
     from ._hooks import HookRef
+    from ._nested import NestedPlay, NestedSay
     from .callbacks.call_status import CallStatusCallback
     from .callbacks.conference import ConferenceCallback
     from .callbacks.conference_status import ConferenceStatusCallback
@@ -80,7 +81,7 @@ if TYPE_CHECKING:
     from .verbs.deepgram_s2s import McpServer as DeepgramS2sMcpServer
     from .verbs.dialogflow import QueryInput
     from .verbs.dub import Dub
-    from .verbs.elevenlabs_s2s import Auth as ElevenlabsS2sAuth
+    from .verbs.elevenlabs_s2s import ElevenLabsAuth
     from .verbs.elevenlabs_s2s import LlmOptions as ElevenlabsS2sLlmOptions
     from .verbs.elevenlabs_s2s import McpServer as ElevenlabsS2sMcpServer
     from .verbs.gptlive_s2s import Auth as GptliveS2sAuth
@@ -1035,7 +1036,7 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["elevenlabs"] | None = None,
         model: StrictStr | None = None,
-        auth: ElevenlabsS2sAuth,
+        auth: ElevenLabsAuth,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: ElevenlabsS2sLlmOptions | None = None,
         mcp_servers: list[ElevenlabsS2sMcpServer] | None = None,
@@ -1199,8 +1200,8 @@ class Verbs(VerbsBase):
         bargein: StrictBool | None = None,
         min_bargein_word_count: StrictInt | StrictFloat | None = None,
         recognizer: Recognizer | None = None,
-        say: dict[str, JsonValue] | None = None,
-        play: dict[str, JsonValue] | None = None,
+        say: NestedSay | None = None,
+        play: NestedPlay | None = None,
         filler_noise: FillerNoise | None = None,
         action_hook_delay_action: ActionHookDelayAction | None = None,
     ) -> Self:

@@ -56,7 +56,13 @@ METHODS = {
 
 def _model_of(verb_file: Path) -> type[BaseModel]:
     module = verb_file.name.removesuffix(".schema.json").replace("-", "_")
-    names = [n for n, m in verbs_package._LAZY.items() if m == module]
+    # A verb module exports its verb class, plus any inline object given a title in the
+    # codegen config (e.g. ElevenLabsAuth); the verb class is the one with ``verb``/``root``.
+    names = [
+        n
+        for n, m in verbs_package._LAZY.items()
+        if m == module and {"verb", "root"} & getattr(verbs_package, n).model_fields.keys()
+    ]
     assert len(names) == 1, (verb_file, names)
     model: type[BaseModel] = getattr(verbs_package, names[0])
     if "root" in model.model_fields:  # room: a bare $ref to conference

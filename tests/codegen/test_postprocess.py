@@ -169,3 +169,29 @@ def test_model_config_annotated_as_classvar() -> None:
     demo = _load_model(text, "Demo")
     assert demo.model_config["extra"] == "forbid"
     assert "model_config" not in demo.model_fields
+
+
+def test_arbitrary_types_allowed_is_dropped_and_rules_moved() -> None:
+    text = _rewrite(
+        """\
+        from __future__ import annotations
+
+        from pydantic import ConfigDict, StrictStr
+
+        from jambonz_types._base import JambonzModel
+
+
+        class Demo(JambonzModel):
+            model_config = ConfigDict(
+                arbitrary_types_allowed=True,
+                validate_by_name=True,
+                json_schema_extra={"x-jambonz-rules": [{"not": {"required": ["a"]}}]},
+            )
+            name: StrictStr
+        """
+    )
+    assert "arbitrary_types_allowed" not in text
+    demo = _load_model(text, "Demo")
+    assert "arbitrary_types_allowed" not in demo.model_config
+    assert demo.model_config["validate_by_name"] is True
+    assert demo.__jambonz_rules__ == ({"not": {"required": ["a"]}},)  # type: ignore[attr-defined]

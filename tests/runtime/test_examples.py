@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from examples import (
     call_recording,
     dial_fallback,
@@ -16,10 +18,16 @@ from examples import (
     ivr_menu,
     llm_streaming,
     queue_with_hold,
+    rest_outbound_call,
     voice_agent,
+    webhook_hello_world,
+    webhook_ivr_menu,
 )
+from jambonz_runtime import RestClient
 from jambonz_runtime.server import OPTIONS_SUPPORTED
+from jambonz_runtime.signature import SIGNATURE_HEADER
 from jambonz_runtime.testing import SimulatedCall, Simulator
+from jambonz_runtime.webhook.testing import WebhookSimulator
 from jambonz_types.callbacks import (
     DequeueCallback,
     DialCallback,
@@ -335,3 +343,106 @@ async def test_call_recording_without_the_required_env_var_sends_nothing() -> No
         assert (await call.expect_ack(msgid)).data == []  # handler raised EnvVarsError
         await call.barrier()
         assert call.untaken() == []
+
+
+# -- HTTP webhook and REST examples ---------------------------------------------------------
+
+
+async def test_webhook_hello_world_over_http_and_websocket() -> None:
+    sim = WebhookSimulator(webhook_hello_world.asgi)
+    call = await sim.call(from_="+15551112222")
+    expected = [
+        {"verb": "say", "text": "Hello +15551112222, this is jambonz typed."},
+        {"verb": "hangup"},
+    ]
+    assert call.answer.verbs == expected
+    assert (await call.status("completed")).status == 204
+    async with Simulator(webhook_hello_world.app) as ws_sim:
+        ws_call = await ws_sim.call(from_="+15551112222")
+        assert (await ws_call.expect_ack(ws_call.session_msgid)).data == expected
+
+
+async def test_webhook_ivr_menu_signed_state_and_env() -> None:
+    asgi = webhook_ivr_menu.build_asgi("s3cret")
+    sim = WebhookSimulator(asgi, secret="s3cret")
+    options = await sim.options("/ivr")
+    assert options.json() == {
+        "COMPANY": {"type": "string", "description": "Company name", "default": "Example Corp"},
+        "MAX_TRIES": {"type": "number", "description": "Menu attempts", "default": 3},
+    }
+    call = await sim.call("/ivr", env_vars={"COMPANY": "Acme", "MAX_TRIES": "2"})
+    assert call.answer.verb_names == ["say", "gather"]
+    assert call.answer.verbs[0] == {"verb": "say", "text": "Welcome to Acme."}
+    assert call.answer.verbs[1]["actionHook"] == "/menu"
+    miss = GatherCallback(reason="dtmfDetected", digits="9")
+    assert (await call.hook(webhook_ivr_menu.menu, miss)).verb_names == ["say", "gather"]
+    assert (await call.hook(webhook_ivr_menu.menu, miss)).verbs == [
+        {"verb": "say", "text": "Goodbye."},
+        {"verb": "hangup"},
+    ]
+    assert asgi.sessions[call.call_sid].state == {"tries": 2}
+    assert (await call.status("completed")).status == 204
+    assert call.call_sid not in asgi.sessions
+
+    sales = await sim.call("/ivr")
+    hit = GatherCallback(reason="dtmfDetected", digits="1")
+    assert (await sales.hook(webhook_ivr_menu.menu, hit)).verbs[0]["text"] == (
+        "Connecting you to sales."
+    )
+    forged = await sim.request(
+        "POST", "/ivr", body=b'{"call_sid":"x"}', headers={SIGNATURE_HEADER: "t=1,v1=00"}
+    )
+    assert forged.status == 401
+
+
+async def test_rest_outbound_call_against_a_fake_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    from .fake_api import FakeApi
+
+    base = "/v1/Accounts/acc1"
+    call_path = f"{base}/Calls/call-1"
+    async with FakeApi() as api:
+        api.respond("POST", f"{base}/Calls", 201, json_body={"sid": "call-1"})
+        api.respond(
+            "GET",
+            call_path,
+            json_body={"call_sid": "call-1", "call_status": "in-progress", "to": "+2"},
+        )
+        for _ in range(5):
+            api.respond("PUT", call_path, 202)
+        monkeypatch.setenv("JAMBONZ_API_URL", api.url)
+        monkeypatch.setenv("JAMBONZ_ACCOUNT_SID", "acc1")
+        monkeypatch.setenv("JAMBONZ_API_KEY", "key1")
+        await rest_outbound_call.main(
+            ["--from", "+1", "--to", "+2", "--call-hook", "https://app.example.com/"]
+        )
+        assert api.unused() == []
+    created = api.requests[0].json()
+    assert created == {
+        "from": "+1",
+        "to": {"type": "phone", "number": "+2"},
+        "call_hook": {"url": "https://app.example.com/", "method": "POST"},
+        "timeout": 30,
+        "tag": {"source": "rest_outbound_call example"},
+    }
+    assert [r.json() for r in api.requests[2:]] == [
+        {"whisper": [{"verb": "say", "text": "This call is being recorded for quality."}]},
+        {"mute_status": "mute"},
+        {"mute_status": "unmute"},
+        {"tag": {"handled_by": "script"}},
+        {"call_status": "completed"},
+    ]
+    assert {r.headers["authorization"] for r in api.requests} == {"Bearer key1"}
+
+
+async def test_rest_outbound_call_tolerates_a_call_already_gone() -> None:
+    from .fake_api import FakeApi
+
+    async with FakeApi() as api:
+        api.respond("POST", "/v1/Accounts/a/Calls", 201, json_body={"sid": "gone"})
+        client = RestClient(base_url=api.url, account_sid="a", api_key="k")
+        async with client:
+            sid = await rest_outbound_call.place_and_control(
+                client, from_="+1", to="+2", call_hook="https://app/"
+            )
+    assert sid == "gone"
+    assert [r.method for r in api.requests] == ["POST", "GET"]  # the GET got 404

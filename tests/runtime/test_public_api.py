@@ -28,7 +28,7 @@ def test_all_is_sorted_unique_and_matches_dir() -> None:
 
 def test_every_module_declares_all() -> None:
     package = ROOT / "src" / "jambonz_runtime"
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         assert "__all__" in path.read_text(encoding="utf-8"), path.name
 
 

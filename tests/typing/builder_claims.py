@@ -16,7 +16,7 @@ from typing_extensions import assert_type
 from jambonz_types import HOOK_PAYLOADS, HookRef, JambonzCallback, Verb, Verbs
 from jambonz_types.callbacks import DialCallback, GatherCallback
 from jambonz_types.components import Recognizer, Synthesizer
-from jambonz_types.verbs import Gather, Say
+from jambonz_types.verbs import Gather, Play, Say
 
 __all__: list[str] = []
 
@@ -48,6 +48,9 @@ def positives(gather_hook: HookRef[GatherCallback], any_hook: HookRef[JambonzCal
     g = Gather()
     assert_type(g.input, list[Literal["speech", "digits"]] | None)
     assert_type(g.recognizer, Recognizer | None)
+    # nested prompts take the verb model or a raw object
+    assert_type(Verbs().gather(say=Say(text="Press 1"), play={"url": "x"}), Verbs)
+    assert_type(Gather(play=Play(url="https://x/a.wav")).play, dict[str, JsonValue] | Play | None)
 
 
 def negatives(dial_hook: HookRef[DialCallback]) -> None:
@@ -59,5 +62,6 @@ def negatives(dial_hook: HookRef[DialCallback]) -> None:
     Verbs().say(early_media="yes")  # type: ignore[arg-type]
     Verbs().gather(num_digits="4")  # type: ignore[arg-type]
     Verbs().gather(action_hook=dial_hook)  # type: ignore[arg-type]
+    Verbs().gather(say=Play(url="x"))  # type: ignore[arg-type]
     Verbs().say("positional")  # type: ignore[call-arg]
     Verbs().append({"verb": "say"})  # type: ignore[arg-type]

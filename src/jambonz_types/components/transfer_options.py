@@ -84,9 +84,7 @@ class TransferOptions(JambonzModel):
     Shared configuration block for blind and warm transfer choreography, including destination targeting, caller handling, confirmation gates, and failure dispositions. Reused by the transfer verb and the handoff component.
     """
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(
-        validate_by_name=True,
-    )
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
     __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {
             "if": {

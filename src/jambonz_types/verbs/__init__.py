@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .dialogflow import Dialogflow as Dialogflow
     from .dtmf import DTMF as DTMF
     from .dub import Dub as Dub
+    from .elevenlabs_s2s import ElevenLabsAuth as ElevenLabsAuth
     from .elevenlabs_s2s import ElevenLabsS2S as ElevenLabsS2S
     from .enqueue import Enqueue as Enqueue
     from .gather import Gather as Gather
@@ -62,6 +63,7 @@ __all__ = [
     "Dial",
     "Dialogflow",
     "Dub",
+    "ElevenLabsAuth",
     "ElevenLabsS2S",
     "Enqueue",
     "GPTLiveS2S",
@@ -103,6 +105,7 @@ _LAZY: dict[str, str] = {
     "Dial": "dial",
     "Dialogflow": "dialogflow",
     "Dub": "dub",
+    "ElevenLabsAuth": "elevenlabs_s2s",
     "ElevenLabsS2S": "elevenlabs_s2s",
     "Enqueue": "enqueue",
     "GPTLiveS2S": "gptlive_s2s",

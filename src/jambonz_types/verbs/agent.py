@@ -173,9 +173,7 @@ class LlmMessage(JambonzModel):
 
 
 class ToolFillerConfig(JambonzModel):
-    model_config: ClassVar[ConfigDict] = ConfigDict(
-        validate_by_name=True,
-    )
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
     __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {"if": {"properties": {"type": {"const": "audio"}}}, "then": {"required": ["url"]}},
     )

@@ -14,7 +14,7 @@ from ..components.handoff import Handoff
 from ..components.hangup import Hangup
 
 
-class Auth(JambonzModel):
+class ElevenLabsAuth(JambonzModel):
     """
     Authentication credentials for ElevenLabs. Requires agent_id; api_key is optional (if not provided, an unsigned URL is used).
     """
@@ -23,7 +23,7 @@ class Auth(JambonzModel):
         extra="allow",
         validate_by_name=True,
     )
-    api_key: Annotated[
+    llm_api_key: Annotated[
         StrictStr | None, Field(validation_alias="apiKey", serialization_alias="apiKey")
     ] = None
     """
@@ -33,7 +33,7 @@ class Auth(JambonzModel):
     """
     The ElevenLabs Conversational AI agent ID. Required.
     """
-    api_key_1: Annotated[
+    api_key: Annotated[
         StrictStr | None, Field(validation_alias="api_key", serialization_alias="api_key")
     ] = None
     """
@@ -105,7 +105,7 @@ class ElevenLabsS2S(JambonzModel):
     """
     The specific model to use from the vendor.
     """
-    auth: Auth
+    auth: Annotated[ElevenLabsAuth, Field(title="ElevenLabsAuth")]
     """
     Authentication credentials for ElevenLabs. Requires agent_id; api_key is optional (if not provided, an unsigned URL is used).
     """

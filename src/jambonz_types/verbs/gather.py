@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._nested import NestedPlay, NestedSay
 
 from ..components.action_hook import HookSpec
 from ..components.action_hook_delay_action import ActionHookDelayAction
@@ -20,9 +21,7 @@ class Gather(JambonzModel):
     Collects user input via speech (STT) and/or DTMF digits. Optionally plays a prompt (using nested 'say' or 'play') while listening. When input is received, the result is sent to the actionHook which should return the next set of verbs. This is the primary verb for building interactive voice menus and conversational flows.
     """
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(
-        validate_by_name=True,
-    )
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
     verb: Literal["gather"] = "gather"
     """
     The verb name.
@@ -129,11 +128,11 @@ class Gather(JambonzModel):
     """
     Override the session-level STT configuration for this gather.
     """
-    say: dict[str, JsonValue] | None = None
+    say: NestedSay | None = None
     """
     A nested say prompt played to the caller while listening for input. Accepts the same properties as the say verb (text, synthesizer, etc.) but no fields are required.
     """
-    play: dict[str, JsonValue] | None = None
+    play: NestedPlay | None = None
     """
     A nested play prompt played to the caller while listening for input. Accepts the same properties as the play verb (url, etc.) but no fields are required.
     """

@@ -57,10 +57,7 @@ class Delegation(JambonzModel):
     How the model delegates work it cannot do itself. Replacing this mid-call requires the complete object.
     """
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(
-        extra="allow",
-        validate_by_name=True,
-    )
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", validate_by_name=True)
     __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {
             "if": {"properties": {"type": {"const": "responses"}}, "required": ["type"]},
@@ -90,10 +87,7 @@ class SessionUpdate(JambonzModel):
     Startup configuration, sent as the first session.update client event. Required: the server withholds session.started — and therefore caller audio — until it arrives.
     """
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(
-        extra="allow",
-        validate_by_name=True,
-    )
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", validate_by_name=True)
     __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {
             "properties": {
@@ -148,9 +142,7 @@ class GPTLiveS2S(JambonzModel):
     Shortcut for 'llm' with vendor automatically set to 'gptlive'. Connects the caller to OpenAI's GPT Live API (limited-access alpha, e.g. model gpt-live-1-boulder-alpha) for real-time speech-to-speech voice conversation. This is a different wire protocol from the OpenAI Realtime API used by 'openai_s2s': llmOptions takes only a session_update (there is no response_create — the model starts and drives the conversation itself), and work the model wants done arrives as a delegation. Set session_update.delegation.type to 'client' to be asked for free-form text context (answer with a delegation.context.append via llm:update), or to 'responses' to run a Responses API turn that can make function calls (answer with delegation.function_call_output.create). A 'responses' delegation carries a required nested object, delegation.responses, whose 'model' is mandatory and whose 'tools' take the flat Responses function shape. Tool support — mcpServers, handoff and hangup — requires delegation.type 'responses' with delegation.responses.model set. auth takes the OpenAI apiKey; the model is carried in the connection URL, so do not set session_update.model.
     """
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(
-        validate_by_name=True,
-    )
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
     __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {
             "if": {
