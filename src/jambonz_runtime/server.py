@@ -103,7 +103,7 @@ class JambonzServer:
         audio_clock: time source of Vonage audio pacing (tests pass a manual clock).
         compression: ``"deflate"`` to accept the permessage-deflate extension jambonz
             offers, ``None`` (default) to decline it. Off by default: jambonz messages
-            are small JSON, and compressing them cost ~25 % more CPU per call and a
+            are small JSON, and compressing them cost 25-35 % more CPU per call and a
             zlib context per socket in bench/ (see README, "Performance").
         transport: ``"direct"`` (default): each control socket is a plain asyncio
             protocol on websockets' sans-I/O ``ServerProtocol`` (``_direct``): no task or
