@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Final, TypeVar
+from typing import Final, Literal, TypeVar
 
 from pydantic import JsonValue
 from typing_extensions import Self
@@ -45,6 +45,7 @@ from jambonz_types import HookRef, JambonzCallback, Verb, Verbs
 from ._audio_pacing import Clock
 from ._testing_audio import JambonzAudioClient, ManualClock, VonageAudioClient
 from .app import App
+from .protocol import MAX_OUTBOUND_BYTES
 from .server import SUBPROTOCOL, JambonzServer
 
 __all__ = [
@@ -425,7 +426,9 @@ class Simulator:
         basic_auth: ``(user, password)`` the server requires (sent on every connect).
         timeout: bound of every wait, in seconds.
         audio_clock: time source of Vonage audio pacing (e.g. a :class:`ManualClock`).
-        server_options: passed to :class:`JambonzServer`.
+        open_timeout, shutdown_timeout, ping_interval, max_message_size,
+        max_outbound_bytes, compression, transport: passed to :class:`JambonzServer`
+            (same meaning and defaults there).
     """
 
     def __init__(
@@ -436,12 +439,29 @@ class Simulator:
         basic_auth: tuple[str, str] | None = None,
         timeout: float = 5.0,
         audio_clock: Clock | None = None,
-        **server_options: float | int | str | None,
+        open_timeout: float = 5.0,
+        shutdown_timeout: float = 30.0,
+        ping_interval: float | None = 20.0,
+        max_message_size: int = 16 * 2**20,
+        max_outbound_bytes: int = MAX_OUTBOUND_BYTES,
+        compression: Literal["deflate"] | None = None,
+        transport: Literal["direct", "asyncio"] = "direct",
     ) -> None:
         if (apps is None) == (url is None):
             raise ValueError("give either apps or url")
         self.server: JambonzServer | None = (
-            JambonzServer(apps, basic_auth=basic_auth, audio_clock=audio_clock, **server_options)  # type: ignore[arg-type]  # options are keyword scalars
+            JambonzServer(
+                apps,
+                basic_auth=basic_auth,
+                audio_clock=audio_clock,
+                open_timeout=open_timeout,
+                shutdown_timeout=shutdown_timeout,
+                ping_interval=ping_interval,
+                max_message_size=max_message_size,
+                max_outbound_bytes=max_outbound_bytes,
+                compression=compression,
+                transport=transport,
+            )
             if apps is not None
             else None
         )

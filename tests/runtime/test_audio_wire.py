@@ -229,12 +229,23 @@ async def test_reading_pauses_while_the_app_is_behind_and_nothing_is_lost() -> N
     got: list[bytes] = []
     done = asyncio.Event()
     wires: list[AudioWire] = []
+    paused = asyncio.Event()
     app = App()
 
     @app.on_audio("/audio")
     async def slow(stream: JambonzAudioStream) -> None:
         assert isinstance(stream._ws, AudioWire)
         wires.append(stream._ws)
+        transport = stream._ws.transport
+        pause = transport.pause_reading
+
+        def observed_pause() -> None:
+            pause()
+            paused.set()
+
+        transport.pause_reading = observed_pause  # type: ignore[method-assign]
+        if stream._ws._reading_paused:  # it paused before this handler got to run
+            paused.set()
         await release.wait()
         async for frame_ in stream:
             got.append(frame_)
@@ -245,7 +256,8 @@ async def test_reading_pauses_while_the_app_is_behind_and_nothing_is_lost() -> N
         frames = [i.to_bytes(2, "little") * 160 for i in range(200)]
         for item in frames:
             await client.send_audio(item)
-        await client.barrier()
+        # Not a ping barrier: once reading pauses, a ping behind the frames is not read.
+        await asyncio.wait_for(paused.wait(), 5)
         assert wires[0]._reading_paused  # 200 unread messages: reading stopped
         release.set()
         await client.close()
@@ -282,7 +294,6 @@ async def test_send_waits_while_the_transport_is_paused() -> None:
 
 async def test_compression_keeps_the_socket_on_websockets() -> None:
     seen: list[object] = []
-    # The server declines permessage-deflate by default; accept it here.
     async with Simulator(echo_app(seen), compression="deflate") as sim:
         ws = await connect(
             sim.url + "/audio",
