@@ -38,6 +38,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from ._waits import wait_changed
 from .audio import AUDIO_SUBPROTOCOL, MAX_MARKS, VONAGE_MAX_BUFFERED_FRAMES
 
 __all__ = [
@@ -155,15 +156,8 @@ class _Client:
 
     async def _wait(self, what: str, ready: Callable[[], bool], timeout: float | None) -> None:
         limit = self.timeout if timeout is None else timeout
-        async with self._changed:
-            try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: ready() or self._reader.done()), limit
-                )
-            except asyncio.TimeoutError:
-                pass
-            if ready():
-                return
+        if await wait_changed(self._changed, ready, self._reader, limit):
+            return
         state = "socket closed" if self._reader.done() else f"{limit} s passed"
         seen = ", ".join(json.dumps(m)[:200] for m in self.messages) or "(no text)"
         raise AssertionError(

@@ -44,6 +44,7 @@ from jambonz_types import HookRef, JambonzCallback, Verb, Verbs
 
 from ._audio_pacing import Clock
 from ._testing_audio import JambonzAudioClient, ManualClock, VonageAudioClient
+from ._waits import wait_changed
 from .app import App
 from .protocol import MAX_OUTBOUND_BYTES
 from .server import SUBPROTOCOL, JambonzServer
@@ -323,15 +324,8 @@ class SimulatedCall:
             return None
 
         limit = self.sim.timeout if timeout is None else timeout
-        async with self._changed:
-            try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: find() is not None or self._reader.done()),
-                    limit,
-                )
-            except asyncio.TimeoutError:
-                pass
-            index = find()
+        await wait_changed(self._changed, lambda: find() is not None, self._reader, limit)
+        index = find()
         if index is None:
             seen = "\n  ".join(m.raw[:300] for m in self.received) or "(nothing)"
             state = "socket closed" if self._reader.done() else f"{limit} s passed"
