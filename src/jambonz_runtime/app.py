@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeAlias, overload
+from typing import TYPE_CHECKING, Generic, Literal, TypeAlias, overload
 
 from pydantic import BaseModel, JsonValue
 from typing_extensions import TypeVar
@@ -46,7 +46,8 @@ from .context import CallContext
 from .envvars import EnvVar
 from .envvars import env_schema as build_env_schema
 from .exceptions import ConfigurationError
-from .messages import (
+from .flow import FlowHandler, FlowRoute
+from .protocol._messages import (
     AgentEventCallback,
     DialConfirmCallback,
     JambonzErrorCallback,
@@ -55,18 +56,16 @@ from .messages import (
     SessionAdultingCallback,
     TtsTokensResultCallback,
 )
+from .protocol._replies import Reply, SupportsToWire, to_wire
 from .session import Session
 
 if TYPE_CHECKING:
-    from jambonz_types import Verb
-
-    from ._audio_socket import AudioRoute
-    from .audio import AudioPlatform, JambonzAudioHandler, VonageAudioHandler
-    from .flow import FlowHandler
+    from .audio._socket import AudioRoute
+    from .audio._streams import AudioPlatform, JambonzAudioHandler, VonageAudioHandler
 else:
     # The verb union imports every verb model (most of a second); the aliases below only
     # need it for type checkers, so at run time any generated model stands in for it.
-    from jambonz_types import JambonzModel as Verb
+    pass
 
 __all__ = [
     "App",
@@ -90,18 +89,6 @@ Contravariant: an ``App[CallContext]`` is usable wherever an ``App[Session]`` is
 handlers accept any context), not the other way round."""
 
 
-class SupportsToWire(Protocol):
-    """A verb list builder (``jambonz_types.Verbs``): anything with ``to_wire()``."""
-
-    def to_wire(self) -> list[dict[str, JsonValue]]:
-        """The verbs in wire form."""
-        ...
-
-
-Reply: TypeAlias = SupportsToWire | Sequence[Verb] | None
-"""What a hook handler returns: a ``Verbs`` builder, a sequence of verb models, or
-``None`` (ack with ``[]``: nothing changes)."""
-
 SessionHandler = Callable[[Session, SessionNewCallback], Awaitable[Reply]]
 """Handler of ``session:new``."""
 
@@ -119,37 +106,6 @@ _HookHandler: TypeAlias = Callable[[_C, P], Awaitable[Reply]]
 _Notification: TypeAlias = Callable[[_C, M], Awaitable[None]]
 
 
-def to_wire(reply: Reply) -> list[dict[str, JsonValue]]:
-    """Turn a handler's return value into the ack's ``data``.
-
-    Raises:
-        TypeError: the value is not verbs (e.g. a plain dict, or a str).
-    """
-    if reply is None:
-        return []
-    to_wire_method = getattr(reply, "to_wire", None)
-    if callable(to_wire_method):
-        wire = to_wire_method()
-        if isinstance(wire, list):
-            return wire
-        raise TypeError(f"{type(reply).__name__}.to_wire() returned {type(wire).__name__}")
-    if isinstance(reply, (str, bytes, Mapping)) or not isinstance(reply, Sequence):
-        raise TypeError(
-            f"a handler must return verbs (Verbs or a sequence of verb models) or None, "
-            f"got {type(reply).__name__}"
-        )
-    out: list[dict[str, JsonValue]] = []
-    for index, verb in enumerate(reply):
-        to_dict = getattr(verb, "to_dict", None)
-        if not callable(to_dict):
-            raise TypeError(
-                f"verb {index} is a {type(verb).__name__}, not a verb model; build it "
-                "with jambonz_types.verbs (or Verbs.from_json for raw JSON)"
-            )
-        out.append(to_dict())
-    return out
-
-
 @dataclass(frozen=True)
 class _Hook:
     model: type[BaseModel]
@@ -160,13 +116,6 @@ class _Hook:
 class _Notify:
     model: type[BaseModel]
     handler: Callable[[Session, BaseModel], Awaitable[object]]
-
-
-@dataclass(frozen=True)
-class _FlowRoute:
-    handler: FlowHandler
-    filler: list[dict[str, JsonValue]] | None
-    filler_after: float
 
 
 def _payload_model(handler: Callable[..., object], what: str) -> type[JambonzCallback]:
@@ -215,7 +164,7 @@ def _check_annotation(handler: Callable[..., object], model: type[BaseModel], wh
 
 def _check_audio_annotation(handler: Callable[..., object], platform: str) -> None:
     """Refuse a handler annotated with the other platform's stream (mypy does too)."""
-    from .audio import JambonzAudioStream, VonageAudioStream
+    from .audio._streams import JambonzAudioStream, VonageAudioStream
 
     try:
         hints = typing.get_type_hints(handler)
@@ -292,7 +241,7 @@ class App(Generic[S]):
         self.ack_warning_after = ack_warning_after
         self.reconnect_grace = reconnect_grace
         self._session_handlers: dict[str, _SessionHandler[S]] = {}
-        self._flows: dict[str, _FlowRoute] = {}
+        self._flows: dict[str, FlowRoute] = {}
         self._adulting_handlers: dict[str, _Hook] = {}
         self._hooks: dict[str, _Hook] = {}
         self._by_type: dict[str, _Notify | _Hook] = {}
@@ -366,7 +315,7 @@ class App(Generic[S]):
         def register(handler: FlowHandler) -> FlowHandler:
             if route in self._session_handlers or route in self._flows:
                 raise ConfigurationError(f"two on_session/flow handlers for path {route!r}")
-            self._flows[route] = _FlowRoute(handler, wire, filler_after)
+            self._flows[route] = FlowRoute(handler, wire, filler_after)
             return handler
 
         return register
@@ -415,7 +364,7 @@ class App(Generic[S]):
         The same path may also carry an ``on_session`` handler: sockets are told apart by
         their subprotocol.
         """
-        from ._audio_socket import AudioRoute
+        from .audio._socket import AudioRoute
 
         if platform not in ("jambonz", "vonage"):
             raise ConfigurationError(
@@ -548,7 +497,7 @@ class App(Generic[S]):
         this is the fallback when no path-specific handler matches, and the return
         value is the ack.
         """
-        from .messages import ACK_REQUIRED, PAYLOAD_MODELS
+        from .protocol._messages import ACK_REQUIRED, PAYLOAD_MODELS
 
         if event not in PAYLOAD_MODELS or event == "session:new":
             raise ConfigurationError(

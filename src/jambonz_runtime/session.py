@@ -19,52 +19,22 @@ attached or not. Each session owns one :class:`~jambonz_runtime.tts.TtsStreamer`
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from pydantic import JsonValue
 
 from jambonz_types.callbacks import SessionNewCallback
 
-from ._commands import Command, SessionCommands, encode
+from ._log import CallLogger, call_logger
 from .envvars import EnvValue, EnvVar, read_env
 from .exceptions import MAX_MESSAGE_BYTES, SessionClosed
-from .protocol import JambonzProtocol
+from .protocol._commands import Command, SessionCommands, encode
+from .protocol._machine import JambonzProtocol
+from .protocol._messages import InboundMessage
 from .tts import TtsStreamer
 
-if TYPE_CHECKING:
-    from .flow import CallFlow
-
-__all__ = ["CallLogger", "Session"]
-
-_log = logging.getLogger("jambonz_runtime")
-
-
-if TYPE_CHECKING:
-    _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
-else:  # LoggerAdapter is subscriptable at run time only from Python 3.11
-    _LoggerAdapter = logging.LoggerAdapter
-
-
-class CallLogger(_LoggerAdapter):
-    """Adds ``call_sid`` to every record (``record.call_sid``) and to the message text."""
-
-    def process(
-        self, msg: object, kwargs: MutableMapping[str, object]
-    ) -> tuple[object, MutableMapping[str, object]]:
-        """Attach the call sid; see :class:`logging.LoggerAdapter`."""
-        call_sid = (self.extra or {}).get("call_sid") or "-"
-        extra = kwargs.get("extra")
-        merged: dict[str, object] = dict(extra) if isinstance(extra, Mapping) else {}
-        merged.setdefault("call_sid", call_sid)
-        kwargs["extra"] = merged
-        return f"[{call_sid}] {msg}", kwargs
-
-
-def call_logger(call_sid: str | None, base: logging.Logger | None = None) -> CallLogger:
-    """A logger whose records carry ``call_sid``."""
-    return CallLogger(base or _log, {"call_sid": call_sid or "-"})
+__all__ = ["CallLogger", "HookClaimer", "Session"]
 
 
 class SocketGone(Exception):
@@ -82,6 +52,18 @@ class _Link(Protocol):
     async def send_text(self, text: str) -> None: ...
 
     async def close(self, code: int, reason: str) -> None: ...
+
+
+class HookClaimer(Protocol):
+    """Something that takes over some of a session's hooks (a running ``CallFlow``).
+
+    Why a protocol: the session only needs to ask "is this hook yours?"; depending on
+    the flow module itself would tie the two into an import cycle.
+    """
+
+    def _claim(self, msg: InboundMessage, link: _Link) -> bool:
+        """Take ``msg`` (and answer it on ``link``) if it is one of this claimer's hooks."""
+        ...
 
 
 class Session(SessionCommands):
@@ -130,7 +112,7 @@ class Session(SessionCommands):
         self._on_end: list[Callable[[Session], None]] = []
         # The linear call flow running this call, if the app uses one (``App.flow``): the
         # dispatcher offers it every verb:hook first (it owns the hook paths it assigned).
-        self._flow: CallFlow | None = None
+        self._flow: HookClaimer | None = None
 
     def __repr__(self) -> str:
         state = "ended" if self._ended else ("attached" if self.connected else "detached")

@@ -58,12 +58,14 @@ from pydantic import BaseModel, JsonValue, ValidationError
 
 from jambonz_types.callbacks import SessionNewCallback
 
-from ..app import App, Reply, _Hook, _Notify, to_wire
+from .._log import call_logger
+from ..app import App, _Hook, _Notify
 from ..exceptions import ConfigurationError, HandlerError, SignatureError, preview
-from ..session import Session, call_logger
-from ..signature import DEFAULT_TOLERANCE, SIGNATURE_HEADER, verify_signature
+from ..protocol._replies import Reply, to_wire
+from ..session import Session
 from ._response import MEDIA_TYPE, encode_verbs
 from ._session import WebhookSession
+from .signature import DEFAULT_TOLERANCE, SIGNATURE_HEADER, verify_signature
 
 __all__ = ["ASGIMessage", "ASGIReceive", "ASGIScope", "ASGISend", "WebhookApp"]
 

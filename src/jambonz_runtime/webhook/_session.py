@@ -19,8 +19,8 @@ from collections.abc import Mapping
 
 from jambonz_types.callbacks import SessionNewCallback
 
+from .._log import CallLogger, call_logger
 from ..envvars import EnvValue, EnvVar, read_env
-from ..session import CallLogger, call_logger
 
 __all__ = ["WebhookSession"]
 

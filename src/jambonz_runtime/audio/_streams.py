@@ -50,14 +50,14 @@ from websockets.typing import Subprotocol
 
 from jambonz_types import JambonzCallback
 
-from ._audio_pacing import FRAME_SECONDS, Clock, PlayoutEstimate, Reframer, SystemClock
-from .exceptions import (
+from ..exceptions import (
     AudioArgumentError,
     AudioStreamClosed,
     InvalidMessage,
     MarkLimitExceeded,
     preview,
 )
+from ._pacing import FRAME_SECONDS, Clock, PlayoutEstimate, Reframer, SystemClock
 
 __all__ = [
     "AUDIO_SUBPROTOCOL",

@@ -11,7 +11,7 @@ one more trip through the loop's queue that an ack waits in under load. Here eac
 is a plain ``asyncio.Protocol``: bytes go into websockets' ``ServerProtocol`` (which
 does all of the WebSocket protocol: handshake parsing and negotiation, framing,
 masking, UTF-8 and size limits, ping/pong, the closing handshake) and each complete
-message goes straight to the socket's :class:`~jambonz_runtime._dispatch.Connection`,
+message goes straight to the socket's :class:`~jambonz_runtime.server._dispatch.Connection`,
 in the same callback; an ack is framed and written in that same turn of the loop.
 
 What this module adds around the protocol, as websockets' asyncio server does: the
@@ -28,7 +28,7 @@ import http
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final, cast
+from typing import Final, cast
 
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
@@ -38,12 +38,9 @@ from websockets.protocol import CLOSED, CONNECTING, OPEN
 from websockets.server import ServerProtocol
 from websockets.typing import BytesLike
 
+from ..session import SocketGone
+from ._common import SUBPROTOCOL, ServerSettings
 from ._dispatch import Connection
-from .server import SUBPROTOCOL
-from .session import SocketGone
-
-if TYPE_CHECKING:
-    from .server import JambonzServer
 
 __all__ = ["DirectServer", "DirectSocket"]
 
@@ -299,7 +296,7 @@ class DirectSocket(asyncio.Protocol):
 class DirectServer:
     """The listening side: accepts sockets, pings them, and shuts them down gracefully."""
 
-    def __init__(self, server: JambonzServer) -> None:
+    def __init__(self, server: ServerSettings) -> None:
         self.server = server
         self.subprotocols = [SUBPROTOCOL]
         self.extensions = (

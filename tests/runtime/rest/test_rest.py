@@ -452,7 +452,7 @@ def test_http_side_imports_stay_light() -> None:
     import subprocess
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     code = (
         "import sys\n"
         "from jambonz_runtime.webhook import WebhookApp\n"

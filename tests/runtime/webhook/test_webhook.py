@@ -21,10 +21,10 @@ from jambonz_runtime import (
     WebhookResponse,
     WebhookSession,
 )
-from jambonz_runtime.messages import SessionAdultingCallback
-from jambonz_runtime.signature import SIGNATURE_HEADER, sign
+from jambonz_runtime.protocol import SessionAdultingCallback
 from jambonz_runtime.testing import Simulator
-from jambonz_runtime.webhook.testing import WebhookSimulator
+from jambonz_runtime.testing.webhook import WebhookSimulator
+from jambonz_runtime.webhook.signature import SIGNATURE_HEADER, sign
 from jambonz_types import JambonzCallback, Verbs
 from jambonz_types.callbacks import (
     BaseCallback,
@@ -36,7 +36,7 @@ from jambonz_types.callbacks import (
 from jambonz_types.verbs import Hangup, Say
 
 SECRET = "whsec_test"
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 Seen = list[tuple[CallContext, JambonzCallback]]

@@ -32,12 +32,12 @@ from pydantic import BaseModel, JsonValue, ValidationError
 
 from jambonz_types.callbacks import SessionNewCallback
 
-from ._eager import start_eagerly
-from .app import App, _Hook, _Notify, to_wire
-from .exceptions import AckError, HandlerError, MessageTooLarge, preview
-from .flow import CallFlow
-from .messages import InboundMessage, SessionAdultingCallback
-from .protocol import (
+from .._eager import start_eagerly
+from .._log import call_logger
+from ..app import App, _Hook, _Notify
+from ..exceptions import AckError, HandlerError, MessageTooLarge, preview
+from ..flow import CallFlow
+from ..protocol._machine import (
     MAX_OUTBOUND_BYTES,
     DuplicateMsgid,
     InvalidReceived,
@@ -46,7 +46,9 @@ from .protocol import (
     UnexpectedKeys,
     UnknownReceived,
 )
-from .session import Session, SocketGone, call_logger
+from ..protocol._messages import InboundMessage, SessionAdultingCallback
+from ..protocol._replies import to_wire
+from ..session import Session, SocketGone
 
 __all__ = ["Connection", "SocketGone"]
 
@@ -302,7 +304,7 @@ class Connection:
         session._initial_verbs = asyncio.get_running_loop().create_future()
         flow = self.app._flows.get(self.path)
         if flow is not None:
-            self._spawn(CallFlow(self.app, flow, session, msg, self)._run())
+            self._spawn(CallFlow(flow, session, msg, self, error_reply=self.app.error_reply)._run())
             return
         handler = self.app._session_handlers.get(self.path)
         if handler is None:

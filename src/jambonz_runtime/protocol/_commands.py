@@ -50,8 +50,8 @@ from typing_extensions import Never
 
 from jambonz_types import HookRef, JambonzModel, Verbs
 
+from ..exceptions import MessageTooLarge
 from ._wire import MAX_MESSAGE_BYTES, check_size, encode_wire
-from .exceptions import MessageTooLarge
 
 if TYPE_CHECKING:
     from jambonz_types.app import Verb

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pydantic import JsonValue
 from pydantic_core import to_json
 
-from .exceptions import MAX_MESSAGE_BYTES, MessageTooLarge
+from ..exceptions import MAX_MESSAGE_BYTES, MessageTooLarge
 
 __all__ = ["MAX_MESSAGE_BYTES", "check_size", "encode_wire"]
 

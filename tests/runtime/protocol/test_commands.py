@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from pydantic import JsonValue, ValidationError
 
-from jambonz_runtime._commands import (
+from jambonz_runtime.protocol._commands import (
     MAX_MESSAGE_BYTES,
     Ack,
     AgentGenerateReply,

@@ -16,9 +16,9 @@ from typing import Final, TypeAlias
 
 from pydantic import JsonValue
 
+from ..exceptions import MAX_MESSAGE_BYTES, AckError, InvalidMessage
+from ._messages import InboundMessage, UnknownMessage, parse_inbound
 from ._wire import check_size, encode_wire
-from .exceptions import MAX_MESSAGE_BYTES, AckError, InvalidMessage
-from .messages import InboundMessage, UnknownMessage, parse_inbound
 
 __all__ = [
     "MAX_OUTBOUND_BYTES",

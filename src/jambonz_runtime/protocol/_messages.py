@@ -39,7 +39,7 @@ from jambonz_types.callbacks import (
     VerbStatusCallback,
 )
 
-from .exceptions import InvalidMessage
+from ..exceptions import InvalidMessage
 
 __all__ = [
     "ACK_REQUIRED",

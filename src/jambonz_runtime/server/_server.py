@@ -4,15 +4,15 @@ jambonz is the websocket *client*: for each call it opens one socket to the app'
 call hook URL, offering the ``ws.jambonz.org`` subprotocol (protocol.md §1). This
 module accepts those sockets on ``websockets.asyncio.server``, routes each by URL path
 to the :class:`~jambonz_runtime.app.App` that declared it, and moves text frames
-between the socket and a per-socket :class:`~jambonz_runtime._dispatch.Connection`.
+between the socket and a per-socket :class:`~jambonz_runtime.server._dispatch.Connection`.
 
 Audio sockets (``app.on_audio``) share the port. A socket is routed by path *and*
 offered subprotocol: ``ws.jambonz.org`` goes to the control handler, the media
 server's ``audio.drachtio.org`` to the jambonz audio handler, and none at all (Vonage
 offers none) to the Vonage audio handler, else to a jambonz audio handler; so one
 path can serve control and audio alike. Audio sockets are run by
-:func:`~jambonz_runtime._audio_socket.serve_audio`, after the handshake on a lean data
-path (:mod:`~jambonz_runtime._audio_wire`) that costs far less CPU per frame than
+:func:`~jambonz_runtime.audio._socket.serve_audio`, after the handshake on a lean data
+path (:mod:`~jambonz_runtime.audio._wire`) that costs far less CPU per frame than
 websockets' general one (connections are :class:`AudioConnection` for that reason).
 
 HTTP done here, in websockets' ``process_request`` hook, before any upgrade:
@@ -45,7 +45,6 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, Literal
 
-import websockets.version
 from typing_extensions import Self
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.asyncio.server import serve as ws_serve
@@ -54,30 +53,21 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from ._audio_pacing import Clock
-from ._audio_socket import AudioRoute, serve_audio
-from ._audio_wire import AudioConnection, take_over
+from ..app import App
+from ..audio._pacing import Clock
+from ..audio._socket import AudioRoute, serve_audio
+from ..audio._streams import AUDIO_SUBPROTOCOL
+from ..audio._wire import AudioConnection, take_over
+from ..exceptions import ConfigurationError
+from ..protocol._machine import MAX_OUTBOUND_BYTES
+from ..session import SocketGone
+from ._common import OPTIONS_SUPPORTED, SUBPROTOCOL
 from ._dispatch import Connection
-from .app import App
-from .audio import AUDIO_SUBPROTOCOL
-from .exceptions import ConfigurationError
-from .protocol import MAX_OUTBOUND_BYTES
-from .session import SocketGone
 
 if TYPE_CHECKING:
     from ._direct import DirectServer
 
 __all__ = ["OPTIONS_SUPPORTED", "SUBPROTOCOL", "JambonzServer", "serve"]
-
-SUBPROTOCOL: Final[Subprotocol] = Subprotocol("ws.jambonz.org")
-"""The only subprotocol jambonz offers on its control socket."""
-
-OPTIONS_SUPPORTED: Final[bool] = int(websockets.version.version.split(".")[0]) >= 17
-"""Whether HTTP ``OPTIONS`` env-var discovery can be served on the app port.
-
-websockets < 17 (the newest release for Python 3.10) parses only ``GET`` requests and
-answers anything else with an error before the app sees it; use Python >= 3.11 (and so
-websockets >= 17) when the jambonz portal should discover the app's env vars."""
 
 _log = logging.getLogger("jambonz_runtime.server")
 

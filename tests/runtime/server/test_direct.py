@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from jambonz_runtime import App, _direct
-from jambonz_runtime.server import JambonzServer
+from jambonz_runtime import App
+from jambonz_runtime.server import JambonzServer, _direct
 from jambonz_runtime.session import Session
 from jambonz_runtime.testing import Simulator
 from jambonz_types.callbacks import SessionNewCallback

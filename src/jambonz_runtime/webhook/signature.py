@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from typing import Final
 
-from .exceptions import ConfigurationError, SignatureError, SignatureFailure
+from ..exceptions import ConfigurationError, SignatureError, SignatureFailure
 
 __all__ = [
     "DEFAULT_TOLERANCE",

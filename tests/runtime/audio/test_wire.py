@@ -17,7 +17,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from jambonz_runtime import App, JambonzAudioStream
-from jambonz_runtime._audio_wire import AudioWire
+from jambonz_runtime.audio._wire import AudioWire
 from jambonz_runtime.testing import Simulator
 
 META = json.dumps({"sampleRate": 8000, "mixType": "mono", "callSid": "wire-test"}).encode()

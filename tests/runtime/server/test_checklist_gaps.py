@@ -33,7 +33,7 @@ from jambonz_types.callbacks import (
     VerbStatusCallback,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _app() -> tuple[App, list[Session]]:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jambonz_runtime._audio_pacing import PlayoutEstimate, Reframer
+from jambonz_runtime.audio._pacing import PlayoutEstimate, Reframer
 from jambonz_runtime.testing import ManualClock
 
 

@@ -38,8 +38,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from ..audio._streams import AUDIO_SUBPROTOCOL, MAX_MARKS, VONAGE_MAX_BUFFERED_FRAMES
 from ._waits import wait_changed
-from .audio import AUDIO_SUBPROTOCOL, MAX_MARKS, VONAGE_MAX_BUFFERED_FRAMES
 
 __all__ = [
     "JambonzAudioClient",

@@ -42,12 +42,12 @@ from websockets.typing import Subprotocol
 
 from jambonz_types import HookRef, JambonzCallback, Verb, Verbs
 
-from ._audio_pacing import Clock
-from ._testing_audio import JambonzAudioClient, ManualClock, VonageAudioClient
+from ..app import App
+from ..audio._pacing import Clock
+from ..protocol._machine import MAX_OUTBOUND_BYTES
+from ..server import SUBPROTOCOL, JambonzServer
+from ._audio import JambonzAudioClient, ManualClock, VonageAudioClient
 from ._waits import wait_changed
-from .app import App
-from .protocol import MAX_OUTBOUND_BYTES
-from .server import SUBPROTOCOL, JambonzServer
 
 __all__ = [
     "JambonzAudioClient",

@@ -14,7 +14,7 @@ from examples import audio_echo, audio_record_wav
 from jambonz_runtime import App
 from jambonz_runtime.testing import ManualClock, Simulator
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 async def test_record_wav_writes_the_call_audio_as_stereo_wav(tmp_path: Path) -> None:

@@ -1,11 +1,11 @@
-"""``Jambonz-Signature`` signing and verification (jambonz_runtime.signature)."""
+"""``Jambonz-Signature`` signing and verification (jambonz_runtime.webhook.signature)."""
 
 from __future__ import annotations
 
 import pytest
 
 from jambonz_runtime import ConfigurationError, JambonzError, SignatureError
-from jambonz_runtime.signature import (
+from jambonz_runtime.webhook.signature import (
     compute_signature,
     is_valid_signature,
     parse_signature_header,

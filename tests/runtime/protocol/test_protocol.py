@@ -7,16 +7,19 @@ import json
 import pytest
 
 from jambonz_runtime.exceptions import AckError, MessageTooLarge
-from jambonz_runtime.messages import ACK_REQUIRED, HOOK_TYPES, InboundMessage, parse_inbound
 from jambonz_runtime.protocol import (
+    ACK_REQUIRED,
+    HOOK_TYPES,
     MAX_OUTBOUND_BYTES,
     DuplicateMsgid,
     Event,
+    InboundMessage,
     InvalidReceived,
     JambonzProtocol,
     MessageReceived,
     UnexpectedKeys,
     UnknownReceived,
+    parse_inbound,
 )
 from jambonz_types.callbacks import SessionNewCallback
 

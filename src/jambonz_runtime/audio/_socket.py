@@ -21,8 +21,10 @@ from typing import Union
 
 from websockets.exceptions import ConnectionClosed
 
-from ._audio_pacing import Clock
-from .audio import (
+from .._log import call_logger
+from ..exceptions import AudioStreamClosed, InvalidMessage
+from ._pacing import Clock
+from ._streams import (
     AudioPlatform,
     JambonzAudioHandler,
     JambonzAudioStream,
@@ -32,8 +34,6 @@ from .audio import (
     parse_jambonz_metadata,
     parse_vonage_metadata,
 )
-from .exceptions import AudioStreamClosed, InvalidMessage
-from .session import call_logger
 
 __all__ = ["AudioRoute", "serve_audio"]
 
