@@ -15,6 +15,19 @@ __all__ = ["CallLogger", "call_logger"]
 
 _log = logging.getLogger("jambonz_runtime")
 
+_SID_CHARS = 64
+"""Longest call sid stamped on a log line as is (jambonz's are 36-character UUIDs)."""
+
+
+def _label(call_sid: str | None) -> str:
+    # The call sid is a peer's string stamped on every line of its call: bounded and
+    # printable here, so no path (envelope, payload, webhook body) can amplify logs.
+    if not call_sid:
+        return "-"
+    if len(call_sid) <= _SID_CHARS and call_sid.isascii() and call_sid.isprintable():
+        return call_sid
+    return f"{ascii(call_sid[:_SID_CHARS])[1:-1][:_SID_CHARS]}...({len(call_sid)} chars)"
+
 
 if TYPE_CHECKING:
     _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
@@ -39,4 +52,4 @@ class CallLogger(_LoggerAdapter):
 
 def call_logger(call_sid: str | None, base: logging.Logger | None = None) -> CallLogger:
     """A logger whose records carry ``call_sid``."""
-    return CallLogger(base or _log, {"call_sid": call_sid or "-"})
+    return CallLogger(base or _log, {"call_sid": _label(call_sid)})

@@ -85,15 +85,48 @@ __all__ = [
 MAX_MESSAGE_BYTES = 24 * 1024
 """The feature-server's cap on one app -> jambonz frame (``JAMBONES_WS_MAX_PAYLOAD``)."""
 
-_PREVIEW = 200
+_PREVIEW = 160
 
 
 def preview(raw: str | bytes, limit: int = _PREVIEW) -> str:
-    """A short printable excerpt of a raw frame, for log lines and error messages."""
-    text = raw if isinstance(raw, str) else raw[: limit * 4].decode("utf-8", "replace")
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}... ({len(raw)} {'chars' if isinstance(raw, str) else 'bytes'})"
+    """A short, printable, single-line excerpt of a peer's text, for logs and errors.
+
+    Why bounded in *output* and ASCII: every byte of a peer's frame that reaches a log
+    line is log amplification an attacker controls. The excerpt is ``ascii()`` of the
+    start of ``raw`` (control characters and line breaks escaped, so one record stays
+    one line) cut to ``limit`` characters, plus the full size when anything was cut:
+    at most ``limit + 30`` bytes whatever ``raw`` holds.
+    """
+    head = raw[: limit + 1]
+    text = head if isinstance(head, str) else head.decode("utf-8", "replace")
+    shown = ascii(text)
+    if len(raw) <= limit and len(shown) <= limit + 2:
+        return shown
+    unit = "chars" if isinstance(raw, str) else "bytes"
+    return f"{shown[:limit]}... ({len(raw)} {unit})"
+
+
+def describe_validation_error(exc: object, limit: int = 3) -> str:
+    """One line naming what did not fit in a pydantic ``ValidationError``, bounded.
+
+    ``str(ValidationError)`` spans several lines and quotes the offending input; a log
+    record of a peer's bad payload must be one short line: the first ``limit`` errors as
+    ``location: message``, each cut short, then how many more there were.
+    """
+    errors_of = getattr(exc, "errors", None)
+    if not callable(errors_of):
+        return preview(str(exc))
+    try:
+        errors = list(errors_of(include_input=False, include_url=False))
+    except Exception:  # not a pydantic error after all
+        return preview(str(exc))
+    parts = []
+    for err in errors[:limit]:
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "<root>"
+        parts.append(f"{preview(loc, 60)[1:-1]}: {preview(str(err.get('msg', '')), 80)[1:-1]}")
+    if len(errors) > limit:
+        parts.append(f"and {len(errors) - limit} more")
+    return "; ".join(parts) or "invalid"
 
 
 class InvalidMessage(JambonzError, ValueError):

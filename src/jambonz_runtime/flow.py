@@ -80,7 +80,14 @@ from jambonz_types.callbacks import SessionNewCallback
 from jambonz_types.flow import FlowRunner, FlowStep, FlowVerbs
 
 from ._log import CallLogger
-from .exceptions import CallEnded, FlowUsageError, InvalidPayload, MessageTooLarge, SessionClosed
+from .exceptions import (
+    CallEnded,
+    FlowUsageError,
+    InvalidPayload,
+    MessageTooLarge,
+    SessionClosed,
+    describe_validation_error,
+)
 from .protocol._messages import InboundMessage
 from .protocol._replies import Reply, to_wire
 from .session import Session, SocketGone, _Link
@@ -342,10 +349,11 @@ class CallFlow(FlowVerbs):
         try:
             payload = msg.payload(waiter.model)
         except ValidationError as exc:
+            reason = describe_validation_error(exc)
             self.log.error(
-                "verb:hook %s payload does not fit %s: %s", msg.hook, waiter.model.__name__, exc
+                "verb:hook %s payload does not fit %s: %s", msg.hook, waiter.model.__name__, reason
             )
-            waiter.future.set_exception(InvalidPayload(str(exc), waiter.model, msg.raw))
+            waiter.future.set_exception(InvalidPayload(reason, waiter.model, msg.raw))
             return True
         waiter.future.set_result(cast(JambonzCallback, payload))
         return True

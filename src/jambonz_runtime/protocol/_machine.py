@@ -16,7 +16,7 @@ from typing import Final, TypeAlias
 
 from pydantic import JsonValue
 
-from ..exceptions import MAX_MESSAGE_BYTES, AckError, InvalidMessage
+from ..exceptions import MAX_MESSAGE_BYTES, AckError, InvalidMessage, MessageTooLarge
 from ._messages import InboundMessage, UnknownMessage, parse_inbound
 from ._wire import check_size, encode_wire
 
@@ -146,6 +146,30 @@ class JambonzProtocol:
         )
         del self._pending[msgid]
         return text
+
+    def ack_first_fitting(
+        self, msgid: str, answers: Sequence[Sequence[Mapping[str, JsonValue]]]
+    ) -> tuple[str | None, tuple[MessageTooLarge, ...]]:
+        """Encode the ack for ``msgid`` with the first of ``answers`` that fits the cap.
+
+        The fallback chain of an answer that came out too large (the handler's verbs,
+        then the app's error reply, then ``[]``) in one call that never raises
+        :class:`MessageTooLarge`: it returns the ack text (``None`` if not even ``[]``
+        fits, which only a cap below a few dozen bytes can cause: the msgid is then
+        given up, as nothing can ever answer it) and the size errors met on the way,
+        for the caller to log.
+
+        Raises:
+            AckError: ``msgid`` is not pending.
+        """
+        errors: list[MessageTooLarge] = []
+        for verbs in (*answers, ()):
+            try:
+                return self.ack(msgid, verbs), tuple(errors)
+            except MessageTooLarge as exc:
+                errors.append(exc)
+        del self._pending[msgid]
+        return None, tuple(errors)
 
     def abandon(self) -> list[InboundMessage]:
         """Forget every pending message (the socket is gone); returns them."""

@@ -16,17 +16,23 @@ Parsing is strict where the server is (a frame that is not an object with a stri
 ``type`` is :class:`~jambonz_runtime.exceptions.InvalidMessage`) and tolerant where
 the server evolves (unknown types become :class:`UnknownMessage`, unknown envelope
 keys are kept in ``extra``): new server versions must never crash an app.
+
+The envelope's strings are bounded here, once, because everything downstream uses
+them: a msgid goes into the ack (one over the 24 KiB outbound cap can never be acked),
+a call_sid is stamped on every log line of its call, a type or hook is logged when
+nothing handles it. jambonz's own values are short printable ASCII (a msgid is ~22
+characters, a call_sid a UUID), so :data:`ENVELOPE_LIMITS` leaves them far more room
+than they use while a peer's 500 KB ``call_sid`` is refused at the door, in one log line.
 """
 
 from __future__ import annotations
 
 import builtins
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal, get_args
+from typing import Final, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, JsonValue, StrictInt, StrictStr
-from pydantic_core import from_json
+from pydantic import BaseModel, JsonValue, StrictInt, StrictStr, ValidationError
 
 from jambonz_types import JambonzCallback
 from jambonz_types.callbacks import (
@@ -39,10 +45,12 @@ from jambonz_types.callbacks import (
     VerbStatusCallback,
 )
 
+from .._json import loads
 from ..exceptions import InvalidMessage
 
 __all__ = [
     "ACK_REQUIRED",
+    "ENVELOPE_LIMITS",
     "HOOK_TYPES",
     "KNOWN_TYPES",
     "PAYLOAD_MODELS",
@@ -57,6 +65,7 @@ __all__ = [
     "TtsTokensResultCallback",
     "UnknownMessage",
     "parse_inbound",
+    "validate_lenient",
 ]
 
 InboundType = Literal[
@@ -102,6 +111,21 @@ HOOK_TYPES: Final[frozenset[str]] = frozenset(
 _ENVELOPE_KEYS: Final[frozenset[str]] = frozenset(
     {"type", "msgid", "call_sid", "hook", "data", "b3"}
 )
+
+ENVELOPE_LIMITS: Final[dict[str, int]] = {
+    "type": 64,
+    "msgid": 128,
+    "call_sid": 128,
+    "b3": 512,
+    "hook": 4096,
+}
+"""Longest value (in characters) accepted for each envelope string. ``type``, ``msgid``,
+``call_sid`` and ``b3`` must also be printable ASCII without spaces (what jambonz sends:
+type names, short ids, UUIDs, B3 headers); ``hook`` is the app's own hook as written
+(a path or URL, possibly with a query), so it may hold any character but a control
+character."""
+
+_TOKEN_KEYS: Final = frozenset({"type", "msgid", "call_sid", "b3"})
 
 
 class SessionAdultingCallback(SessionNewCallback):
@@ -248,12 +272,51 @@ class UnknownMessage:
     """The frame as received."""
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def validate_lenient(
+    model: builtins.type[_M], data: Mapping[str, JsonValue]
+) -> tuple[_M, ValidationError | None]:
+    """``data`` as ``model``, with the top-level fields that do not fit dropped.
+
+    Why: call info is validated where it is only informative (a ``session:new`` must
+    still get a :class:`Session`); a field of the wrong type becomes its typed default
+    (``None``), never the wrong value behind a typed attribute. Returns the instance and
+    the error (``None`` if everything fitted) so the caller can log it and decide
+    whether to answer at all.
+    """
+    try:
+        return model.model_validate(data, by_alias=True, by_name=False), None
+    except ValidationError as exc:
+        error = exc
+    bad = {str(err["loc"][0]) for err in error.errors(include_input=False) if err["loc"]}
+    kept = {k: v for k, v in data.items() if k not in bad}
+    try:
+        return model.model_validate(kept, by_alias=True, by_name=False), error
+    except ValidationError:  # a model with required fields: nothing usable
+        return model.model_construct(), error
+
+
+def _is_token(value: str) -> bool:
+    # printable ASCII without space: what jambonz puts in these fields
+    return value.isascii() and value.isprintable() and " " not in value
+
+
 def _opt_str(obj: dict[str, JsonValue], key: str, raw: str | bytes) -> str | None:
     value = obj.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidMessage(f"'{key}' must be a string, got {type(value).__name__}", raw)
+    limit = ENVELOPE_LIMITS[key]
+    if len(value) > limit:
+        raise InvalidMessage(f"'{key}' is {len(value)} characters, over the {limit} allowed", raw)
+    if key in _TOKEN_KEYS:
+        if not _is_token(value):
+            raise InvalidMessage(f"'{key}' must be printable ASCII without spaces", raw)
+    elif not value.isprintable():
+        raise InvalidMessage(f"'{key}' holds control characters", raw)
     return value
 
 
@@ -264,9 +327,11 @@ def parse_inbound(raw: str | bytes) -> InboundMessage | UnknownMessage:
     that (its binary-frame guard never fires), so a real jambonz may send them.
 
     Raises:
-        InvalidMessage: not UTF-8, not JSON, not an object, ``type`` missing or not a
-            string, ``data`` not an object, or an ack-needing message without
-            ``msgid``; the error keeps ``raw``.
+        InvalidMessage: not UTF-8, not JSON (``NaN``/``Infinity`` literals and nesting
+            too deep to parse included), not an object, ``type`` missing or not a
+            string, an envelope string of the wrong type, too long or with characters
+            jambonz never sends (:data:`ENVELOPE_LIMITS`), ``data`` not an object, or
+            an ack-needing message without ``msgid``; the error keeps ``raw``.
     """
     if isinstance(raw, bytes):
         try:
@@ -276,24 +341,16 @@ def parse_inbound(raw: str | bytes) -> InboundMessage | UnknownMessage:
     else:
         text = raw
     try:
-        # pydantic-core's parser is about twice as fast as json.loads on jambonz frames;
-        # the few documents it refuses but json.loads reads (lone surrogates in strings,
-        # nesting deeper than ~1,000) still go through json.loads, so what is accepted
-        # does not change.
-        decoded: object = from_json(text, cache_strings="keys")
-    except ValueError:
-        try:
-            decoded = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise InvalidMessage(f"not JSON ({exc})", raw) from exc
+        decoded = loads(text)
+    except ValueError as exc:
+        raise InvalidMessage(f"not JSON ({exc})", raw) from exc
     if not isinstance(decoded, dict):
         raise InvalidMessage(f"expected a JSON object, got {type(decoded).__name__}", raw)
     obj: dict[str, JsonValue] = decoded
-    kind = obj.get("type")
-    if kind is None:
+    if obj.get("type") is None:
         raise InvalidMessage("missing 'type'", raw)
-    if not isinstance(kind, str):
-        raise InvalidMessage(f"'type' must be a string, got {type(kind).__name__}", raw)
+    kind = _opt_str(obj, "type", raw)
+    assert kind is not None
     msgid = _opt_str(obj, "msgid", raw)
     call_sid = _opt_str(obj, "call_sid", raw)
     if kind not in KNOWN_TYPES:
@@ -305,14 +362,16 @@ def parse_inbound(raw: str | bytes) -> InboundMessage | UnknownMessage:
         )
     if kind in ACK_REQUIRED and not msgid:
         raise InvalidMessage(f"{kind} needs an ack but has no 'msgid'", raw)
+    hook = _opt_str(obj, "hook", raw)
+    b3 = _opt_str(obj, "b3", raw)
     extra = {k: v for k, v in obj.items() if k not in _ENVELOPE_KEYS}
     return InboundMessage(
         type=kind,  # type: ignore[arg-type]  # membership in KNOWN_TYPES checked above
         msgid=msgid,
         call_sid=call_sid,
-        hook=_opt_str(obj, "hook", raw),
+        hook=hook,
         data=data,
-        b3=_opt_str(obj, "b3", raw),
+        b3=b3,
         extra=extra,
         raw=text,
     )

@@ -35,7 +35,13 @@ from jambonz_types.callbacks import SessionNewCallback
 from .._eager import start_eagerly
 from .._log import call_logger
 from ..app import App, _Hook, _Notify
-from ..exceptions import AckError, HandlerError, MessageTooLarge, preview
+from ..exceptions import (
+    AckError,
+    HandlerError,
+    InvalidPayload,
+    describe_validation_error,
+    preview,
+)
 from ..flow import CallFlow
 from ..protocol._machine import (
     MAX_OUTBOUND_BYTES,
@@ -46,7 +52,7 @@ from ..protocol._machine import (
     UnexpectedKeys,
     UnknownReceived,
 )
-from ..protocol._messages import InboundMessage, SessionAdultingCallback
+from ..protocol._messages import InboundMessage, SessionAdultingCallback, validate_lenient
 from ..protocol._replies import to_wire
 from ..session import Session, SocketGone
 
@@ -80,6 +86,7 @@ class Connection:
         self._close = close
         self._open = True
         self._tasks: set[asyncio.Task[None]] = set()
+        self._binary_seen = False
         self.log = call_logger(None)
 
     # -- _Link interface used by Session -------------------------------------------------
@@ -103,8 +110,11 @@ class Connection:
 
     def feed(self, frame: str | bytes) -> None:
         """Handle one frame from jambonz. Never raises; never blocks on a handler."""
-        if isinstance(frame, bytes):
-            self.log.warning("binary frame (%d bytes) parsed as text, as jambonz does", len(frame))
+        # Every peer string in these log lines is bounded (parse_inbound bounds the
+        # envelope; preview() the rest): at most one short line per frame, whatever it is.
+        if isinstance(frame, bytes) and not self._binary_seen:
+            self._binary_seen = True
+            self.log.info("binary frames on this socket are parsed as text, as jambonz does")
         for event in self.protocol.receive_text(frame):
             if isinstance(event, MessageReceived):
                 try:
@@ -115,13 +125,16 @@ class Connection:
                 self.log.error("%s", event.error)
             elif isinstance(event, UnknownReceived):
                 self.log.warning(
-                    "ignoring message of unknown type %r: %s",
+                    "ignoring message of unknown type %s: %s",
                     event.message.type,
                     preview(event.message.raw),
                 )
             elif isinstance(event, UnexpectedKeys):
                 self.log.info(
-                    "%s envelope has unknown keys %s (kept)", event.message.type, event.keys
+                    "%s envelope has %d unknown key(s) %s (kept)",
+                    event.message.type,
+                    len(event.keys),
+                    preview(", ".join(event.keys[:5]), 80),
                 )
             elif isinstance(event, DuplicateMsgid):
                 self.log.warning(
@@ -135,11 +148,13 @@ class Connection:
         self._open = False
         lost = self.protocol.abandon()
         if lost:
+            shown = ", ".join(f"{m.type}/{preview(m.msgid or '', 40)}" for m in lost[:3])
             self.log.warning(
-                "socket closed (code %s) with %d unacked message(s): %s",
+                "socket closed (code %s) with %d unacked message(s): %s%s",
                 code,
                 len(lost),
-                ", ".join(f"{m.type}/{m.msgid}" for m in lost),
+                shown,
+                ", ..." if len(lost) > 3 else "",
             )
         session = self.session
         if session is None or session._link is not self:
@@ -227,17 +242,16 @@ class Connection:
             self.app.sessions[session.call_sid] = session
 
     def _new_session(self, msg: InboundMessage, model: type[SessionNewCallback]) -> Session:
-        try:
-            call = model.model_validate(msg.data, by_alias=True, by_name=False)
-        except ValidationError as exc:
-            # Keep the call going: the call info is informative, the call_sid is what counts.
+        call, error = validate_lenient(model, msg.data)
+        if error is not None:
+            # Keep the call going with typed call info: the fields that do not fit are
+            # dropped (None), never kept with the wrong type behind a typed attribute.
             call_logger(msg.call_sid).error(
-                "%s payload does not fit %s (kept as-is): %s",
+                "%s payload does not fit %s (those fields dropped): %s",
                 msg.type,
                 model.__name__,
-                exc,
+                describe_validation_error(error),
             )
-            call = model.model_construct(**msg.data)  # type: ignore[arg-type]  # keys are str
         data_sid = msg.data.get("call_sid")
         call_sid = msg.call_sid or (data_sid if isinstance(data_sid, str) else None)
         return Session(
@@ -384,18 +398,12 @@ class Connection:
         return await hook.handler(session, payload)
 
     def _validate(self, msg: InboundMessage, session: Session, model: type[BaseModel]) -> BaseModel:
+        # A payload that does not fit is the peer's fault, not the app's: InvalidPayload
+        # is logged by the caller in one line, without a traceback.
         try:
             return msg.payload(model)
         except ValidationError as exc:
-            session.log.error(
-                "%s payload (hook %s) does not fit %s: %s; raw: %s",
-                msg.type,
-                msg.hook,
-                model.__name__,
-                exc,
-                preview(msg.raw),
-            )
-            raise
+            raise InvalidPayload(describe_validation_error(exc), model, msg.raw) from None
 
     async def _answer(
         self,
@@ -406,6 +414,11 @@ class Connection:
         started = time.monotonic()
         try:
             verbs = to_wire(await run())  # type: ignore[arg-type]  # to_wire rejects non-verbs
+        except InvalidPayload as exc:
+            session.log.error(
+                "%s (hook %s): %s; answered with the error reply", msg.type, msg.hook, exc
+            )
+            verbs = to_wire(self.app.error_reply)
         except Exception as exc:
             error = HandlerError(msg.type, msg.msgid, session.call_sid)
             error.__cause__ = exc
@@ -434,16 +447,19 @@ class Connection:
     ) -> None:
         assert msg.msgid is not None
         try:
-            text = self.protocol.ack(msg.msgid, verbs)
-        except MessageTooLarge as exc:
-            session.log.error("%s; acking with the error reply instead", exc)
-            try:
-                text = self.protocol.ack(msg.msgid, to_wire(self.app.error_reply))
-            except MessageTooLarge:
-                text = self.protocol.ack(msg.msgid, [])
+            # verbs, else the error reply, else []: never raises MessageTooLarge
+            text, too_large = self.protocol.ack_first_fitting(
+                msg.msgid, (verbs, to_wire(self.app.error_reply))
+            )
         except AckError as exc:
             if self._open:
                 session.log.warning("%s", exc)
+            return
+        if too_large:
+            session.log.error(
+                "%s; %s", too_large[0], "acked with a smaller answer" if text else "not acked"
+            )
+        if text is None:
             return
         try:
             await self.send_text(text)
@@ -456,5 +472,7 @@ class Connection:
         try:
             payload = self._validate(msg, session, entry.model)
             await entry.handler(session, payload)
+        except InvalidPayload as exc:
+            session.log.error("%s not handled: %s", msg.type, exc)
         except Exception as exc:
             session.log.error("handler for %s raised: %r", msg.type, exc, exc_info=exc)
