@@ -42,6 +42,7 @@ from jambonz_types.callbacks import (
     VerbStatusCallback,
 )
 
+from ._auth import BasicAuthSpec, Credentials, validate_spec
 from .context import CallContext
 from .envvars import EnvVar
 from .envvars import env_schema as build_env_schema
@@ -217,6 +218,14 @@ class App(Generic[S]):
             does that by itself (``flow(filler=..., filler_after=...)``).
         reconnect_grace: seconds a dropped call's session is kept for its
             ``session:reconnect`` (the server's backoff reaches 13.5 s over 4 drops).
+        basic_auth: the HTTP Basic credentials of this jambonz application (its
+            call hook's username and password): ``(username, password)`` for every
+            path of this app, or ``{"/sales": (user, password), ...}`` per path (paths
+            not listed are open on the websocket; over HTTP, action and status hooks
+            accept any listed pair, as jambonz reuses the call hook's). A request
+            without them gets 401 with a ``WWW-Authenticate`` challenge; checked in
+            constant time. ``JambonzServer(basic_auth=...)`` covers paths that
+            declare none.
     """
 
     def __init__(
@@ -227,6 +236,7 @@ class App(Generic[S]):
         error_reply: Reply = None,
         ack_warning_after: float = 4.0,
         reconnect_grace: float = 60.0,
+        basic_auth: BasicAuthSpec = None,
     ) -> None:
         if env_vars is not None and env_schema is not None:
             raise ConfigurationError("give env_vars (typed) or env_schema (raw), not both")
@@ -240,6 +250,11 @@ class App(Generic[S]):
         to_wire(error_reply)  # fail now, not on the first handler error
         self.ack_warning_after = ack_warning_after
         self.reconnect_grace = reconnect_grace
+        try:
+            self.basic_auth: Credentials | dict[str, Credentials] | None = validate_spec(basic_auth)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        """The HTTP Basic credentials jambonz must send to this app (see the class doc)."""
         self._session_handlers: dict[str, _SessionHandler[S]] = {}
         self._flows: dict[str, FlowRoute] = {}
         self._adulting_handlers: dict[str, _Hook] = {}

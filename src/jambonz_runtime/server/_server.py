@@ -20,8 +20,11 @@ HTTP done here, in websockets' ``process_request`` hook, before any upgrade:
 * ``OPTIONS <app path>``: the app's env-vars schema as flat JSON (what the jambonz API
   server asks for; unsigned, no auth), 204 if the app declares none;
 * other methods than ``GET``: 405; unknown paths: 404;
-* optional HTTP Basic auth on the upgrade: 401 when missing or wrong (jambonz does
-  not retry a 401 unless the URL says ``#rp=4xx``);
+* HTTP Basic auth on the upgrade, as each app declares it (``App(basic_auth=...)``,
+  per app or per path; ``basic_auth=`` here for paths that declare none): 401 with a
+  ``WWW-Authenticate`` challenge when missing or wrong, compared in constant time, the
+  answer always written before the connection closes (jambonz does not retry a 401
+  unless the URL says ``#rp=4xx``);
 * a client that offers no ``ws.jambonz.org`` subprotocol: 400 (websockets' own check);
   Basic auth applies to control and jambonz audio sockets, not to Vonage ones (Vonage
   sends none: authenticate those by their path or metadata headers).
@@ -35,9 +38,6 @@ it the app is done with the call.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hmac
 import http
 import json
 import logging
@@ -53,12 +53,13 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from .._auth import WWW_AUTHENTICATE, check_basic, credentials_for
 from ..app import App
 from ..audio._pacing import Clock
 from ..audio._socket import AudioRoute, serve_audio
 from ..audio._streams import AUDIO_SUBPROTOCOL
 from ..audio._wire import AudioConnection, take_over
-from ..exceptions import ConfigurationError
+from ..exceptions import ConfigurationError, preview
 from ..protocol._machine import MAX_OUTBOUND_BYTES
 from ..session import SocketGone
 from ._common import OPTIONS_SUPPORTED, SUBPROTOCOL
@@ -81,7 +82,8 @@ class JambonzServer:
         apps: the apps; each answers the paths of its ``on_session`` handlers.
         host: interface to bind (``"0.0.0.0"`` for all).
         port: TCP port; 0 picks a free one (see :attr:`port`).
-        basic_auth: ``(username, password)`` required on every upgrade, or ``None``.
+        basic_auth: ``(username, password)`` required on every upgrade to a path whose
+            app declares no credentials of its own (``App(basic_auth=...)``), or ``None``.
         max_message_size: biggest frame accepted from jambonz (jambonz itself does
             not cap what it sends; a large SIP INVITE travels in ``session:new``).
         max_outbound_bytes: cap on app -> jambonz frames (the server's 24 KiB).
@@ -310,21 +312,15 @@ class JambonzServer:
             return self.audio_subprotocol
         raise NegotiationError(f"invalid subprotocol; expected one of {self.audio_subprotocol}")
 
-    def _authorized(self, header: str | None) -> bool:
-        if self.basic_auth is None:
-            return True
-        if header is None or not header.lower().startswith("basic "):
-            return False
-        try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        user, sep, password = decoded.partition(":")
-        want_user, want_password = self.basic_auth
-        return bool(sep) and (
-            hmac.compare_digest(user.encode(), want_user.encode())
-            & hmac.compare_digest(password.encode(), want_password.encode())
-        )
+    def _authorized(self, headers: Headers, path: str, app: App | None) -> bool:
+        allowed = credentials_for(app.basic_auth, path) if app is not None else ()
+        if not allowed and self.basic_auth is not None:
+            allowed = (self.basic_auth,)
+        return not allowed or check_basic(headers.get("Authorization"), allowed)
+
+    def _audio_app(self, path: str) -> App | None:
+        path = path.partition("?")[0].rstrip("/") or "/"
+        return next((a for a in self.apps if any(p == path for p, _ in a.audio_paths)), None)
 
     @staticmethod
     def _respond(
@@ -347,9 +343,12 @@ class JambonzServer:
             audio = self.audio_route(path, _offered(headers))
             if audio is not None:
                 if audio.platform == "jambonz" and not self._authorized(
-                    headers.get("Authorization")
+                    headers, path, self._audio_app(path)
                 ):
-                    _log.warning("audio upgrade to %r refused: bad or missing basic auth", path)
+                    _log.warning(
+                        "audio upgrade to %s refused: bad or missing basic auth (401)",
+                        preview(path, 100),
+                    )
                     return self._unauthorized()
                 return None
         if method == "OPTIONS":
@@ -362,16 +361,18 @@ class JambonzServer:
         if method != "GET":
             return self._respond(http.HTTPStatus.METHOD_NOT_ALLOWED, "GET or OPTIONS only\n")
         if found is None:
-            _log.warning("upgrade to unknown path %r refused (404)", path)
+            _log.warning("upgrade to unknown path %s refused (404)", preview(path, 100))
             return self._respond(http.HTTPStatus.NOT_FOUND, "no app at this path\n")
-        if not self._authorized(headers.get("Authorization")):
-            _log.warning("upgrade to %r refused: bad or missing basic auth (401)", path)
+        if not self._authorized(headers, found[1], found[0]):
+            _log.warning(
+                "upgrade to %s refused: bad or missing basic auth (401)", preview(path, 100)
+            )
             return self._unauthorized()
         return None
 
     def _unauthorized(self) -> Response:
         response = self._respond(http.HTTPStatus.UNAUTHORIZED, "authentication required\n")
-        response.headers["WWW-Authenticate"] = 'Basic realm="jambonz", charset="UTF-8"'
+        response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
         return response
 
     # -- websocket -----------------------------------------------------------------------

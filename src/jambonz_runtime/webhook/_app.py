@@ -32,18 +32,19 @@ anything else                         ``app.on("verb:hook")`` if set, else 404
 
 A hook matches by its path relative to the mount point or by the full path, so an app
 mounted under ``/jambonz`` may register hooks as ``/jambonz/menu`` (which is what a
-relative hook needs to reach it). A handler that raises, or a payload that does not fit
-its model, is logged with the call sid and answered with the app's ``error_reply``
-(the call goes on); a body that is not a JSON object gets 400; a bad or missing
-signature 401; none of them ever stops the server.
+relative hook needs to reach it). A handler that raises is logged with the call sid and
+answered with the app's ``error_reply`` (the call goes on). What the peer got wrong is
+answered 4xx with one bounded log line and no traceback: a body that is not a JSON
+object (``NaN``/``Infinity`` and nesting too deep included) or a payload with a field of
+the wrong type for its model (``call_sid: 123``, ``from: []``; no handler runs on it)
+gets 400 on a call hook and the app's ``error_reply`` on an action hook, missing or wrong Basic credentials (as the
+app declares them, ``App(basic_auth=...)``) 401 with a ``WWW-Authenticate`` challenge,
+a bad or missing signature 401; none of them ever stops the server.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hmac
 import inspect
 import json
 import logging
@@ -58,9 +59,18 @@ from pydantic import BaseModel, JsonValue, ValidationError
 
 from jambonz_types.callbacks import SessionNewCallback
 
+from .._auth import WWW_AUTHENTICATE, check_basic, credentials_for
+from .._json import loads
 from .._log import call_logger
 from ..app import App, _Hook, _Notify
-from ..exceptions import ConfigurationError, HandlerError, SignatureError, preview
+from ..exceptions import (
+    ConfigurationError,
+    HandlerError,
+    SignatureError,
+    describe_validation_error,
+    preview,
+)
+from ..protocol._messages import validate_lenient
 from ..protocol._replies import Reply, to_wire
 from ..session import Session
 from ._response import MEDIA_TYPE, encode_verbs
@@ -97,7 +107,8 @@ class _Request:
 
     @property
     def label(self) -> str:
-        return f"{self.method} {self.full_path}"
+        # the method and path are the peer's: bounded like every peer string in a log line
+        return f"{preview(self.method, 16)[1:-1]} {preview(self.full_path, 100)[1:-1]}"
 
 
 @dataclass(frozen=True)
@@ -145,8 +156,9 @@ class WebhookApp:
             ``None`` disables the time check.
         status_path: path of the application's call-status hook; ``None``: no status
             route.
-        basic_auth: ``(username, password)`` required on every hook request (jambonz
-            sends it when the hook has credentials); ``OPTIONS`` stays open.
+        basic_auth: ``(username, password)`` required on every hook request to a path
+            whose app declares no credentials (``App(basic_auth=...)``; jambonz sends
+            them when the hook has credentials); ``OPTIONS`` stays open.
         max_body_bytes: biggest request body accepted (413 above).
         session_idle_timeout: seconds a call's :class:`WebhookSession` is kept without any
             request (the final call-status hook ends it at once).
@@ -248,9 +260,7 @@ class WebhookApp:
             del self._sessions[sid]
             session.log.info("no request for %.0f s: session dropped", now - seen)
 
-    def _session(
-        self, payload: dict[str, JsonValue], path: str, *, starting: bool
-    ) -> WebhookSession:
+    def _session(self, payload: dict[str, JsonValue], path: str) -> WebhookSession:
         now = time.monotonic()
         self._expire(now)
         raw_sid = payload.get("call_sid")
@@ -259,8 +269,9 @@ class WebhookApp:
             session = self._sessions.pop(call_sid)[0]
             self._sessions[call_sid] = (session, now)
             return session
-        log = call_logger(call_sid, _log)
-        call = _lenient_call(payload, log, loud=starting)
+        # _start refused a call hook whose call info does not fit; on other hooks the
+        # call info is informative (their own model was checked): misfits become None
+        call, _ = validate_lenient(SessionNewCallback, payload)
         session = WebhookSession(call_sid, call, path, env_vars=self.app.env_vars)
         if call_sid is not None:
             self._sessions[call_sid] = (session, now)
@@ -378,13 +389,13 @@ class WebhookApp:
         return _Answer(200, body, MEDIA_TYPE, (("Allow", _ALLOW),))
 
     def _authenticate(self, request: _Request) -> _Answer | None:
-        if self.basic_auth is not None and not _basic_ok(
-            request.headers.get("authorization"), self.basic_auth
-        ):
+        starter = request.path in self.app._session_handlers
+        allowed = credentials_for(self.app.basic_auth, request.path, hook=not starter)
+        if not allowed and self.basic_auth is not None:
+            allowed = (self.basic_auth,)
+        if allowed and not check_basic(request.headers.get("authorization"), allowed):
             _log.warning("%s refused: bad or missing basic auth (401)", request.label)
-            return _text(
-                401, "authentication required\n", ("WWW-Authenticate", 'Basic realm="jambonz"')
-            )
+            return _text(401, "authentication required\n", ("WWW-Authenticate", WWW_AUTHENTICATE))
         if not self._secrets:
             return None
         header = request.headers.get(SIGNATURE_HEADER.lower())
@@ -406,10 +417,10 @@ class WebhookApp:
         if not request.body.strip():
             return {}
         try:
-            data: object = json.loads(request.body)
+            data = loads(request.body)
         except ValueError as exc:
             _log.error("%s: body is not JSON (%s): %s", request.label, exc, preview(request.body))
-            return _text(400, "body must be a JSON object\n")
+            return _text(400, f"body must be a JSON object: {exc}\n")
         if data is None:
             return {}  # jambonz posts `null` when a hook has no parameters
         if not isinstance(data, dict):
@@ -461,32 +472,45 @@ class WebhookApp:
         payload: dict[str, JsonValue],
         handler: Callable[[WebhookSession, SessionNewCallback], Awaitable[Reply]],
     ) -> _Answer:
-        session = self._session(payload, request.path, starting=True)
+        misfit = self._misfit(request, payload, SessionNewCallback)
+        if misfit is not None:
+            return _text(400, f"{misfit}\n")
+        session = self._session(payload, request.path)
         call = session.call
         return await self._answer(request, session, "call hook", lambda: handler(session, call))
+
+    def _misfit(
+        self, request: _Request, payload: Mapping[str, JsonValue], model: type[BaseModel]
+    ) -> str | None:
+        """Log one line and say why if a field has the wrong type for ``model``.
+
+        jambonz may omit fields (they are optional in every callback model), but a
+        value of the wrong type (``call_sid: 123``, ``from: []``) is not a payload
+        jambonz sends, and no handler runs on it: a call hook gets 400 (answering 200
+        would hand the handler ``None`` where the caller's number should be, and it
+        would say "hello None"), an action hook the app's ``error_reply``.
+        """
+        try:
+            model.model_validate(payload, by_alias=True, by_name=False)
+        except ValidationError as exc:
+            raw_sid = payload.get("call_sid")
+            sid = raw_sid if isinstance(raw_sid, str) else None
+            reason = f"payload does not fit {model.__name__}: {describe_validation_error(exc)}"
+            call_logger(sid, _log).error("%s: %s", request.label, reason)
+            return reason
+        return None
 
     async def _hook(
         self, request: _Request, payload: dict[str, JsonValue], hook: _Hook, kind: str
     ) -> _Answer:
-        session = self._session(payload, request.path, starting=False)
         model = hook.model
         handler = cast("_AnyHandler", hook.handler)
-
-        async def run() -> object:
-            try:
-                typed = model.model_validate(payload, by_alias=True, by_name=False)
-            except ValidationError as exc:
-                session.log.error(
-                    "%s payload does not fit %s: %s; raw: %s",
-                    request.label,
-                    model.__name__,
-                    exc,
-                    preview(request.body),
-                )
-                raise
-            return await handler(session, typed)
-
-        return await self._answer(request, session, kind, run)
+        misfit = self._misfit(request, payload, model)
+        if misfit is not None:
+            return _Answer(200, encode_verbs(to_wire(self.app.error_reply)), MEDIA_TYPE)
+        session = self._session(payload, request.path)
+        typed = model.model_validate(payload, by_alias=True, by_name=False)
+        return await self._answer(request, session, kind, lambda: handler(session, typed))
 
     async def _answer(
         self,
@@ -516,7 +540,7 @@ class WebhookApp:
         return _Answer(200, encode_verbs(verbs), MEDIA_TYPE)
 
     async def _status(self, request: _Request, payload: dict[str, JsonValue]) -> _Answer:
-        session = self._session(payload, request.path, starting=False)
+        session = self._session(payload, request.path)
         entry = self.app._by_type.get("call:status")
         status = 204
         if isinstance(entry, _Notify):
@@ -524,10 +548,10 @@ class WebhookApp:
                 typed = entry.model.model_validate(payload, by_alias=True, by_name=False)
             except ValidationError as exc:
                 session.log.error(
-                    "call status payload does not fit %s: %s; raw: %s",
+                    "%s refused (400): call status payload does not fit %s: %s",
+                    request.label,
                     entry.model.__name__,
-                    exc,
-                    preview(request.body),
+                    describe_validation_error(exc),
                 )
                 status = 400
             else:
@@ -540,40 +564,3 @@ class WebhookApp:
             session.log.info("call %s", payload.get("call_status"))
             self._end(session)
         return _Answer(status)
-
-
-def _lenient_call(
-    payload: Mapping[str, JsonValue], log: logging.LoggerAdapter[logging.Logger], *, loud: bool
-) -> SessionNewCallback:
-    """The payload as call info; top-level fields that do not fit are dropped and logged.
-
-    The call info is informative (the handler's own payload model is validated strictly
-    where it matters), so a server that sends an unexpected type for one field must not
-    keep the call from starting.
-    """
-    try:
-        return SessionNewCallback.model_validate(payload, by_alias=True, by_name=False)
-    except ValidationError as exc:
-        bad = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
-        (log.error if loud else log.debug)(
-            "call info fields %s do not fit SessionNewCallback (dropped): %s", sorted(bad), exc
-        )
-        kept = {k: v for k, v in payload.items() if k not in bad}
-        try:
-            return SessionNewCallback.model_validate(kept, by_alias=True, by_name=False)
-        except ValidationError:
-            return SessionNewCallback()
-
-
-def _basic_ok(header: str | None, expected: tuple[str, str]) -> bool:
-    if header is None or not header.lower().startswith("basic "):
-        return False
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    user, sep, password = decoded.partition(":")
-    return bool(sep) and (
-        hmac.compare_digest(user.encode(), expected[0].encode())
-        & hmac.compare_digest(password.encode(), expected[1].encode())
-    )

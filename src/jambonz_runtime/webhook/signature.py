@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from typing import Final
 
-from ..exceptions import ConfigurationError, SignatureError, SignatureFailure
+from ..exceptions import ConfigurationError, SignatureError, SignatureFailure, preview
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -97,18 +97,21 @@ def parse_signature_header(header: str) -> tuple[int, list[str]]:
     for item in header.split(","):
         key, sep, value = item.strip().partition("=")
         if not sep:
-            raise SignatureError("malformed", f"item {item.strip()!r} is not key=value")
+            raise SignatureError("malformed", f"item {preview(item.strip(), 40)} is not key=value")
         if key == "t":
             timestamps.append(value.strip())
         elif key == _SCHEME:
             signatures.append(value.strip().lower())
     if len(timestamps) != 1:
         raise SignatureError("malformed", f"expected one t=, found {len(timestamps)}")
-    if not timestamps[0].isascii() or not timestamps[0].isdigit():
-        raise SignatureError("malformed", f"t={timestamps[0]!r} is not unix seconds")
+    stamp = timestamps[0]
+    # at most 12 digits: unix seconds for the next 30,000 years, and int() of a
+    # peer's 100,000-digit string would raise ValueError (Python's int max str digits)
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        raise SignatureError("malformed", f"t={preview(stamp, 20)} is not unix seconds")
     if not signatures:
         raise SignatureError("malformed", "no v1= signature")
-    return int(timestamps[0]), signatures
+    return int(stamp), signatures
 
 
 def verify_signature(

@@ -52,7 +52,11 @@ class LogCapture(logging.Handler):
 
     def tracebacks(self) -> list[str]:
         """Lines of records that carried a traceback."""
-        return [line for record, line in zip(self.records, self.lines, strict=False) if "Traceback" in line]
+        return [
+            line
+            for record, line in zip(self.records, self.lines, strict=False)
+            if "Traceback" in line
+        ]
 
 
 @pytest.fixture

@@ -462,18 +462,18 @@ async def test_payload_that_does_not_fit_the_model_answers_the_error_reply(
     assert len(seen) == 1  # only the call hook ran
 
 
-async def test_call_info_field_of_the_wrong_type_is_dropped_not_fatal(
+async def test_call_info_field_of_the_wrong_type_is_refused_with_400(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    # issue 16: a wrong-typed field is not something jambonz sends; no handler runs on it
     app, seen = make_app()
+    sim = WebhookSimulator(WebhookApp(app))
     with caplog.at_level(logging.ERROR, "jambonz_runtime"):
-        call = await WebhookSimulator(WebhookApp(app)).call(sip_status="100")
-    assert call.answer.verb_names == ["say", "gather"]
-    _, payload = seen[0]
-    assert isinstance(payload, SessionNewCallback)
-    assert payload.sip_status is None
-    assert payload.call_sid == call.call_sid
-    assert "['sip_status']" in caplog.text
+        result = await sim.post("/", {"call_sid": "c1", "sip_status": "100"})
+    assert result.status == 400
+    assert b"sip_status" in result.body
+    assert seen == []
+    assert "sip_status" in caplog.text
 
 
 async def test_status_hook_errors_are_reported_not_raised() -> None:
