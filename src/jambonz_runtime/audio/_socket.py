@@ -4,12 +4,20 @@ Kept out of ``server.py`` so the server only routes: it calls :func:`serve_audio
 socket whose path and subprotocol matched an ``app.on_audio`` registration. Rules:
 
 * the first frame must arrive within ``first_frame_timeout`` and be the platform's
-  JSON metadata; otherwise it is logged with its raw text and the socket is closed
-  (1003 for a binary first frame, 1007 for bad JSON or metadata, 1008 on timeout), and
-  the handler never runs;
+  JSON metadata; otherwise it is logged in one line with a bounded excerpt of its raw
+  text and the socket is closed (1003 for a binary first frame, 1007 for bad JSON,
+  ``NaN``/``Infinity`` or nesting too deep included, or bad metadata, 1008 on
+  timeout), and the handler never runs;
 * a handler that raises is logged with the call sid and the socket closed with 1011;
   nothing else is affected (every socket is its own websockets handler task);
-* when the handler returns, the stream is read to its end, feeding the callbacks.
+* when the handler returns, the stream is read to its end, feeding the callbacks;
+* :func:`serve_audio` itself never raises: a fault of the runtime is logged and closes
+  the socket with 1011 (never 1000, which tells the media server all went well).
+
+Close codes (RFC 6455 §7.4.1): 1000 only when the app or the peer ends the stream on
+purpose; 1001 on server shutdown; 1002/1007/1009 for protocol, data and size errors
+(the data path, ``_wire``); 1003 for data of a type that cannot be accepted; 1008 for
+a policy breach (no metadata in time); 1011 for an error on this side.
 """
 
 from __future__ import annotations
@@ -92,6 +100,10 @@ async def serve_audio(
     except InvalidMessage as exc:
         _log.warning("audio socket %s (%s): %s", path, route.platform, exc)
         await _close(ws, 1003 if isinstance(first, bytes) else 1007, "invalid metadata")
+        return
+    except Exception:  # a fault of the runtime (or the handler's own call): not 1000
+        _log.exception("audio socket %s (%s): could not start the stream", path, route.platform)
+        await _close(ws, 1011, "internal error")
         return
 
     log.info(

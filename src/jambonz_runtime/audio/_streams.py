@@ -42,7 +42,7 @@ import re
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import ClassVar, Final, Generic, Literal, Protocol, TypeAlias, TypeVar
+from typing import ClassVar, Final, Generic, Literal, Protocol, TypeAlias, TypeVar, cast
 
 from pydantic import Field, JsonValue, ValidationError, field_validator
 from websockets.exceptions import ConnectionClosed
@@ -50,6 +50,7 @@ from websockets.typing import Subprotocol
 
 from jambonz_types import JambonzCallback
 
+from .._json import loads
 from ..exceptions import (
     AudioArgumentError,
     AudioStreamClosed,
@@ -228,9 +229,9 @@ def _first_object(frame: str | bytes) -> dict[str, JsonValue]:
     if isinstance(frame, bytes):
         raise _invalid("the first frame is binary; expected the JSON metadata text frame", frame)
     try:
-        obj: JsonValue = json.loads(frame)
-    except json.JSONDecodeError as exc:
-        raise _invalid(f"metadata is not JSON ({exc.msg} at {exc.pos})", frame) from exc
+        obj = loads(frame)
+    except ValueError as exc:  # not JSON, NaN/Infinity, nested too deep (see _json)
+        raise _invalid(f"metadata is not JSON ({exc})", frame) from None
     if not isinstance(obj, dict):
         raise _invalid(f"metadata is a JSON {type(obj).__name__}, not an object", frame)
     return obj
@@ -528,10 +529,13 @@ class AudioStream(Generic[M]):
 
     def _event_from_text(self, text: str) -> AudioEvent | None:
         try:
-            obj: JsonValue = json.loads(text)
-        except json.JSONDecodeError:
+            obj = cast(JsonValue, loads(text))
+        except ValueError as exc:
             self.log.warning(
-                "audio socket %s: text frame is not JSON, skipped: %s", self.path, preview(text)
+                "audio socket %s: text frame is not JSON, skipped (%s): %s",
+                self.path,
+                exc,
+                preview(text),
             )
             return None
         event = self._parse_event(obj) if isinstance(obj, dict) else None

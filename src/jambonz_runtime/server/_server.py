@@ -389,13 +389,15 @@ class JambonzServer:
                 ping_interval=self.ping_interval,
                 ping_timeout=self.ping_interval,
             )
+            # serve_audio never raises and closes the socket itself; still open here means
+            # it was cancelled (shutdown): 1001, never 1000 ("all went well").
             try:
                 await serve_audio(
                     wire or ws, audio, clock=self.audio_clock, first_frame_timeout=self.open_timeout
                 )
             finally:
                 if wire is not None:  # hand websockets a closed socket
-                    await wire.close()
+                    await wire.close(1001, "server shutting down")
             return
         found = self.route(request_path)
         if found is None:  # process_request refused it already; defensive

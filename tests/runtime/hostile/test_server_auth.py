@@ -71,7 +71,8 @@ async def test_app_declares_credentials_per_path(transport: str, logs: LogCaptur
         assert await _status(base + "/open", None) == (101, None)
         status, challenge = await _status(base + "/sales", None)
         assert status == 401
-        assert challenge is not None and challenge.startswith('Basic realm="jambonz"')
+        assert challenge is not None
+        assert challenge.startswith('Basic realm="jambonz"')
         assert (await _status(base + "/sales", _basic("sales", "wrong")))[0] == 401
         assert (await _status(base + "/sales", _basic("other", "pw-other")))[0] == 401
         assert (await _status(base + "/sales", _basic("sales", "pw-sales")))[0] == 101
