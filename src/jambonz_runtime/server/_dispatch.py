@@ -380,7 +380,9 @@ class Connection:
         if msg.type == "call:status":
             status = msg.data.get("call_status")
             sid = msg.data.get("call_sid")
-            if status in _CALL_OVER and (sid is None or sid == session.call_sid):
+            # isinstance first: a peer's [1] or {} is unhashable (found by bench/fuzz.py)
+            over = isinstance(status, str) and status in _CALL_OVER
+            if over and (sid is None or sid == session.call_sid):
                 session.log.info("call %s", status)
                 self._end_session(session)
 

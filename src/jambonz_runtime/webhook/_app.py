@@ -560,7 +560,8 @@ class WebhookApp:
                 except Exception as exc:
                     session.log.error("call:status handler raised: %r", exc, exc_info=exc)
                     status = 500
-        if payload.get("call_status") in _CALL_OVER:
-            session.log.info("call %s", payload.get("call_status"))
+        status_value = payload.get("call_status")
+        if isinstance(status_value, str) and status_value in _CALL_OVER:  # [1] is unhashable
+            session.log.info("call %s", status_value)
             self._end(session)
         return _Answer(status)

@@ -93,6 +93,13 @@ HOSTILE = {
     "payload of the wrong shape": _hook(
         type="verb:status", data={"id": ["x" * 100_000], "event": {"deep": [1] * 10_000}}
     ),
+    "call:status with an unhashable status (found by the fuzzer)": _hook(
+        type="call:status", data={"call_status": [1], "call_sid": {}}
+    ),
+    "tts results of the wrong shape": _hook(
+        type="tts:tokens-result", data={"id": {}, "status": []}
+    ),
+    "tts event of the wrong shape": _hook(type="tts:streaming-event", data={"event_type": [1]}),
     "NaN": _hook().replace('"data": {}', '"data": {"x": NaN}'),
     "deep nesting": "[" * 100_000 + "]" * 100_000,
     "binary garbage": "\x00\x01" * 50_000,

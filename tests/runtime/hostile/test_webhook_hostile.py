@@ -167,3 +167,11 @@ async def test_malformed_authorization_is_401_never_a_500(logs: LogCapture, head
 def test_unusable_credentials_are_a_configuration_error(spec: object) -> None:
     with pytest.raises(ConfigurationError, match="basic_auth"):
         App(basic_auth=spec)  # type: ignore[arg-type]
+
+
+async def test_status_hook_with_an_unhashable_status_is_answered(logs: LogCapture) -> None:
+    app, _ = hello_app()
+    sim = WebhookSimulator(WebhookApp(app))
+    result = await sim.post("/call-status", {"call_sid": "c1", "call_status": [1]})
+    assert result.status == 204
+    assert logs.tracebacks() == []
