@@ -114,7 +114,7 @@ class Connection:
         # envelope; preview() the rest): at most one short line per frame, whatever it is.
         if isinstance(frame, bytes) and not self._binary_seen:
             self._binary_seen = True
-            self.log.info("binary frames on this socket are parsed as text, as jambonz does")
+            self.log.debug("binary frames on this socket are parsed as text, as jambonz does")
         for event in self.protocol.receive_text(frame):
             if isinstance(event, MessageReceived):
                 try:
