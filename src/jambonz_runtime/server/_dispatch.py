@@ -67,7 +67,7 @@ class Connection:
 
     def __init__(
         self,
-        app: App,
+        app: App[Any],
         path: str,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],

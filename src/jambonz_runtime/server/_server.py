@@ -53,9 +53,9 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, cast
 
-from typing_extensions import Self
+from typing_extensions import Never, Self, TypeVar
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 from websockets.datastructures import Headers
@@ -71,7 +71,7 @@ from ..audio._streams import AUDIO_SUBPROTOCOL
 from ..audio._wire import AudioConnection, take_over
 from ..exceptions import ConfigurationError
 from ..protocol._machine import MAX_OUTBOUND_BYTES
-from ..session import SocketGone
+from ..session import Session, SocketGone
 from ..store import SessionStore, open_store
 from ._common import OPTIONS_SUPPORTED, SUBPROTOCOL
 from ._dispatch import ACK_DEADLINE, Connection
@@ -86,6 +86,8 @@ __all__ = ["OPTIONS_SUPPORTED", "SUBPROTOCOL", "JambonzServer", "serve"]
 _log = logging.getLogger("jambonz_runtime.server")
 
 _ADULTING: Final = "/adulting"
+
+_St = TypeVar("_St")
 
 
 class JambonzServer:
@@ -135,7 +137,7 @@ class JambonzServer:
 
     def __init__(
         self,
-        apps: App | Iterable[App],
+        apps: App[Session[_St]] | Iterable[App[Session[_St]]],
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -155,8 +157,10 @@ class JambonzServer:
         reuse_port: bool = False,
         sock: socket.socket | None = None,
     ) -> None:
-        self.apps: tuple[App, ...] = (apps,) if isinstance(apps, App) else tuple(apps)
-        self._routes: dict[str, App] = {}
+        given = cast("App[Never] | Iterable[App[Never]]", apps)
+        self.apps: tuple[App[Never], ...] = (given,) if isinstance(given, App) else tuple(given)
+        """The apps served (typed as apps of any context: read-only use)."""
+        self._routes: dict[str, App[Never]] = {}
         self._audio_routes: dict[tuple[str, str], AudioRoute] = {}
         for app in self.apps:
             if not app.paths and not app.audio_paths:
@@ -275,11 +279,12 @@ class JambonzServer:
         """Drain: stop taking calls and hand live ones over, within ``timeout`` seconds.
 
         In order: ``/healthz`` answers 503; after ``drain_delay`` the listener closes;
-        live calls may end on their own; ``min(6 s, half the deadline)`` before the
-        deadline every remaining call is handed over (hooks in flight answered, the
-        call released in the session store, its socket closed with 1001 so jambonz
-        reconnects to another instance); whatever still hangs is aborted at the
-        deadline. Default ``timeout``: ``shutdown_timeout``.
+        then every live call is handed over: hooks in flight answered, the call
+        released in the session store, its socket closed with 1001 so jambonz
+        reconnects to another instance. With a store that happens at once (the call
+        goes on elsewhere with its state); without one, calls may first end on their
+        own until ``min(6 s, half the deadline)`` before the deadline. Whatever still
+        hangs is aborted at the deadline. Default ``timeout``: ``shutdown_timeout``.
         """
         loop = asyncio.get_running_loop()
         total = self.shutdown_timeout if timeout is None else timeout
@@ -295,8 +300,12 @@ class JambonzServer:
         if self.drain_delay > 0:
             await asyncio.sleep(min(self.drain_delay, max(0.0, deadline - loop.time())))
         self._stop_accepting()
-        handover_at = deadline - min(ACK_DEADLINE + 1.0, total / 2)
-        await self._wait_calls_end(handover_at - loop.time())
+        if self.persist is None:
+            # No store: a call handed over restarts from scratch elsewhere, so give it
+            # every chance to end here first.
+            handover_at = deadline - min(ACK_DEADLINE + 1.0, total / 2)
+            await self._wait_calls_end(handover_at - loop.time())
+        # With a store the call goes on elsewhere with its state: hand over at once.
         if self._connections:
             _log.info("handing %d call(s) over (close 1001)", len(self._connections))
             remaining = max(0.1, deadline - loop.time())
@@ -365,7 +374,7 @@ class JambonzServer:
 
     def _connection(
         self,
-        app: App,
+        app: App[Never],
         path: str,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
@@ -410,7 +419,7 @@ class JambonzServer:
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def route(self, request_path: str) -> tuple[App, str] | None:
+    def route(self, request_path: str) -> tuple[App[Never], str] | None:
         """The app and its session path for a request path (query and ``/adulting`` aside)."""
         path, _, query = request_path.partition("?")
         path = path.rstrip("/") or "/"
@@ -600,7 +609,7 @@ def _offered(headers: Headers) -> list[Subprotocol]:
 
 
 async def serve(
-    apps: App | Sequence[App],
+    apps: App[Session[_St]] | Sequence[App[Session[_St]]],
     host: str = "0.0.0.0",
     port: int = 3000,
     *,
