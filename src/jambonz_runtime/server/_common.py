@@ -73,6 +73,7 @@ class ServerSettings(Protocol):
         path: str,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
+        request_path: str,
     ) -> Connection:
         """A new control connection, counted by the server until :meth:`_forget`."""
         ...

@@ -74,7 +74,7 @@ from ..protocol._machine import MAX_OUTBOUND_BYTES
 from ..session import Session, SocketGone
 from ..store import SessionStore, open_store
 from ._common import OPTIONS_SUPPORTED, SUBPROTOCOL
-from ._dispatch import ACK_DEADLINE, Connection
+from ._dispatch import ACK_DEADLINE, PIN_QUERY, Connection
 from ._metrics import NO_METRICS, Metrics, PrometheusMetrics
 from ._persist import Persistence
 
@@ -118,6 +118,13 @@ class JambonzServer:
             (``jambonz-typed serve --workers N``).
         sock: an already bound, listening socket to serve on instead of host/port
             (a pre-forked worker's inherited socket).
+        pin_url: pin each call to this instance, for state that cannot leave the
+            process (a running ``app.flow``, open files): this instance's own URL
+            prefix as jambonz reaches it (``ws://10.0.0.5:3000``, or a balancer route
+            for this instance such as ``wss://voice.example.com/pod-3``). Every
+            ``session:new`` is answered with a ``redirect`` to
+            ``<pin_url><path>?jambonz_pin=1``; the call then starts on that socket and
+            every reconnect of it lands here. See the deployment guide.
         ping_interval: seconds between keepalive pings (``None``: no pings).
         audio_subprotocol: the subprotocol jambonz's media server offers on audio
             sockets (change it only if ``MOD_AUDIO_FORK_SUBPROTOCOL_NAME`` is set there).
@@ -156,6 +163,7 @@ class JambonzServer:
         metrics: bool | Metrics = False,
         reuse_port: bool = False,
         sock: socket.socket | None = None,
+        pin_url: str | None = None,
     ) -> None:
         given = cast("App[Never] | Iterable[App[Never]]", apps)
         self.apps: tuple[App[Never], ...] = (given,) if isinstance(given, App) else tuple(given)
@@ -193,6 +201,7 @@ class JambonzServer:
         self._connections: set[Connection] = set()
         self._calls_gone: asyncio.Future[None] | None = None
         self.drain_delay = drain_delay
+        self.pin_url = pin_url
         self.reuse_port = reuse_port
         self.sock = sock
         self.draining = False
@@ -289,14 +298,7 @@ class JambonzServer:
         loop = asyncio.get_running_loop()
         total = self.shutdown_timeout if timeout is None else timeout
         deadline = loop.time() + total
-        if not self.draining:
-            self.draining = True
-            self.metrics.set_draining(True)
-            _log.info(
-                "draining: %d call(s) up, deadline %.1f s (healthz answers 503)",
-                self.live_calls,
-                total,
-            )
+        self.start_draining(total)
         if self.drain_delay > 0:
             await asyncio.sleep(min(self.drain_delay, max(0.0, deadline - loop.time())))
         self._stop_accepting()
@@ -317,6 +319,22 @@ class JambonzServer:
         if self.persist is not None:
             await self.persist.stop()
         _log.info("jambonz server stopped")
+
+    def start_draining(self, deadline: float | None = None) -> None:
+        """Answer ``/healthz`` with 503 from now on (idempotent; :meth:`shutdown` calls it).
+
+        Call it from a ``preStop`` hook or an admin endpoint to take the instance out
+        of the balancer before the drain itself starts.
+        """
+        if self.draining:
+            return
+        self.draining = True
+        self.metrics.set_draining(True)
+        _log.info(
+            "draining: %d call(s) up, deadline %.1f s (healthz answers 503)",
+            self.live_calls,
+            self.shutdown_timeout if deadline is None else deadline,
+        )
 
     @property
     def live_calls(self) -> int:
@@ -378,7 +396,9 @@ class JambonzServer:
         path: str,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
+        request_path: str,
     ) -> Connection:
+        query = request_path.partition("?")[2]
         conn = Connection(
             app,
             path,
@@ -387,6 +407,8 @@ class JambonzServer:
             max_outbound_bytes=self.max_outbound_bytes,
             persist=self.persist,
             metrics=self.metrics,
+            pin_url=self.pin_url,
+            pinned=PIN_QUERY in query.split("&"),
         )
         self._connections.add(conn)
         return conn
@@ -584,7 +606,7 @@ class JambonzServer:
         async def close(code: int, reason: str) -> None:
             await ws.close(code, reason)
 
-        conn = self._connection(app, path, send, close)
+        conn = self._connection(app, path, send, close, request_path)
         try:
             async for frame in ws:
                 conn.feed(frame)
@@ -620,6 +642,7 @@ async def serve(
     metrics: bool | Metrics = False,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
+    pin_url: str | None = None,
     handle_signals: bool = True,
 ) -> None:
     """Serve ``apps`` until SIGTERM/SIGINT or cancellation, then drain.
@@ -645,6 +668,7 @@ async def serve(
         metrics=metrics,
         reuse_port=reuse_port,
         sock=sock,
+        pin_url=pin_url,
     )
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
