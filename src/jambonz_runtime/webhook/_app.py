@@ -52,10 +52,11 @@ import time
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeAlias, cast
+from typing import Any, Final, Generic, TypeAlias, cast
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, JsonValue, ValidationError
+from typing_extensions import TypeVar
 
 from jambonz_types.callbacks import SessionNewCallback
 
@@ -63,6 +64,7 @@ from .._auth import WWW_AUTHENTICATE, check_basic, credentials_for
 from .._json import loads
 from .._log import call_logger
 from ..app import App, _Hook, _Notify
+from ..context import CallContext
 from ..exceptions import (
     ConfigurationError,
     HandlerError,
@@ -79,6 +81,8 @@ from .signature import DEFAULT_TOLERANCE, SIGNATURE_HEADER, verify_signature
 
 __all__ = ["ASGIMessage", "ASGIReceive", "ASGIScope", "ASGISend", "WebhookApp"]
 
+_StateT = TypeVar("_StateT", default=dict[str, object])
+
 _log = logging.getLogger("jambonz_runtime.webhook")
 
 ASGIScope: TypeAlias = Mapping[str, object]
@@ -93,7 +97,7 @@ ASGISend: TypeAlias = Callable[[MutableMapping[str, object]], Awaitable[None]]
 _CALL_OVER: Final = frozenset({"completed", "failed", "busy", "no-answer"})
 _ADULTING: Final = "/adulting"
 _ALLOW: Final = "GET, POST, OPTIONS"
-_AnyHandler: TypeAlias = Callable[[WebhookSession, BaseModel], Awaitable[object]]
+_AnyHandler: TypeAlias = Callable[[WebhookSession[Any], BaseModel], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ def _first_param_annotation(handler: Callable[..., object]) -> object:
     return hints.get(params[0].name)
 
 
-class WebhookApp:
+class WebhookApp(Generic[_StateT]):
     """An ASGI application serving ``app`` as jambonz HTTP webhooks.
 
     ``app`` must be an ``App[CallContext]`` (handlers written for both transports) or an
@@ -173,7 +177,7 @@ class WebhookApp:
 
     def __init__(
         self,
-        app: App[WebhookSession],
+        app: App[WebhookSession[_StateT]] | App[CallContext[_StateT]],
         *,
         secret: str | Sequence[str] | None = None,
         signature_tolerance: float | None = DEFAULT_TOLERANCE,
@@ -196,7 +200,7 @@ class WebhookApp:
         self.max_body_bytes = max_body_bytes
         self.session_idle_timeout = session_idle_timeout
         self.response_warning_after = response_warning_after
-        self._sessions: dict[str, tuple[WebhookSession, float]] = {}
+        self._sessions: dict[str, tuple[WebhookSession[Any], float]] = {}
         self._check_app()
         if not self._secrets:
             _log.info("webhook signatures are not checked (no secret given)")
@@ -246,7 +250,7 @@ class WebhookApp:
     # -- sessions ----------------------------------------------------------------------
 
     @property
-    def sessions(self) -> Mapping[str, WebhookSession]:
+    def sessions(self) -> Mapping[str, WebhookSession[_StateT]]:
         """Calls seen by this process and not over yet, by call sid (read only)."""
         self._expire(time.monotonic())
         return {sid: entry[0] for sid, entry in self._sessions.items()}
@@ -260,7 +264,7 @@ class WebhookApp:
             del self._sessions[sid]
             session.log.info("no request for %.0f s: session dropped", now - seen)
 
-    def _session(self, payload: dict[str, JsonValue], path: str) -> WebhookSession:
+    def _session(self, payload: dict[str, JsonValue], path: str) -> WebhookSession[Any]:
         now = time.monotonic()
         self._expire(now)
         raw_sid = payload.get("call_sid")
@@ -272,12 +276,14 @@ class WebhookApp:
         # _start refused a call hook whose call info does not fit; on other hooks the
         # call info is informative (their own model was checked): misfits become None
         call, _ = validate_lenient(SessionNewCallback, payload)
-        session = WebhookSession(call_sid, call, path, env_vars=self.app.env_vars)
+        session = WebhookSession[Any](
+            call_sid, call, path, env_vars=self.app.env_vars, state=self.app.new_state()
+        )
         if call_sid is not None:
             self._sessions[call_sid] = (session, now)
         return session
 
-    def _end(self, session: WebhookSession) -> None:
+    def _end(self, session: WebhookSession[Any]) -> None:
         session._ended = True
         sid = session.call_sid
         if sid is not None and self._sessions.get(sid, (None, 0.0))[0] is session:
@@ -470,7 +476,7 @@ class WebhookApp:
         self,
         request: _Request,
         payload: dict[str, JsonValue],
-        handler: Callable[[WebhookSession, SessionNewCallback], Awaitable[Reply]],
+        handler: Callable[[WebhookSession[Any], SessionNewCallback], Awaitable[Reply]],
     ) -> _Answer:
         misfit = self._misfit(request, payload, SessionNewCallback)
         if misfit is not None:
@@ -515,7 +521,7 @@ class WebhookApp:
     async def _answer(
         self,
         request: _Request,
-        session: WebhookSession,
+        session: WebhookSession[Any],
         kind: str,
         run: Callable[[], Awaitable[object]],
     ) -> _Answer:

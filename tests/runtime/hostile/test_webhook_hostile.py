@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable
+from typing import cast
 
 import pytest
 
 from jambonz_runtime import App, CallContext, WebhookApp
+from jambonz_runtime._auth import BasicAuthSpec
 from jambonz_runtime.exceptions import ConfigurationError
 from jambonz_runtime.testing.webhook import WebhookResult, WebhookSimulator
 from jambonz_runtime.webhook.signature import SIGNATURE_HEADER
@@ -21,8 +23,10 @@ from jambonz_types.callbacks import GatherCallback, SessionNewCallback
 from .conftest import LogCapture
 
 
-def hello_app(**options: object) -> tuple[App[CallContext], list[str]]:
-    app = App[CallContext](**options)  # type: ignore[arg-type]
+def hello_app(
+    *, basic_auth: BasicAuthSpec = None, error_reply: Verbs | None = None
+) -> tuple[App[CallContext], list[str]]:
+    app = App[CallContext](basic_auth=basic_auth, error_reply=error_reply)
     said: list[str] = []
 
     @app.on_session("/")
@@ -166,7 +170,7 @@ async def test_malformed_authorization_is_401_never_a_500(logs: LogCapture, head
 @pytest.mark.parametrize("spec", [("", "p"), ("a:b", "p"), ("u",), {"/x": ("u", 1)}])
 def test_unusable_credentials_are_a_configuration_error(spec: object) -> None:
     with pytest.raises(ConfigurationError, match="basic_auth"):
-        App(basic_auth=spec)  # type: ignore[arg-type]
+        App(basic_auth=cast(BasicAuthSpec, spec))
 
 
 async def test_status_hook_with_an_unhashable_status_is_answered(logs: LogCapture) -> None:
