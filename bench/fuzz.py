@@ -179,9 +179,9 @@ class Cases:
             assert isinstance(env["data"], dict)
             env["data"][field_] = wrong
         else:
-            env[field_] = wrong
             if field_ == "msgid" and isinstance(wrong, str):
-                self.issued.add(wrong)  # a valid msgid after all: its ack is expected
+                wrong = self._id()  # a valid msgid after all: unique, its ack is expected
+            env[field_] = wrong
         return Case("types", _text(env))
 
     def odd(self) -> Case:
@@ -379,6 +379,7 @@ class FuzzReport:
     duplicate_acks: int = 0
     unknown_acks: int = 0
     unknown_ack_samples: list[str] = field(default_factory=list)
+    duplicate_ack_samples: list[str] = field(default_factory=list)
     connection_lines: int = 0
     """Per-connection INFO lines (websockets' open / closed / handshake timed out, the
     runtime's "call over"), of every connection, the canary's included."""
@@ -452,7 +453,7 @@ class FuzzReport:
         lines = [
             f"fuzz: seed {self.seed}, {self.transport} transport, {self.frames} hostile frames ({self.cases} cases) in {self.seconds:.0f} s",
             f"app alive: {'yes' if self.alive else 'NO'}; canary hooks ok {self.canary_ok}, lost {self.canary_lost}, wrong {self.canary_wrong}",
-            f"tracebacks: {self.tracebacks}; duplicate acks: {self.duplicate_acks}; unknown-msgid acks: {self.unknown_acks} {self.unknown_ack_samples or ''}",
+            f"tracebacks: {self.tracebacks}; duplicate acks: {self.duplicate_acks} {self.duplicate_ack_samples or ''}; unknown-msgid acks: {self.unknown_acks} {self.unknown_ack_samples or ''}",
             f"slowloris handshakes: {self.slowloris_open} opened, {self.slowloris_dropped} dropped by the server",
             f"per-connection lifecycle log lines (websockets, INFO, all connections): {self.connection_lines}",
             f"RSS: at launch {self.rss_launch / mib:.1f} MiB, start (after warm-up) {self.rss_start / mib:.1f} MiB, "
@@ -639,12 +640,16 @@ async def _play_live(
             break
     await sock.close()
     counts = Counter(msgid for msgid, _ in sock.acks)
-    report.duplicate_acks += sum(n - 1 for n in counts.values() if n > 1)
+    duplicated = [m for m, n in counts.items() if n > 1]
+    report.duplicate_acks += sum(counts[m] - 1 for m in duplicated)
+    report.duplicate_ack_samples.extend(
+        preview_id(m) for m in duplicated[: max(0, 5 - len(report.duplicate_ack_samples))]
+    )
     allowed = issued | probes | {"hs"}
     unknown = [m for m in counts if m not in allowed]
     report.unknown_acks += sum(counts[m] for m in unknown)
     report.unknown_ack_samples.extend(
-        preview_id(m) for m in unknown[: 5 - len(report.unknown_ack_samples)]
+        preview_id(m) for m in unknown[: max(0, 5 - len(report.unknown_ack_samples))]
     )
 
 

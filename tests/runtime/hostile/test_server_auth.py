@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
+import textwrap
+from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
@@ -121,3 +124,15 @@ async def test_malformed_authorization_is_a_401_answer_not_a_drop(
     assert answer.startswith(b"HTTP/1.1 401 ")
     assert b"WWW-Authenticate: Basic" in answer
     assert logs.tracebacks() == []
+
+
+def test_readme_reliability_snippet_declares_per_path_credentials() -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match is not None, "README.md: no python block under '## Reliability'"
+    namespace: dict[str, object] = {"App": App}
+    exec(compile(textwrap.dedent(match.group(1)), "README.md", "exec"), namespace)
+    app = namespace["app"]
+    assert isinstance(app, App)
+    assert app.basic_auth == {"/sales": ("sales", "s3cret"), "/support": ("support", "0ther")}
