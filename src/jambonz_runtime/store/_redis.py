@@ -201,16 +201,19 @@ class RedisStore:
     async def _run(self, script: str, key: str, args: Sequence[str]) -> object:
         op = _Op(script, key, args)
         self._queue.append(op)
-        if len(self._queue) == 1:
-            asyncio.get_running_loop().call_soon(self._flush_soon)
-        return await op.future
-
-    def _flush_soon(self) -> None:
-        ops, self._queue = self._queue, []
-        if ops:
-            task = asyncio.get_running_loop().create_task(self._flush(ops))
+        if not self._flushing:
+            task = asyncio.get_running_loop().create_task(self._flush_all())
             self._flushing.add(task)
             task.add_done_callback(self._flushing.discard)
+        return await op.future
+
+    async def _flush_all(self) -> None:
+        # One batch in flight at a time on the one connection (replies come back in
+        # order); what queues meanwhile is the next batch.
+        await asyncio.sleep(0)  # let this turn of the loop add its writes to the batch
+        while self._queue:
+            ops, self._queue = self._queue, []
+            await self._flush(ops)
 
     async def _flush(self, ops: list[_Op]) -> None:
         from redis.exceptions import NoScriptError, RedisError
