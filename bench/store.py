@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         args.repeats, args.calls, args.resumes = 1, 100, 20
     info = machine_info()
     points = [50, 500]
-    plan = ["warmup:100"] + [f"echo:{c}:{args.calls}:120" for c in points]
+    plan = ["echo:20:100"] + [f"echo:{c}:{args.calls}:120" for c in points]  # first: warm-up
     rows: dict[tuple[str, int], dict[str, list[float]]] = {}
     redis_cpu: dict[int, list[float]] = {c: [] for c in points}
     resumes: list[float] = []
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                     finally:
                         _stop(proc)
                     redis_total = _cpu_seconds(redis.proc.pid) - redis_before
-                    for result in results:
+                    for result in results[1:]:  # the first point is the warm-up
                         conc = int(str(result["concurrency"]))
                         ok = float(str(result["calls_ok"])) or 1.0
                         row = rows.setdefault((variant, conc), {"cps": [], "cpu": [], "p99": []})

@@ -556,18 +556,25 @@ class Connection:
             initial = session._initial_verbs
             if initial is not None and not initial.done():
                 initial.set_result(verbs)
-        if self.persist is not None and not await self.persist.after_handler(
-            self.app, session, initial=list(verbs) if new else None
-        ):
-            return  # another instance owns the call now: nothing goes out from here
+        if self.persist is not None:
+            # Saved before the ack leaves. A session:new whose socket is gone keeps its
+            # verbs in the store too: the reconnect, wherever it lands, must carry them.
+            dropped = new and not self._can_ack(msg)
+            if not await self.persist.after_handler(
+                self.app, session, initial=list(verbs) if dropped else None
+            ):
+                return  # another instance owns the call now: nothing goes out from here
+            if new and not dropped and not self._can_ack(msg):
+                await self.persist.after_handler(self.app, session, initial=list(verbs))
         if new:
-            if not (self._open and msg.msgid and self.protocol.is_pending(msg.msgid)):
+            if not self._can_ack(msg):
                 return  # the socket dropped: session:reconnect will carry these verbs
             session._initial_acked = True
         sent = await self._send_ack(msg, verbs, session)
         self.metrics.hook_answered(msg.type, time.monotonic() - started, sent)
-        if new and sent and self.persist is not None:
-            self.persist.save_soon(self.app, session, {"initial": ""})
+
+    def _can_ack(self, msg: InboundMessage) -> bool:
+        return bool(self._open and msg.msgid and self.protocol.is_pending(msg.msgid))
 
     async def _ack_only(
         self,
