@@ -78,6 +78,7 @@ from ._common import OPTIONS_SUPPORTED, SUBPROTOCOL
 from ._dispatch import ACK_DEADLINE, PIN_QUERY, Connection
 from ._metrics import NO_METRICS, Metrics, PrometheusMetrics
 from ._persist import Persistence
+from ._wslog import PeerSafeLogger
 
 if TYPE_CHECKING:
     from ._direct import DirectServer
@@ -255,7 +256,7 @@ class JambonzServer:
             open_timeout=self.open_timeout,
             ping_interval=self.ping_interval,
             compression=self.compression,
-            logger=_log,
+            logger=PeerSafeLogger(_log),  # a bad handshake: one line, no traceback
         )
         self._bound_port = int(self._server.sockets[0].getsockname()[1])
         self._announce()

@@ -50,12 +50,13 @@ class LogCapture(logging.Handler):
             if record.levelno >= level
         ]
 
-    def tracebacks(self) -> list[str]:
-        """Lines of records that carried a traceback."""
+    def tracebacks(self, *, level: int = logging.INFO) -> list[str]:
+        """Lines of records at ``level`` or above that carried a traceback (websockets'
+        DEBUG records carry some: debug logging is opted into, not a peer's doing)."""
         return [
             line
-            for record, line in zip(self.records, self.lines, strict=False)
-            if "Traceback" in line
+            for record, line in zip(self.records, self.lines, strict=True)
+            if record.levelno >= level and "Traceback" in line
         ]
 
 

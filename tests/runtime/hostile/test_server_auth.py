@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import re
 import textwrap
 from pathlib import Path
@@ -20,6 +21,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
 from jambonz_runtime import App, JambonzServer, Session
+from jambonz_runtime.server._wslog import PeerSafeLogger
 from jambonz_types import Verbs
 from jambonz_types.callbacks import SessionNewCallback
 
@@ -136,3 +138,41 @@ def test_readme_reliability_snippet_declares_per_path_credentials() -> None:
     app = namespace["app"]
     assert isinstance(app, App)
     assert app.basic_auth == {"/sales": ("sales", "s3cret"), "/support": ("support", "0ther")}
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"\x16\x03\x01\x00\xa5\x01\x00", b"GET / HTTP/1.1\r\nX: " + b"y" * 70_000 + b"\r\n\r\n"],
+)
+async def test_http_garbage_before_the_handshake_is_never_a_traceback(
+    transport: str, logs: LogCapture, garbage: bytes
+) -> None:
+    # websockets < 17 (Python 3.10) logged each failed handshake at ERROR with a
+    # traceback; jambonz_runtime.server._wslog makes it one INFO line everywhere
+    server = JambonzServer(two_path_app(), port=0, transport=transport, open_timeout=0.5)  # type: ignore[arg-type]
+    async with server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(garbage)
+        await writer.drain()
+        writer.write_eof()
+        await asyncio.wait_for(reader.read(), 5)  # the server ends the connection
+        writer.close()
+    assert logs.tracebacks() == []
+    assert all(len(line.encode()) <= 512 for line in logs.since(0))
+
+
+def test_peer_safe_logger_passes_other_records_unchanged(logs: LogCapture) -> None:
+    log = PeerSafeLogger(logging.getLogger("jambonz_runtime.server"))
+    log.info("connection %s", "open")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        log.error("opening handshake failed", exc_info=True)
+        log.error("connection handler failed", exc_info=True)
+    assert logs.lines[-3] == "INFO jambonz_runtime.server connection open"
+    assert (
+        logs.lines[-2] == "INFO jambonz_runtime.server opening handshake failed: 'ValueError: boom'"
+    )
+    assert logs.lines[-1].startswith(
+        "ERROR jambonz_runtime.server connection handler failed\nTraceback"
+    )
