@@ -7,6 +7,7 @@ either swaps it in place of ``src/jambonz_types`` or compares the two byte for b
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import tempfile
 import urllib.parse
@@ -69,6 +70,30 @@ def _classes(text: str) -> tuple[str, ...]:
     return tuple(n.name for n in tree.body if isinstance(n, ast.ClassDef))
 
 
+def _titles(node: object) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["title"]} if isinstance(node.get("title"), str) else set()
+        return own.union(*(_titles(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_titles(v) for v in node))
+    return set()
+
+
+def _check_names(text: str, staged: Path, key: str) -> None:
+    """Fail when the generator named a class itself (a number, or a property name).
+
+    Staging titles every class-forming object (codegen/naming.py); a class whose name is
+    no staged title would be a name that can change under users' imports.
+    """
+    chosen = _titles(json.loads(staged.read_text(encoding="utf-8")))
+    invented = sorted(set(_classes(text)) - chosen)
+    if invented:
+        raise SystemExit(
+            f"codegen: {key}: the generator invented class names {invented}; title the "
+            "objects in [tool.jambonz-codegen.titles] or extend codegen/naming.py"
+        )
+
+
 def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModule]:
     """Generate the complete package into the empty directory ``tree``."""
     env = templates()
@@ -83,6 +108,7 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
             text = rewrite_module(
                 generated.read_text(encoding="utf-8"), f"schemas/{f.path.as_posix()}", version
             )
+            _check_names(text, staged / f"{key}.json", key)
             out = tree / f"{key}.py"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text, encoding="utf-8")

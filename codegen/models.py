@@ -12,6 +12,10 @@ server runs (see ../shared/docs/codegen-notes.md for the measurements behind the
 * ``--model-extra-keys x-jambonz-rules``: carries the ``if``/``then`` and ``not`` rules
   that staging extracted (codegen/rules.py) onto the class of the schema object that
   holds them; postprocess turns them into a ``__jambonz_rules__`` class variable.
+
+``--reuse-model`` is deliberately absent: it replaces an object by a structurally equal
+one generated earlier (in another file), so a name would depend on unrelated schemas
+(codegen/naming.py).
 """
 
 from __future__ import annotations
@@ -42,7 +46,6 @@ DMCG_ARGS: tuple[str, ...] = (
     "--use-schema-description",
     "--use-field-description",
     "--collapse-root-models",
-    "--reuse-model",
     "--use-title-as-name",
     "--use-exact-imports",
     "--type-mappings", "uri=string", "date-time=string",

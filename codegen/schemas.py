@@ -289,6 +289,8 @@ def _flatten_conflicting_allof(
 
 def stage(schemas: SchemaSet, config: Config, dest: Path) -> dict[str, SchemaFile]:
     """Write the normalized copy under ``dest``; return ``group/module`` -> source file."""
+    from .naming import assign_titles  # naming builds on this module's pascal()
+
     ids = schemas.by_id()
     modules: dict[str, SchemaFile] = {}
     for f in schemas.files:
@@ -308,6 +310,7 @@ def stage(schemas: SchemaSet, config: Config, dest: Path) -> dict[str, SchemaFil
                 kept = {k: node[k] for k in ("description",) if k in node}
                 node.clear()
                 node.update(kept, customTypePath=type_path)
+        assign_titles(doc, f.key)
         if f.group == "callbacks":
             _mark_callback_objects(doc)
         out = dest / f.group / f"{f.module}.json"

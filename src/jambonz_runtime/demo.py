@@ -17,7 +17,8 @@ from pydantic import JsonValue
 
 from jambonz_types import Verbs
 from jambonz_types.callbacks import GatherCallback, SessionNewCallback
-from jambonz_types.callbacks.gather import Alternative, Speech
+from jambonz_types.callbacks.gather import GatherCallbackSpeech as Speech
+from jambonz_types.callbacks.gather import GatherCallbackSpeechAlternative as Alternative
 
 from .app import App
 from .session import Session
