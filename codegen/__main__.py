@@ -1,6 +1,7 @@
 """``python -m codegen [--check]``: regenerate ``src/jambonz_types`` or prove it is current.
 
-``python -m codegen vendor VERSION`` replaces ``schemas/`` first (see codegen/vendor.py).
+``python -m codegen vendor SOURCE`` (an npm version, a .tgz or a directory) replaces
+``schemas/`` first and records the change report in CHANGELOG.md (see codegen/vendor.py).
 
 The package is always generated into a temporary directory first. Without ``--check``
 that directory replaces the output tree; with ``--check`` the two trees are compared
