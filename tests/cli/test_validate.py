@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from codegen.config import load_config
+from codegen.schemas import load_schemas
 from jambonz_runtime.cli import main
 
 BAD = """[
@@ -109,7 +111,7 @@ def test_no_input_on_a_terminal_is_a_usage_error(
 def test_json_report(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--json", str(files["bad"]), str(files["ok"])]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report["schema"] == "@jambonz/schema 0.4.15"
+    assert report["schema"] == f"@jambonz/schema {load_schemas(load_config()).version}"
     assert (report["valid"], report["errors"], report["warnings"]) == (False, 3, 1)
     bad, ok = report["files"]
     assert ok == {"file": str(files["ok"]), "valid": True, "verbs": 2, "problems": []}
