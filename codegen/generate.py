@@ -10,7 +10,6 @@ import ast
 import json
 import shutil
 import tempfile
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from .fmt import format_tree
 from .models import run_datamodel_codegen
 from .postprocess import rewrite_module
 from .schemas import GROUPS, SchemaFile, SchemaSet, class_name, stage
+from .versions import render_versions
 
 __all__ = ["GeneratedModule", "build", "templates"]
 
@@ -143,26 +143,17 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     by_id = {m.source.schema_id: m for m in modules}
     app_verbs = [by_id[f.schema_id] for f in schemas.app_verb_files()]
     verb_names = sorted(name for m in app_verbs for name in m.source.verb_names)
-    # A verb's own file (room.schema.json for "room", the last segment of its $id) carries
-    # its minVersion; a name without a file of its own takes the version of the file
-    # whose model accepts it.
-    own = {
-        urllib.parse.unquote(f.schema_id.rstrip("/").rsplit("/", 1)[-1]): f
-        for f in schemas.group("verbs")
-    }
-    accepting = {name: m.source for m in app_verbs for name in m.source.verb_names}
-    min_versions = [(name, own.get(name, accepting[name]).min_version) for name in verb_names]
     (tree / "app.py").write_text(
         env.get_template("app.py.jinja").render(
             source="schemas/jambonz-app.schema.json",
             version=version,
             verbs=[{"module": m.module, "cls": m.cls} for m in app_verbs],
             verb_names=verb_names,
-            min_versions=min_versions,
             description=str(schemas.app.get("description", "")).split("\n")[0],
         ),
         encoding="utf-8",
     )
+    render_versions(env, schemas, tree)
     builder_gen.render(env, schemas, config, modules, tree)
     format_tree(tree)
     return modules

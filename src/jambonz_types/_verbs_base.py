@@ -99,12 +99,39 @@ def describe_validation_error(where: str, error: ValidationError, prefix: str = 
 class VerbsBase:
     """An ordered list of verb models with chainable appends and exact wire output."""
 
-    __slots__ = ("_verbs",)
+    __slots__ = ("_jambonz_version", "_verbs")
 
-    def __init__(self, verbs: Iterable[Verb] = ()) -> None:
-        """Start empty, or with the given verb models (in order)."""
+    def __init__(self, verbs: Iterable[Verb] = (), *, jambonz_version: str | None = None) -> None:
+        """Start empty, or with the given verb models (in order).
+
+        ``jambonz_version`` declares the jambonz release the array is for: appending a
+        verb or setting a property that release lacks (the schemas' ``minVersion``)
+        then raises :class:`~jambonz_types.JambonzVersionError`.
+
+        Raises:
+            ValueError: ``jambonz_version`` is not a version like ``0.9.6``.
+        """
         self._verbs: list[Verb] = []
+        self._jambonz_version = jambonz_version
+        if jambonz_version is not None:
+            from ._versions import parse_version
+
+            parse_version(jambonz_version)
         self.extend(verbs)
+
+    @property
+    def jambonz_version(self) -> str | None:
+        """The jambonz release this array is checked against (``None``: not checked)."""
+        return self._jambonz_version
+
+    def _check_version(self, verb: str, keys: Iterable[str]) -> None:
+        version = self._jambonz_version
+        if version is not None:
+            from ._versions import JambonzVersionError, verb_version_problems
+
+            problems = verb_version_problems(verb, keys, version)
+            if problems:
+                raise JambonzVersionError(problems)
 
     # -- list behaviour -------------------------------------------------------------
 
@@ -117,6 +144,9 @@ class VerbsBase:
         is_verb_model = (_DEPS or _deps())[3]
         if not is_verb_model(verb):  # checked at run time too: callers may not run mypy
             raise TypeError(f"expected a jambonz verb model, got {type(verb).__name__}")
+        if self._jambonz_version is not None:
+            wire = verb.to_dict()
+            self._check_version(str(wire.get("verb", verb.verb)), wire)
         self._verbs.append(verb)
         return self
 
@@ -128,7 +158,7 @@ class VerbsBase:
 
     def __add__(self, other: Iterable[Verb]) -> Self:
         """A new list: this one's verbs followed by ``other``'s; neither operand changes."""
-        return type(self)(self._verbs).extend(other)
+        return type(self)(self._verbs, jambonz_version=self._jambonz_version).extend(other)
 
     def __len__(self) -> int:
         return len(self._verbs)
@@ -148,7 +178,7 @@ class VerbsBase:
 
     def copy(self) -> Self:
         """A shallow copy (the verb models are shared, the list is not)."""
-        return type(self)(self._verbs)
+        return type(self)(self._verbs, jambonz_version=self._jambonz_version)
 
     def to_list(self) -> list[Verb]:
         """The verb models, as a new list: the builder keeps its own."""
@@ -219,8 +249,11 @@ class VerbsBase:
         The generated methods pass wire keys so that validation runs exactly like
         :meth:`from_wire` and error paths name the fields as the jambonz docs do.
         """
-        # Built by the verb's own model: no need for append's check.
-        self._verbs.append(build_verb(module, name, verb, args))
+        # Built by the verb's own model: no need for append's model check.
+        built = build_verb(module, name, verb, args)
+        if self._jambonz_version is not None:
+            self._check_version(verb, [k for k, v in args.items() if v is not None])
+        self._verbs.append(built)
         return self
 
 

@@ -96,7 +96,11 @@ def plant(schemas: Path) -> list[Planted]:
     planted.append(("added", "verbs/beep", "new verb"))
 
     say = _load(schemas / "verbs/say.schema.json")
-    say["properties"]["pitchShift"] = {"type": "number", "description": "Semitones."}
+    say["properties"]["pitchShift"] = {
+        "type": "number",
+        "description": "Semitones.",
+        "minVersion": "99.2.0",
+    }
     _save(schemas / "verbs/say.schema.json", say)
     planted.append(("added", "verbs/say#/properties/pitchShift", "new optional property"))
 
@@ -321,3 +325,20 @@ def test_no_existing_class_name_changed(rehearsal: Rehearsal) -> None:
     assert after["verbs/play"] - rehearsal.before["verbs/play"] == {
         f"{class_name(play, config)}FadeOptions"
     }
+
+
+def test_property_min_version_reaches_the_version_table(rehearsal: Rehearsal) -> None:
+    text = (rehearsal.root / "src/jambonz_types/versions.py").read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    table = next(
+        n.value
+        for n in tree.body
+        if isinstance(n, ast.AnnAssign)
+        and isinstance(n.target, ast.Name)
+        and n.target.id == "PROPERTY_MIN_VERSIONS"
+    )
+    assert table is not None
+    assert '"say": MappingProxyType({"pitchShift": "99.2.0"})' in ast.unparse(table).replace(
+        "'", '"'
+    )
+    assert '"beep": "99.1.0"' in text
