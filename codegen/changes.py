@@ -333,7 +333,7 @@ def namer_for(config: Config, schemas_dir: Path) -> Namer:
     """The :class:`Namer` of the schema set in ``schemas_dir`` (staged as ``build`` does)."""
     from .naming import assign_titles
 
-    schemas = load_schemas(dataclasses.replace(config, schemas_dir=schemas_dir))
+    schemas = load_schemas(dataclasses.replace(config, schemas_dir=schemas_dir), version="")
     classes: dict[str, dict[str, str]] = {}
     methods: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="jambonz-names-") as tmp:

@@ -117,8 +117,12 @@ def _read_version(root: Path) -> str:
     return match.group(1)
 
 
-def load_schemas(config: Config) -> SchemaSet:
-    """Read every ``*.schema.json`` of the four groups, sorted, plus the app schema."""
+def load_schemas(config: Config, version: str | None = None) -> SchemaSet:
+    """Read every ``*.schema.json`` of the four groups, sorted, plus the app schema.
+
+    The version comes from ``SOURCE.toml`` unless given (a set that was never vendored,
+    such as a schema checkout being compared, has none).
+    """
     root = config.schemas_dir
     files = []
     for group in GROUPS:
@@ -126,7 +130,9 @@ def load_schemas(config: Config) -> SchemaSet:
             doc = json.loads(path.read_text(encoding="utf-8"))
             files.append(SchemaFile(path.relative_to(root), doc))
     app = json.loads((root / APP_SCHEMA).read_text(encoding="utf-8"))
-    return SchemaSet(root=root, files=tuple(files), app=app, version=_read_version(root))
+    if version is None:
+        version = _read_version(root)
+    return SchemaSet(root=root, files=tuple(files), app=app, version=version)
 
 
 def class_name(f: SchemaFile, config: Config) -> str:

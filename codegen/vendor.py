@@ -49,8 +49,11 @@ __all__ = [
     "VendorResult",
     "describe",
     "main",
+    "merged_namer",
+    "read_docs",
     "read_source",
     "source_toml",
+    "unacknowledged",
     "vendor",
 ]
 
@@ -118,7 +121,7 @@ def read_source(schemas_dir: Path) -> dict[str, Any]:
 def describe(source: Mapping[str, Any]) -> str:
     """``@jambonz/schema 0.4.15 (npm)``; ``... (directory schema, git 1a2b3c4d5e6f)``."""
     if not source:
-        return "(no schemas)"
+        return "(a set with no SOURCE.toml)"
     kind = str(source.get("kind", "npm"))  # files written before kinds existed were npm
     where = kind if kind == "npm" else f"{kind} {source.get('source', '?')}"
     if source.get("commit"):
@@ -205,7 +208,8 @@ def provenance(fetched: Fetched, version: str | None, previous: Mapping[str, Any
     )
 
 
-def _read_docs(schemas_dir: Path) -> dict[str, dict[str, Any]]:
+def read_docs(schemas_dir: Path) -> dict[str, dict[str, Any]]:
+    """``path`` -> document of every schema under ``schemas_dir`` (empty if it is missing)."""
     if not schemas_dir.is_dir():
         return {}
     return {
@@ -214,7 +218,8 @@ def _read_docs(schemas_dir: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-def _merged_namer(config: Config, old_dir: Path, new_dir: Path) -> Namer:
+def merged_namer(config: Config, old_dir: Path, new_dir: Path) -> Namer:
+    """Python spellings from the new set, falling back to the old one (removed things)."""
     new = namer_for(config, new_dir)
     if not old_dir.is_dir():
         return new
@@ -222,7 +227,8 @@ def _merged_namer(config: Config, old_dir: Path, new_dir: Path) -> Namer:
     return Namer({**old.classes, **new.classes}, {**old.methods, **new.methods}, new.field_names)
 
 
-def _unacknowledged(changes: list[Change], config: Config) -> list[Change]:
+def unacknowledged(changes: list[Change], config: Config) -> list[Change]:
+    """The breaking changes not listed in ``acknowledged-breaking``."""
     known = set(config.acknowledged_breaking)
     return [c for c in changes if c.kind == BREAKING and c.key not in known]
 
@@ -257,10 +263,10 @@ def vendor(
         (staging / "LICENSE.md").write_text(license_md(prov), encoding="utf-8")
         load_schemas(replace(config, schemas_dir=staging)).app_verb_files()  # resolvable
 
-        changes = diff_sets(_read_docs(dest), docs, _merged_namer(config, dest, staging))
+        changes = diff_sets(read_docs(dest), docs, merged_namer(config, dest, staging))
         new_desc = describe(read_source(staging))
         report = format_report(describe(previous), new_desc, changes)
-        blocked = _unacknowledged(changes, config) if fail_on_breaking else []
+        blocked = unacknowledged(changes, config) if fail_on_breaking else []
         if blocked:
             shutil.rmtree(staging)
             return VendorResult(prov, changes, report, written=False)
@@ -316,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(result.report)
     if not result.written:
-        blocked = _unacknowledged(result.changes, load_config(ROOT))
+        blocked = unacknowledged(result.changes, load_config(ROOT))
         print(
             f"\n{len(blocked)} breaking change(s) not acknowledged; nothing was written. "
             "Review them, then add to [tool.jambonz-codegen] in pyproject.toml:\n\n"

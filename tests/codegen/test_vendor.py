@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from codegen.compare import compare
+from codegen.compare import main as changes_main
 from codegen.config import ROOT
 from codegen.sources import content_sha256, select_schema_files
 from codegen.vendor import describe, read_source, vendor
@@ -200,3 +202,39 @@ def test_a_non_mit_package_is_refused(repo: Path, tmp_path: Path) -> None:
     )
     with pytest.raises(SystemExit, match=r"licensed 'GPL-3\.0', not MIT"):
         vendor(str(checkout), repo)
+
+
+def test_changes_against_a_directory_gates_breaking_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m codegen changes``: what schemas/ changed since an older set."""
+    older = tmp_path / "older"
+    shutil.copytree(SCHEMAS, older, ignore=shutil.ignore_patterns("*.md", "*.toml"))
+    say = older / "verbs" / "say.schema.json"
+    doc = json.loads(say.read_text(encoding="utf-8"))
+    doc["properties"]["oldKey"] = {"type": "string"}
+    say.write_text(json.dumps(doc), encoding="utf-8")
+
+    changes, report = compare(str(older))
+    assert [(c.kind, c.where, c.python) for c in changes] == [
+        ("breaking", "verbs/say#/properties/oldKey", "Verbs.say(old_key=...)")
+    ]
+    assert report.startswith(f"Schema change report: (a set with no SOURCE.toml) [{older}] -> ")
+    assert changes_main(["--against", str(older)]) == 0
+    assert changes_main(["--against", str(older), "--fail-on-breaking"]) == 1
+    err = capsys.readouterr().err
+    assert "1 breaking change(s) not acknowledged" in err
+    assert "verbs/say#/properties/oldKey: property removed" in err
+
+
+def test_changes_against_a_git_revision() -> None:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    # HEAD's schemas: the same as the working tree's unless a bump is under way.
+    changes, report = compare("HEAD")
+    assert report.startswith("Schema change report: @jambonz/schema ")
+    assert " [HEAD] -> " in report.splitlines()[0]
+    assert all(c.where.split("/")[0] in ("verbs", "components", "callbacks", "commands")
+               for c in changes)  # fmt: skip
+    with pytest.raises(SystemExit, match="git archive no-such-rev"):
+        compare("no-such-rev")
