@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING
 
-__all__ = ["CallLogger", "call_logger"]
+__all__ = ["CallLogger", "call_logger", "show_logs"]
 
 _log = logging.getLogger("jambonz_runtime")
 
@@ -40,3 +40,26 @@ class CallLogger(_LoggerAdapter):
 def call_logger(call_sid: str | None, base: logging.Logger | None = None) -> CallLogger:
     """A logger whose records carry ``call_sid``."""
     return CallLogger(base or _log, {"call_sid": call_sid or "-"})
+
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def show_logs(level: int = logging.INFO) -> bool:
+    """Make the runtime's INFO lines visible when the program configured no logging.
+
+    Why: a server that prints nothing looks dead, and Python's default (no handler,
+    root at WARNING) hides the "serving on ..." line and ``session.log.info(...)``.
+    Like uvicorn and aiohttp, attach a stderr handler to the ``jambonz_runtime`` logger,
+    but only when neither the root logger nor that one has a handler: an app that set
+    up logging keeps exactly its setup. Returns whether a handler was added.
+    """
+    runtime = logging.getLogger("jambonz_runtime")
+    if logging.getLogger().handlers or runtime.handlers:
+        return False
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    runtime.addHandler(handler)
+    if runtime.level == logging.NOTSET or runtime.level > level:
+        runtime.setLevel(level)
+    return True

@@ -180,6 +180,32 @@ class Connection:
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
+    async def hand_over(self, timeout: float) -> None:
+        """Drain this call off the server: answer hooks in flight, release, close 1001.
+
+        jambonz then reconnects to the app URL, i.e. through the balancer to another
+        instance, which resumes the call from the session store. Each round waits for
+        the handlers running now; a hook that arrives meanwhile gets its own round (a
+        hook sent while the socket closes would be lost on jambonz's side).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        for _ in range(8):  # bounded: a peer cannot keep a drain busy forever
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), timeout=max(0.0, deadline - loop.time()))
+            session = self.session
+            if self.persist is not None and session is not None and not session.ended:
+                await self.persist.release(self.app, session)
+            if not self._tasks or loop.time() >= deadline:
+                break
+        if self._open:
+            try:
+                await asyncio.wait_for(
+                    self._close(1001, "server draining"), max(0.1, deadline - loop.time())
+                )
+            except (asyncio.TimeoutError, SocketGone):
+                pass
+
     def cancel_tasks(self) -> None:
         """Cancel every running handler task (shutdown deadline passed)."""
         for task in self._tasks:
