@@ -125,3 +125,17 @@ def test_unrelated_untitled_objects_change_no_existing_name(tmp_path: Path) -> N
         for pointer, name in names.items():
             assert after[key].get(pointer) == name, (key, pointer)
     assert after["verbs/say"]["/properties/auth2"] == "SayAuth2"
+
+
+def test_a_class_name_the_generator_invents_fails_the_build(tmp_path: Path) -> None:
+    from codegen.generate import _check_names
+
+    staged = tmp_path / "say.json"
+    staged.write_text(json.dumps({"title": "Say", "properties": {"a": {"title": "SayA"}}}))
+    _check_names(
+        "class SayA(JambonzModel):\n    pass\nclass Say(SayA):\n    pass\n", staged, "verbs/say"
+    )
+    with pytest.raises(
+        SystemExit, match=r"verbs/say: the generator invented class names \['Auth2'\]"
+    ):
+        _check_names("class Auth2(JambonzModel):\n    pass\n", staged, "verbs/say")
