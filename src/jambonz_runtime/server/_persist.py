@@ -24,7 +24,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pydantic import JsonValue, ValidationError
 
@@ -36,6 +36,8 @@ from ..session import Session
 from ..store import SessionStore
 
 __all__ = ["Persistence", "instance_id"]
+
+_T = TypeVar("_T")
 
 _log = logging.getLogger("jambonz_runtime.store")
 
@@ -132,12 +134,12 @@ class Persistence:
         if state is not None:
             fields["state"] = state
         try:
-            claim = await self.store.claim(
-                app.name, session.call_sid, self.owner, ttl=self.live_ttl
+            claim = await _own_task(
+                self.store.claim(app.name, session.call_sid, self.owner, ttl=self.live_ttl)
             )
             session._token = claim.token
-            if await self.store.save(
-                app.name, session.call_sid, claim.token, fields, ttl=self.live_ttl
+            if await _own_task(
+                self.store.save(app.name, session.call_sid, claim.token, fields, ttl=self.live_ttl)
             ):
                 session._saved_state = state
                 self._recovered(session)
@@ -186,7 +188,7 @@ class Persistence:
             return
         try:
             await self._save(app, session, {"outbox": json.dumps(session._outbox)})
-            await self.store.release(app.name, session.call_sid, session._token)
+            await _own_task(self.store.release(app.name, session.call_sid, session._token))
         except StoreError as exc:
             self._failed(session, exc)
 
@@ -194,8 +196,10 @@ class Persistence:
         assert session.call_sid is not None
         assert session._token is not None
         try:
-            await self.store.save(
-                app.name, session.call_sid, session._token, {"ended": "1"}, ttl=self.ended_ttl
+            await _own_task(
+                self.store.save(
+                    app.name, session.call_sid, session._token, {"ended": "1"}, ttl=self.ended_ttl
+                )
             )
         except StoreError as exc:
             self._failed(session, exc)
@@ -215,14 +219,16 @@ class Persistence:
                 # The first claim failed, or writes were lost while the store was down:
                 # (re)claim if needed and write the whole record.
                 if session._token is None:
-                    claim = await self.store.claim(
-                        app.name, session.call_sid, self.owner, ttl=self.live_ttl
+                    claim = await _own_task(
+                        self.store.claim(app.name, session.call_sid, self.owner, ttl=self.live_ttl)
                     )
                     session._token = claim.token
                 fields = {**self._full(app, session), **fields}
                 state = fields.get("state", state)
-            ok = await self.store.save(
-                app.name, session.call_sid, session._token, fields, ttl=self.live_ttl
+            ok = await _own_task(
+                self.store.save(
+                    app.name, session.call_sid, session._token, fields, ttl=self.live_ttl
+                )
             )
         except StoreError as exc:
             self._failed(session, exc)
@@ -262,7 +268,9 @@ class Persistence:
         """
         started = time.perf_counter()
         try:
-            claim = await self.store.claim(app.name, call_sid, self.owner, ttl=self.live_ttl)
+            claim = await _own_task(
+                self.store.claim(app.name, call_sid, self.owner, ttl=self.live_ttl)
+            )
         except StoreError as exc:
             _log.error("[%s] session store unavailable on session:reconnect: %s", call_sid, exc)
             return session, []
@@ -343,6 +351,16 @@ class Persistence:
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+async def _own_task(awaitable: Awaitable[_T]) -> _T:
+    """Run a store call in a task of its own.
+
+    Why: the dispatcher starts handlers eagerly, outside any task, or inside a socket's
+    reader task (asyncio transport); the Redis client's timeouts need a current task
+    and cancel it on expiry, which must never be the socket's.
+    """
+    return await asyncio.ensure_future(awaitable)
 
 
 async def _run(awaitable: Awaitable[None]) -> None:

@@ -83,7 +83,11 @@ class SessionStore(Protocol):
         *,
         ttl: float,
     ) -> bool:
-        """Write ``fields`` if ``token`` is still current; ``False``: fenced out."""
+        """Write ``fields`` unless a newer token exists; ``False``: fenced out.
+
+        A record that no longer exists (expired, or a store that lost its data) is
+        written anew with ``token``: losing the store's memory is not a takeover.
+        """
         ...
 
     async def release(self, namespace: str, call_sid: str, token: int) -> bool:

@@ -60,7 +60,9 @@ class MemoryStore:
         """See :meth:`SessionStore.save`."""
         key = (namespace, call_sid)
         record = self._get(key)
-        if record is None or record.get("token") != str(token):
+        if record is None:  # lost (expired, or the store restarted): write it anew
+            record = self._records[key] = {"token": str(token)}
+        elif record.get("token") != str(token):
             return False
         record.update(fields)
         self._touch(key, ttl)

@@ -397,15 +397,21 @@ class SimulatedCall:
         transport.abort()
         await asyncio.wait_for(asyncio.shield(self._reader), self.sim.timeout)
 
-    async def reconnect(self, *, drop: bool = True) -> tuple[SimulatedCall, str]:
+    async def reconnect(
+        self, *, drop: bool = True, via: Simulator | None = None
+    ) -> tuple[SimulatedCall, str]:
         """Do what jambonz does after a drop: new socket, ``session:reconnect``.
+
+        ``via``: reconnect through another simulator, i.e. to another app instance (what
+        a load balancer does with jambonz's reconnect to the same URL); ``drop=False``
+        leaves this socket open (an instance whose socket died silently).
 
         Returns the new call object and the reconnect msgid (ack it with
         ``expect_ack(msgid)`` on the new call).
         """
         if drop and not self.closed:
             await self.drop()
-        new = await self.sim.connect(self.path, call_sid=self.call_sid)
+        new = await (via or self.sim).connect(self.path, call_sid=self.call_sid)
         new.call_info = self.call_info
         msgid = await new.send("session:reconnect", self.call_info)
         return new, msgid
