@@ -39,7 +39,7 @@ _ORDER = {BREAKING: 0, CHANGED: 1, ADDED: 2}
 
 _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
-_PLAIN = ("pattern", "format", "minVersion", "title", "$ref")
+_PLAIN = ("pattern", "format", "minVersion", "$ref")
 _SUBSCHEMAS = ("items", "not", "if", "then", "else", "contains", "propertyNames")
 _BRANCHES = ("oneOf", "anyOf", "allOf", "prefixItems")
 _IGNORED = frozenset({"examples", "$comment", "$schema", "$id", "description", "required"})
@@ -53,6 +53,7 @@ _HANDLED = frozenset(
         "additionalProperties",
         "$defs",
         "definitions",
+        "title",
         *_LOWER_BOUNDS,
         *_UPPER_BOUNDS,
         *_PLAIN,
@@ -180,8 +181,13 @@ class _Walker:
                 a = _show(old[word]) if word in old else "(none)"
                 b = _show(new[word]) if word in new else "(none)"
                 self.emit(CHANGED, ptr, f"{word} {a} -> {b}")
-        if old.get("description") != new.get("description") and ptr:
+        if old.get("description") != new.get("description"):
             self.emit(CHANGED, ptr, "description changed")
+        if old.get("title") != new.get("title"):
+            # Titles are class names: a new title renames a public class.
+            a = _show(old["title"]) if "title" in old else "(none)"
+            b = _show(new["title"]) if "title" in new else "(none)"
+            self.emit(BREAKING, ptr, f"title {a} -> {b} (renames the class)")
         self._additional(old, new, ptr)
         self._properties(old, new, ptr)
         for word in ("$defs", "definitions"):
@@ -320,7 +326,40 @@ def diff_sets(
         walker = _Walker(_file_key(rel), namer, inbound=rel.startswith("callbacks/"))
         walker.node(dict(old[rel]), dict(new[rel]), "")
         out.extend(walker.out)
+    out.extend(_app_union_changes(old, new, namer))
     return sorted(out, key=Change.sort_key)
+
+
+def _app_verbs(docs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """File key (``verbs/say``) of each verb in the app root's ``$defs/Verb`` union."""
+    app = docs.get(APP_SCHEMA) or {}
+    base = str(app.get("$id", ""))
+    by_id = {str(doc.get("$id")): _file_key(rel) for rel, doc in docs.items()}
+    out: dict[str, str] = {}
+    for branch in ((app.get("$defs") or {}).get("Verb") or {}).get("oneOf") or []:
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        if isinstance(ref, str):
+            key = by_id.get(urllib.parse.urljoin(base, ref), ref)
+            out[key] = ref
+    return out
+
+
+def _app_union_changes(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], namer: Namer
+) -> list[Change]:
+    """A verb leaving the application union is breaking even if its file stays."""
+    a, b = _app_verbs(old), _app_verbs(new)
+    new_files = {_file_key(rel) for rel in set(new) - set(old)}
+    out = [
+        Change(BREAKING, key, "no longer in the application's verb union", namer(key, ""))
+        for key in sorted(set(a) - set(b))
+        if f"{key}.schema.json" in new
+    ]
+    out += [
+        Change(ADDED, key, "added to the application's verb union", namer(key, ""))
+        for key in sorted(set(b) - set(a) - new_files)
+    ]
+    return out
 
 
 def counts(changes: list[Change]) -> Iterator[tuple[str, int]]:

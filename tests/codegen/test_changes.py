@@ -80,6 +80,27 @@ def test_each_kind_of_change(
     assert _diff(old, new) == {want}
 
 
+def test_a_title_change_renames_a_class() -> None:
+    assert _diff(_verb(o={"type": "object", "title": "A", "properties": {"k": S}}),
+                 _verb(o={"type": "object", "title": "B", "properties": {"k": S}})) == {
+        ("breaking", 'title "A" -> "B" (renames the class)')
+    }  # fmt: skip
+
+
+def test_a_verb_leaving_the_app_union_is_breaking() -> None:
+    app = {"$id": "https://x/app", "$defs": {"Verb": {"oneOf": [{"$ref": "verbs/x"}]}}}
+    verb = {**_verb(), "$id": "https://x/verbs/x"}
+    old = {"jambonz-app.schema.json": app, "verbs/x.schema.json": verb}
+    gone = {"$id": "https://x/app", "$defs": {"Verb": {"oneOf": []}}}
+    new = {"jambonz-app.schema.json": gone, "verbs/x.schema.json": verb}
+    assert [(c.kind, c.where, c.what) for c in diff_sets(old, new, NAMER)] == [
+        ("breaking", "verbs/x", "no longer in the application's verb union")
+    ]
+    assert [(c.kind, c.what) for c in diff_sets(new, old, NAMER)] == [
+        ("added", "added to the application's verb union")
+    ]
+
+
 def test_callbacks_are_read_by_the_app() -> None:
     # The server sending one more required field is no break for an app that reads it,
     # but a field it may now leave out is.
