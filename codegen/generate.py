@@ -102,7 +102,7 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     with tempfile.TemporaryDirectory(prefix="jambonz-codegen-") as tmp:
         staged, raw = Path(tmp) / "staged", Path(tmp) / "raw"
         sources = stage(schemas, config, staged)
-        run_datamodel_codegen(staged, raw, config.field_names)
+        run_datamodel_codegen(staged, raw, config.field_names, config.cache_dir)
         for key, f in sorted(sources.items()):
             generated = raw / f"{key}.py"
             # Checked on the generator's own output: classes codegen adds later are ours.
