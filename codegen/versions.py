@@ -51,7 +51,7 @@ def _own_properties(f: SchemaFile, ids: Mapping[str, SchemaFile]) -> Iterator[tu
 def property_min_versions(schemas: SchemaSet) -> list[tuple[str, list[tuple[str, str]]]]:
     """``(verb name, [(wire key, minVersion), ...])`` for keys that declare their own."""
     ids = schemas.by_id()
-    out = []
+    out: list[tuple[str, list[tuple[str, str]]]] = []
     for f in schemas.app_verb_files():
         found: dict[str, str] = {}
         for key, prop in _own_properties(f, ids):

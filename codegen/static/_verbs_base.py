@@ -197,16 +197,20 @@ class VerbsBase:
         return json.dumps(self.to_wire(), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_wire(cls, data: object) -> Self:
+    def from_wire(cls, data: object, *, jambonz_version: str | None = None) -> Self:
         """Validate a decoded verb array exactly as the server would (wire keys only).
 
         ``data`` is typically a ``json.loads`` result or another builder's
         :meth:`to_wire`; anything else is rejected with a clear error, so it is typed
         ``object`` (``list[dict[str, JsonValue]]`` is not a ``JsonValue`` to mypy).
+        With ``jambonz_version``, the array is also checked against that release and
+        the result keeps checking what is appended (see :meth:`__init__`).
 
         Raises:
             VerbValidationError: the array is not a valid jambonz application; the
                 message names each failing path (``0.gather.input.0``).
+            JambonzVersionError: a verb or key needs a newer jambonz (one line each,
+                with the verb's index).
         """
         from pydantic import ValidationError
 
@@ -219,14 +223,15 @@ class VerbsBase:
             raise VerbValidationError(
                 describe_validation_error("invalid verb array", exc), exc
             ) from exc
-        return cls(app.root)
+        return cls._checked(app.root, jambonz_version)
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Self:
+    def from_json(cls, text: str | bytes, *, jambonz_version: str | None = None) -> Self:
         """Parse JSON text, then validate it like :meth:`from_wire`.
 
         Raises:
             VerbValidationError: the text is not JSON or not a valid verb array.
+            JambonzVersionError: as for :meth:`from_wire`.
         """
         from pydantic import ValidationError
 
@@ -239,7 +244,19 @@ class VerbsBase:
             raise VerbValidationError(
                 describe_validation_error("invalid verb array", exc), exc
             ) from exc
-        return cls(app.root)
+        return cls._checked(app.root, jambonz_version)
+
+    @classmethod
+    def _checked(cls, verbs: list[Verb], jambonz_version: str | None) -> Self:
+        """A builder of validated verbs; with a version, every problem is listed at once."""
+        out = cls(jambonz_version=jambonz_version)
+        if jambonz_version is not None:
+            from ._versions import check_jambonz_version
+
+            check_jambonz_version([verb.to_dict() | {"verb": verb.verb} for verb in verbs],
+                                  jambonz_version)  # fmt: skip
+        out._verbs.extend(verbs)
+        return out
 
     # -- used by the generated verb methods ---------------------------------------------
 

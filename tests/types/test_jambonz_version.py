@@ -7,6 +7,8 @@ vendored schemas may declare none (the bump rehearsal proves codegen carries the
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import JsonValue
 
@@ -143,3 +145,18 @@ def test_tables_are_exported_and_read_only() -> None:
     assert jambonz_types.PROPERTY_MIN_VERSIONS is PROPERTY_MIN_VERSIONS
     with pytest.raises(TypeError):
         PROPERTY_MIN_VERSIONS["say"] = {}  # type: ignore[index]
+
+
+def test_from_wire_and_from_json_check_the_whole_array() -> None:
+    verb, version, example = _newest()
+    older = _just_below(version)
+    data = [{"verb": "say", "text": "hi"}, example, example]
+    with pytest.raises(JambonzVersionError) as info:
+        Verbs.from_wire(data, jambonz_version=older)
+    message = f"verb {verb!r} needs jambonz >= {version}, but jambonz {older} is declared"
+    assert info.value.problems == (f"1: {message}", f"2: {message}")
+    with pytest.raises(JambonzVersionError):
+        Verbs.from_json(json.dumps(data), jambonz_version=older)
+    verbs = Verbs.from_wire(data, jambonz_version=version)
+    assert (len(verbs), verbs.jambonz_version) == (3, version)
+    assert Verbs.from_wire(data).jambonz_version is None  # no version: no check
