@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -34,7 +35,22 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent
-SCHEMA_VERSION = "0.4.15"
+
+
+def _schema_version() -> str:
+    """The vendored @jambonz/schema release (``schemas/SOURCE.toml``, build metadata cut).
+
+    A set vendored from a checkout is ``0.4.16+git.<commit>``: the conformance check then
+    runs the validator of the release it is based on.
+    """
+    text = (ROOT / "schemas" / "SOURCE.toml").read_text(encoding="utf-8")
+    match = re.search(r'^version\s*=\s*"([^"+]+)', text, re.M)
+    if match is None:
+        raise SystemExit("schemas/SOURCE.toml has no version line")
+    return match.group(1)
+
+
+SCHEMA_VERSION = _schema_version()
 """The @jambonz/schema version the conformance session installs (the vendored one)."""
 TYPED_PACKAGES = ("jambonz_types", "jambonz_runtime")
 

@@ -1,6 +1,9 @@
 """``python -m codegen [--check]``: regenerate ``src/jambonz_types`` or prove it is current.
 
-``python -m codegen vendor VERSION`` replaces ``schemas/`` first (see codegen/vendor.py).
+``python -m codegen vendor SOURCE`` (an npm version, a .tgz or a directory) replaces
+``schemas/`` first and records the change report in CHANGELOG.md (see codegen/vendor.py);
+``python -m codegen changes --against REF`` reports (and gates) the schema changes since a
+git revision or directory (codegen/compare.py).
 
 The package is always generated into a temporary directory first. Without ``--check``
 that directory replaces the output tree; with ``--check`` the two trees are compared
@@ -68,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         from .vendor import main as vendor_main
 
         return vendor_main(args_in[1:])
+    if args_in[:1] == ["changes"]:
+        from .compare import main as changes_main
+
+        return changes_main(args_in[1:])
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument(
         "--check",

@@ -7,9 +7,9 @@ either swaps it in place of ``src/jambonz_types`` or compares the two byte for b
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import tempfile
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from .fmt import format_tree
 from .models import run_datamodel_codegen
 from .postprocess import rewrite_module
 from .schemas import GROUPS, SchemaFile, SchemaSet, class_name, stage
+from .versions import render_versions
 
 __all__ = ["GeneratedModule", "build", "templates"]
 
@@ -69,6 +70,30 @@ def _classes(text: str) -> tuple[str, ...]:
     return tuple(n.name for n in tree.body if isinstance(n, ast.ClassDef))
 
 
+def _titles(node: object) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["title"]} if isinstance(node.get("title"), str) else set()
+        return own.union(*(_titles(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_titles(v) for v in node))
+    return set()
+
+
+def _check_names(text: str, staged: Path, key: str) -> None:
+    """Fail when the generator named a class itself (a number, or a property name).
+
+    Staging titles every class-forming object (codegen/naming.py); a class whose name is
+    no staged title would be a name that can change under users' imports.
+    """
+    chosen = _titles(json.loads(staged.read_text(encoding="utf-8")))
+    invented = sorted(set(_classes(text)) - chosen)
+    if invented:
+        raise SystemExit(
+            f"codegen: {key}: the generator invented class names {invented}; title the "
+            "objects in [tool.jambonz-codegen.titles] or extend codegen/naming.py"
+        )
+
+
 def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModule]:
     """Generate the complete package into the empty directory ``tree``."""
     env = templates()
@@ -77,9 +102,11 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     with tempfile.TemporaryDirectory(prefix="jambonz-codegen-") as tmp:
         staged, raw = Path(tmp) / "staged", Path(tmp) / "raw"
         sources = stage(schemas, config, staged)
-        run_datamodel_codegen(staged, raw, config.field_names)
+        run_datamodel_codegen(staged, raw, config.field_names, config.cache_dir)
         for key, f in sorted(sources.items()):
             generated = raw / f"{key}.py"
+            # Checked on the generator's own output: classes codegen adds later are ours.
+            _check_names(generated.read_text(encoding="utf-8"), staged / f"{key}.json", key)
             text = rewrite_module(
                 generated.read_text(encoding="utf-8"), f"schemas/{f.path.as_posix()}", version
             )
@@ -117,26 +144,17 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     by_id = {m.source.schema_id: m for m in modules}
     app_verbs = [by_id[f.schema_id] for f in schemas.app_verb_files()]
     verb_names = sorted(name for m in app_verbs for name in m.source.verb_names)
-    # A verb's own file (room.schema.json for "room", the last segment of its $id) carries
-    # its minVersion; a name without a file of its own takes the version of the file
-    # whose model accepts it.
-    own = {
-        urllib.parse.unquote(f.schema_id.rstrip("/").rsplit("/", 1)[-1]): f
-        for f in schemas.group("verbs")
-    }
-    accepting = {name: m.source for m in app_verbs for name in m.source.verb_names}
-    min_versions = [(name, own.get(name, accepting[name]).min_version) for name in verb_names]
     (tree / "app.py").write_text(
         env.get_template("app.py.jinja").render(
             source="schemas/jambonz-app.schema.json",
             version=version,
             verbs=[{"module": m.module, "cls": m.cls} for m in app_verbs],
             verb_names=verb_names,
-            min_versions=min_versions,
             description=str(schemas.app.get("description", "")).split("\n")[0],
         ),
         encoding="utf-8",
     )
+    render_versions(env, schemas, tree)
     builder_gen.render(env, schemas, config, modules, tree)
     format_tree(tree)
     return modules

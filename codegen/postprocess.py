@@ -16,6 +16,9 @@ text, and each one exists for a reason the generator has no option for:
   override of ``BaseModel.model_config`` and the package is not 100 % type-complete.
 * ``examples=[...]`` is dropped from ``Field()``: import-time weight with no runtime use
   (the examples stay in the schemas, where the tests read them).
+* ``title=...`` is dropped from ``Field()``: the titles are class names staging gave
+  untitled objects (codegen/naming.py), not field metadata; ``Annotated[X, Field(title=..)]``
+  with nothing else in ``Field()`` becomes plain ``X``.
 * ``model_config = ConfigDict(..., json_schema_extra={"x-jambonz-rules": [...]})`` ->
   the keyword is removed and the rules become ``__jambonz_rules__ = (...)`` on the class
   (read by ``jambonz_types._rules``); they stay out of ``model_json_schema()`` and out of
@@ -69,31 +72,31 @@ class _Offsets:
         return self.starts[line - 1] + col
 
 
+_DROPPED_FIELD_KEYWORDS = frozenset({"examples", "title"})
+
+
 def _field_edits(call: ast.Call, data: bytes, pos: _Offsets) -> list[_Edit]:
-    edits: list[_Edit] = []
+    """Rewrite ``alias=`` and drop unwanted keywords: one edit over the keyword list."""
     kws = call.keywords
-    for i, kw in enumerate(kws):
+    if not any(kw.arg == "alias" or kw.arg in _DROPPED_FIELD_KEYWORDS for kw in kws):
+        return []
+    kept: list[str] = []
+    for kw in kws:
         assert kw.end_lineno is not None
         assert kw.end_col_offset is not None
-        start = pos(kw.lineno, kw.col_offset)
         end = pos(kw.end_lineno, kw.end_col_offset)
+        if kw.arg in _DROPPED_FIELD_KEYWORDS:
+            continue
         if kw.arg == "alias":
             value = data[pos(kw.value.lineno, kw.value.col_offset) : end].decode()
-            edits.append(
-                _Edit(start, end, f"validation_alias={value}, serialization_alias={value}")
-            )
-        elif kw.arg == "examples":
-            # Remove the keyword and its separating comma.
-            if i + 1 < len(kws):
-                nxt = kws[i + 1]
-                end = pos(nxt.lineno, nxt.col_offset)
-            elif i > 0:
-                prev = kws[i - 1]
-                assert prev.end_lineno is not None
-                assert prev.end_col_offset is not None
-                start = pos(prev.end_lineno, prev.end_col_offset)
-            edits.append(_Edit(start, end, ""))
-    return edits
+            kept.append(f"validation_alias={value}, serialization_alias={value}")
+        else:
+            kept.append(data[pos(kw.lineno, kw.col_offset) : end].decode())
+    first, last = kws[0], kws[-1]
+    assert last.end_lineno is not None
+    assert last.end_col_offset is not None
+    span = (pos(first.lineno, first.col_offset), pos(last.end_lineno, last.end_col_offset))
+    return [_Edit(*span, ", ".join(kept))]
 
 
 _DROPPED_CONFIG = frozenset({"arbitrary_types_allowed"})
@@ -182,6 +185,26 @@ _MODEL_CONFIG = "model_config: ClassVar[ConfigDict]"
 _RULES_DECL = "__jambonz_rules__: ClassVar[tuple[Rule, ...]]"
 
 
+def _title_only_annotated(node: ast.AST) -> bool:
+    """``Annotated[X, Field(title=...)]``: metadata that is nothing but the dropped title."""
+    if not (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Annotated"
+        and isinstance(node.slice, ast.Tuple)
+        and len(node.slice.elts) == 2
+    ):
+        return False
+    call = node.slice.elts[1]
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "Field"
+        and not call.args
+        and [kw.arg for kw in call.keywords] == ["title"]
+    )
+
+
 def rewrite_module(text: str, source: str, version: str) -> str:
     """Apply the rewrites above to one generated module and put our header on it."""
     data = text.encode()
@@ -191,6 +214,7 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     need: set[str] = set()
     classvar = False
     rules = False
+    skip: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             found_rules = _config_edits(node, pos)
@@ -200,10 +224,25 @@ def rewrite_module(text: str, source: str, version: str) -> str:
             found = _classvar_edits(node, pos)
             classvar = classvar or bool(found)
             edits.extend(found)
+        elif _title_only_annotated(node):
+            assert isinstance(node, ast.Subscript)
+            assert isinstance(node.slice, ast.Tuple)
+            inner = node.slice.elts[0]
+            assert inner.end_lineno is not None
+            assert inner.end_col_offset is not None
+            assert node.end_lineno is not None
+            assert node.end_col_offset is not None
+            text = data[
+                pos(inner.lineno, inner.col_offset) : pos(inner.end_lineno, inner.end_col_offset)
+            ].decode()
+            start = pos(node.lineno, node.col_offset)
+            edits.append(_Edit(start, pos(node.end_lineno, node.end_col_offset), text))
+            skip.add(id(node.slice.elts[1]))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id == "Field"
+            and id(node) not in skip
         ):
             edits.extend(_field_edits(node, data, pos))
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):

@@ -18,7 +18,7 @@ from pydantic import JsonValue
 from jambonz_runtime import App, EnvVar, LlmToolCallCallback, Session, serve
 from jambonz_types import Verbs
 from jambonz_types.callbacks import LlmCallback, SessionNewCallback
-from jambonz_types.components.llm_base import Auth as LlmAuth
+from jambonz_types.components.llm_base import LLMBasePropertiesAuth as LlmAuth
 
 __all__ = ["WEATHER_TOOL", "app", "get_weather"]
 

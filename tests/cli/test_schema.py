@@ -70,3 +70,40 @@ def test_unknown_verb(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err == (
         'jambonz-typed: error: unknown verb "gathr"; did you mean "gather"?\n'
     )
+
+
+def test_since_lists_what_is_newer(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jambonz_types import versions
+
+    monkeypatch.setattr(versions, "PROPERTY_MIN_VERSIONS", {"say": {"loop": "0.9.7"}})
+    monkeypatch.setattr(versions, "VERB_MIN_VERSIONS", {"say": "0.9.6", "hangup": "0.9.8"})
+    assert main(["schema", "--since", "0.9.6"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "2 verb(s) and key(s) need a jambonz newer than 0.9.6 (the schemas' minVersion):",
+        "",
+        "  verb or verb.key                 since",
+        "  say.loop                         0.9.7",
+        "  hangup                           0.9.8",
+    ]
+    assert main(["schema", "--since", "0.9.6", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["new"] == [
+        {"name": "say.loop", "kind": "key", "min_jambonz_version": "0.9.7"},
+        {"name": "hangup", "kind": "verb", "min_jambonz_version": "0.9.8"},
+    ]
+    assert main(["schema", "--since", "0.9.8"]) == 0
+    assert capsys.readouterr().out == (
+        "Nothing in this build's schemas needs a jambonz newer than 0.9.8.\n"
+    )
+    assert main(["schema", "--since", "x"]) == 1
+    assert "--since: 'x' is not a jambonz version" in capsys.readouterr().err
+
+
+def test_since_with_the_real_tables_lists_each_newer_verb(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["schema", "--since", "0.0.1", "--json"]) == 0
+    new = json.loads(capsys.readouterr().out)["new"]
+    names = {e["name"] for e in new if e["kind"] == "verb"}
+    assert names == {k for k, v in VERB_MIN_VERSIONS.items() if v is not None}

@@ -36,8 +36,8 @@ from jambonz_types.callbacks import (
     PlayCallback,
     SessionRedirectCallback,
 )
-from jambonz_types.callbacks.gather import Alternative
-from jambonz_types.callbacks.gather import Speech as SpeechResult
+from jambonz_types.callbacks.gather import GatherCallbackSpeech as SpeechResult
+from jambonz_types.callbacks.gather import GatherCallbackSpeechAlternative as Alternative
 from jambonz_types.components import HookSpec, Target
 from jambonz_types.verbs import (
     DTMF,

@@ -20,7 +20,7 @@ from pydantic import BaseModel, JsonValue
 from ._check import describe_annotation, did_you_mean, verb_models
 from ._console import CliError, Console
 
-__all__ = ["add_parser", "run", "schema_info", "verb_fields"]
+__all__ = ["add_parser", "run", "schema_info", "since_info", "verb_fields"]
 
 _NO_VERSION: Final = "-"
 
@@ -137,9 +137,59 @@ def _print_verb(verb: str, console: Console) -> None:
         console.print(f"  {field['key']!s:<24} {req}  {' | '.join(parts)}")
 
 
+def since_info(jambonz_version: str) -> dict[str, JsonValue]:
+    """What is newer than ``jambonz_version``: verbs and verb keys with their minVersion."""
+    from jambonz_types import SCHEMA_VERSION
+    from jambonz_types._versions import new_since
+
+    return {
+        "version": SCHEMA_VERSION,
+        "since": jambonz_version,
+        "new": [
+            {"name": name, "kind": "key" if "." in name else "verb", "min_jambonz_version": v}
+            for name, v in new_since(jambonz_version)
+        ],
+    }
+
+
+def _print_since(jambonz_version: str, console: Console) -> None:
+    style = console.style
+    new = since_info(jambonz_version)["new"]
+    assert isinstance(new, list)
+    if not new:
+        console.print(
+            f"Nothing in this build's schemas needs a jambonz newer than {jambonz_version}."
+        )
+        return
+    console.print(
+        f"{len(new)} verb(s) and key(s) need a jambonz newer than {jambonz_version} "
+        "(the schemas' minVersion):"
+    )
+    console.print()
+    console.print(style(f"  {'verb or verb.key':<32} since", "dim"))
+    for entry in new:
+        assert isinstance(entry, dict)
+        console.print(f"  {entry['name']!s:<32} {entry['min_jambonz_version']}")
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Print the schema version and verb table, or one verb's keys."""
+    """Print the schema version and verb table, one verb's keys, or what is new."""
     verb: str | None = args.verb
+    since: str | None = args.since
+    if since is not None:
+        from jambonz_types._versions import parse_version
+
+        if verb is not None:
+            raise CliError("give either VERB or --since, not both")
+        try:
+            parse_version(since)
+        except ValueError as exc:
+            raise CliError(f"--since: {exc}") from None
+        if args.json:
+            console.print(json.dumps(since_info(since), indent=2))
+        else:
+            _print_since(since, console)
+        return 0
     if verb is not None:
         from jambonz_types.app import VERB_NAMES
 
@@ -177,4 +227,9 @@ def add_parser(
     )
     parser.add_argument("verb", nargs="?", metavar="VERB", help="one verb to describe")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--since",
+        metavar="X.Y.Z",
+        help="list the verbs and verb keys that need a jambonz newer than X.Y.Z",
+    )
     parser.set_defaults(func=run)

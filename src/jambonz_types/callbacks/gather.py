@@ -12,7 +12,7 @@ from jambonz_types._base import JambonzCallback
 from .base import BaseCallback
 
 
-class Alternative(JambonzCallback):
+class GatherCallbackSpeechAlternative(JambonzCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -26,7 +26,7 @@ class Alternative(JambonzCallback):
     """
 
 
-class Vendor(JambonzCallback):
+class GatherCallbackSpeechVendor(JambonzCallback):
     """
     Vendor-specific STT data. Structure varies by provider.
     """
@@ -44,7 +44,7 @@ class Vendor(JambonzCallback):
     """
 
 
-class Speech(JambonzCallback):
+class GatherCallbackSpeech(JambonzCallback):
     """
     Speech recognition results, present when reason is speechDetected.
     """
@@ -64,11 +64,11 @@ class Speech(JambonzCallback):
     """
     Whether this is a final (not interim) recognition result.
     """
-    alternatives: list[Alternative] | None = None
+    alternatives: list[GatherCallbackSpeechAlternative] | None = None
     """
     Array of recognition alternatives, ordered by confidence.
     """
-    vendor: Vendor | None = None
+    vendor: GatherCallbackSpeechVendor | None = None
     """
     Vendor-specific STT data. Structure varies by provider.
     """
@@ -89,7 +89,7 @@ class GatherCallback(BaseCallback):
     """
     The reason the gather completed.
     """
-    speech: Speech | None = None
+    speech: GatherCallbackSpeech | None = None
     """
     Speech recognition results, present when reason is speechDetected.
     """
