@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .config import ROOT, load_config
 from .generate import build
+from .openapi.generate import check_rest
 from .report import api_change_report
 from .schemas import load_schemas
 
@@ -64,6 +65,10 @@ def diff_trees(expected: Path, actual: Path, limit: int = 200) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["vendor-api"]:
+        from .openapi.vendor import main as vendor_api_main
+
+        return vendor_api_main(args_in[1:])
     if args_in[:1] == ["vendor"]:
         from .vendor import main as vendor_main
 
@@ -86,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         out = config.output_dir
         if args.check:
-            lines = diff_trees(tree, out)
+            lines = diff_trees(tree, out) + check_rest(write=False)
             if lines:
                 print("\n".join(lines))
                 print(
@@ -100,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         report = api_change_report(out, tree)
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(tree, out)
+        check_rest(write=True)
     print(
         f"generated {out.relative_to(ROOT)} from @jambonz/schema {schemas.version} ({elapsed:.1f} s)"
     )

@@ -19,6 +19,7 @@ from . import builder as builder_gen
 from .config import Config
 from .fmt import format_tree
 from .models import run_datamodel_codegen
+from .openapi.generate import build_api_models
 from .postprocess import rewrite_module
 from .schemas import GROUPS, SchemaFile, SchemaSet, class_name, stage
 
@@ -138,5 +139,6 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
         encoding="utf-8",
     )
     builder_gen.render(env, schemas, config, modules, tree)
+    build_api_models(tree)  # jambonz_types.api: the REST API models (codegen/openapi/)
     format_tree(tree)
     return modules
