@@ -105,7 +105,9 @@ def _docstring(op: Operation) -> str:
         "    RestStatusError: the API answered with an error status (subclass per status).",
         "    RestConnectionError: no answer (connection failed or timed out).",
     ]
-    return "\n".join(lines).replace("\n", "\n        ").replace("\n        \n", "\n\n") + "\n        "
+    return (
+        "\n".join(lines).replace("\n", "\n        ").replace("\n        \n", "\n\n") + "\n        "
+    )
 
 
 @dataclass(frozen=True)
@@ -161,10 +163,15 @@ def build_rest(tree: Path) -> None:
             api_cls="AsyncApi" if is_async else "SyncApi",
         )
         text = text.replace("-> list[", "-> builtins.list[")
-        text = text.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nimport builtins\n", 1)
+        text = text.replace(
+            "from __future__ import annotations\n",
+            "from __future__ import annotations\n\nimport builtins\n",
+            1,
+        )
         (tree / f"{name}.py").write_text(text, encoding="utf-8")
     (tree / "__init__.py").write_text(
-        header + '"""Generated REST resources (see sync.py / aio.py); import from jambonz_runtime.rest."""\n',
+        header
+        + '"""Generated REST resources (see sync.py / aio.py); import from jambonz_runtime.rest."""\n',
         encoding="utf-8",
     )
     format_tree(tree)

@@ -183,7 +183,12 @@ def _type_of(schema: Json) -> str:
         return name
     if isinstance(schema, dict) and schema.get("type") == "array":
         return f"list[{_type_of(schema.get('items', {}))}]"
-    if isinstance(schema, dict) and schema.get("type") in {"string", "number", "integer", "boolean"}:
+    if isinstance(schema, dict) and schema.get("type") in {
+        "string",
+        "number",
+        "integer",
+        "boolean",
+    }:
         return _scalar(schema)
     return "JsonValue"
 

@@ -198,7 +198,9 @@ def apply_overrides(document: dict[str, Json], overrides: Mapping[str, Json]) ->
         _check_entry("move-operations", entry)
         _move(doc, entry["operation"], entry["to"])
         applied.append(
-            Override("move", f"{entry['operation']} -> {entry['to']}", entry["reason"], entry["upstream"])
+            Override(
+                "move", f"{entry['operation']} -> {entry['to']}", entry["reason"], entry["upstream"]
+            )
         )
 
     for entry in overrides.get("patch", []):
@@ -260,7 +262,9 @@ def _move(document: dict[str, Json], operation_id: str, to: str) -> None:
             ]
             target = document["paths"].setdefault(to, {})
             if method in target:
-                raise SystemExit(f"overrides.yaml moves {operation_id} onto {method} {to}, which exists")
+                raise SystemExit(
+                    f"overrides.yaml moves {operation_id} onto {method} {to}, which exists"
+                )
             target[method] = op
             return
     raise SystemExit(f"overrides.yaml: no operation {operation_id!r} to move")

@@ -42,4 +42,3 @@ VerbList = list[Verb]
 
 Whisper = Say | Play | list[Say | Play]
 """What ``whisper`` accepts: one say/play verb or a list of them."""
-

@@ -78,7 +78,9 @@ class JambonzClient(SyncApi):
         http_client: httpx.Client | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
-        url, sid, key = _settings(base_url, account_sid, api_key, os.environ if env is None else env)
+        url, sid, key = _settings(
+            base_url, account_sid, api_key, os.environ if env is None else env
+        )
         self._transport = SyncTransport(
             base_url=url,
             account_sid=sid,
@@ -128,7 +130,9 @@ class AsyncJambonzClient(AsyncApi):
         http_client: httpx.AsyncClient | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
-        url, sid, key = _settings(base_url, account_sid, api_key, os.environ if env is None else env)
+        url, sid, key = _settings(
+            base_url, account_sid, api_key, os.environ if env is None else env
+        )
         self._transport = AsyncTransport(
             base_url=url,
             account_sid=sid,

@@ -24,7 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Final, TypeVar, Union
+from typing import TYPE_CHECKING, Final, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
@@ -63,8 +63,8 @@ _STATUS_ERRORS: Final[dict[int, type[RestStatusError]]] = {
 }
 _JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
 
-Body = Union[BaseModel, Sequence[BaseModel], Sequence[str], None]
-Query = Mapping[str, Union[str, int, float, bool, None]]
+Body = BaseModel | Sequence[BaseModel] | Sequence[str] | None
+Query = Mapping[str, str | int | float | bool | None]
 
 
 @dataclass(frozen=True)

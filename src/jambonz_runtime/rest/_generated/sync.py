@@ -347,8 +347,7 @@ class Alerts:
                 alert_type=alert_type,
             )
             items = result.data or []
-            for item in items:
-                yield item
+            yield from items
             seen += len(items)
             if len(items) < count or (result.total is not None and seen >= result.total):
                 return
@@ -2357,8 +2356,7 @@ class RecentCalls:
                 filter=filter,
             )
             items = result.data or []
-            for item in items:
-                yield item
+            yield from items
             seen += len(items)
             if len(items) < count or (result.total is not None and seen >= result.total):
                 return
@@ -3103,8 +3101,7 @@ class ServiceProviders:
                 alert_type=alert_type,
             )
             items = result.data or []
-            for item in items:
-                yield item
+            yield from items
             seen += len(items)
             if len(items) < count or (result.total is not None and seen >= result.total):
                 return
@@ -3260,8 +3257,7 @@ class ServiceProviders:
                 to=to,
             )
             items = result.data or []
-            for item in items:
-                yield item
+            yield from items
             seen += len(items)
             if len(items) < count or (result.total is not None and seen >= result.total):
                 return
