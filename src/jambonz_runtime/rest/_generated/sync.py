@@ -347,7 +347,8 @@ class Alerts:
                 alert_type=alert_type,
             )
             items = result.data or []
-            yield from items
+            for item in items:
+                yield item
             seen += len(items)
             if len(items) < count or (result.total is not None and seen >= result.total):
                 return
@@ -2356,7 +2357,8 @@ class RecentCalls:
                 filter=filter,
             )
             items = result.data or []
-            yield from items
+            for item in items:
+                yield item
             seen += len(items)
             if len(items) < count or (result.total is not None and seen >= result.total):
                 return
@@ -3101,7 +3103,8 @@ class ServiceProviders:
                 alert_type=alert_type,
             )
             items = result.data or []
-            yield from items
+            for item in items:
+                yield item
             seen += len(items)
             if len(items) < count or (result.total is not None and seen >= result.total):
                 return
@@ -3257,7 +3260,8 @@ class ServiceProviders:
                 to=to,
             )
             items = result.data or []
-            yield from items
+            for item in items:
+                yield item
             seen += len(items)
             if len(items) < count or (result.total is not None and seen >= result.total):
                 return
