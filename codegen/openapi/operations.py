@@ -130,6 +130,8 @@ class Operation:
     responses: list[tuple[str, str]] = field(default_factory=list)
     doc: str = ""
     """The method's docstring (filled by the generator)."""
+    accept: str = "application/json"
+    """The ``Accept`` header: the media type of a binary answer (pcap, audio)."""
     page_item: str | None = None
     """Item model of a paged list (``page``/``count`` query, ``data`` array answer)."""
 
@@ -206,6 +208,13 @@ def _derive(path: str, method: str, op_id: str) -> tuple[str, str]:
     else:
         name = None
     return resource, name or snake(op_id)
+
+
+def _accept(op: Json) -> str:
+    for status, response in sorted(op.get("responses", {}).items(), key=lambda i: str(i[0])):
+        if str(status).startswith("2") and response.get("content"):
+            return ", ".join(sorted(response["content"]))
+    return "application/json"
 
 
 def _returns(op: Json, schemas: dict[str, Json]) -> tuple[str, str | None, list[tuple[str, str]]]:
@@ -295,6 +304,7 @@ def build_operations(spec: OpenApiSpec) -> list[Operation]:
             summary=" ".join(str(op.get("summary") or op_id).split()),
             description=str(op.get("description") or "").strip(),
             responses=docs,
+            accept=_accept(op),
         )
         operation.page_item = _page_item(operation, schemas)
         ops.append(operation)

@@ -9,8 +9,8 @@ works around, applied here in a fixed order so the result is deterministic:
 1. ``exclude``: operations left out (the hosted portal's billing/login routes);
 2. ``add-operations``: routes the server has that the spec lacks; ``move-operations``:
    an operation the spec puts on the wrong path;
-3. ``patch``: replace or merge a schema at a JSON pointer (shorthands ``schema NAME``,
-   ``body OPERATION``, ``response OPERATION``, ``query OPERATION NAME``);
+3. ``patch``: replace a schema, or merge properties into it / set its ``required``, at a target (``schema NAME``,
+   ``body OPERATION``, ``response OPERATION [STATUS [MEDIA]]``, ``query OPERATION NAME``);
 4. ``int-bools``: every boolean property of the named schemas also accepts 0/1
    (MySQL ``BOOLEAN`` columns come back as ``TINYINT``);
 5. ``names``: an operation's client resource and method name where the derived ones
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from ..config import ROOT
 
@@ -113,9 +113,11 @@ def _resolve(document: dict[str, Json], at: str) -> tuple[dict[str, Json], str]:
     if kind == "body":
         return _json_body(_operation(document, rest)), "schema"
     if kind == "response":
-        op_id, _, status = rest.partition(" ")
-        response = _operation(document, op_id)["responses"][int(status or 200)]
-        return response.setdefault("content", {}).setdefault("application/json", {}), "schema"
+        op_id, *more = rest.split(" ")
+        status = more[0] if more else "200"
+        media = more[1] if len(more) > 1 else "application/json"
+        response = _operation(document, op_id)["responses"][int(status)]
+        return response.setdefault("content", {}).setdefault(media, {}), "schema"
     if kind == "query":
         op_id, _, name = rest.partition(" ")
         for param in _operation(document, op_id).get("parameters", []):
@@ -214,6 +216,8 @@ def apply_overrides(document: dict[str, Json], overrides: Mapping[str, Json]) ->
                 target.setdefault("properties", {})[name] = copy.deepcopy(value)
             for name in entry.get("remove-properties", []):
                 target.get("properties", {}).pop(name, None)
+            if "required" in entry:
+                target["required"] = list(entry["required"])
         applied.append(Override("patch", entry["at"], entry["reason"], entry["upstream"]))
 
     for entry in overrides.get("int-bools", []):

@@ -299,10 +299,11 @@ class SyncTransport(_Base):
         query: Query,
         body: Body,
         idempotent: bool,
+        accept: str = "application/json",
     ) -> Response:
         """Send; retry per :class:`RetryPolicy`; a 2xx :class:`Response` or an exception."""
         url, content = self.url(template, path), _encode(body)
-        headers = dict(self._headers)
+        headers = {**self._headers, "Accept": accept}
         if content is not None:
             headers["Content-Type"] = "application/json"
         attempt = 0
@@ -364,10 +365,11 @@ class AsyncTransport(_Base):
         query: Query,
         body: Body,
         idempotent: bool,
+        accept: str = "application/json",
     ) -> Response:
         """Send; retry per :class:`RetryPolicy`; a 2xx :class:`Response` or an exception."""
         url, content = self.url(template, path), _encode(body)
-        headers = dict(self._headers)
+        headers = {**self._headers, "Accept": accept}
         if content is not None:
             headers["Content-Type"] = "application/json"
         attempt = 0

@@ -174,7 +174,7 @@ class CreateMsTeamsTenantRequest(ApiModel):
         validate_by_name=True,
     )
     service_provider_sid: Annotated[StrictStr, Field()]
-    account_sid: Annotated[StrictStr | None, Field()] = None
+    account_sid: Annotated[StrictStr, Field()]
     application_sid: Annotated[StrictStr | None, Field()] = None
     tenant_fqdn: Annotated[StrictStr, Field()]
 

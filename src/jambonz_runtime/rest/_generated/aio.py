@@ -2269,6 +2269,7 @@ class RecentCalls:
             query={},
             body=None,
             idempotent=True,
+            accept="application/octet-stream",
         )
         return response.content
 
@@ -2913,6 +2914,7 @@ class ServiceProviders:
             query={},
             body=None,
             idempotent=True,
+            accept="application/octet-stream",
         )
         return response.content
 
@@ -4094,6 +4096,7 @@ class TtsCache:
             query={},
             body=body,
             idempotent=False,
+            accept="audio/mpeg",
         )
         return response.content
 
