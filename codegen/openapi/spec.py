@@ -13,7 +13,9 @@ works around, applied here in a fixed order so the result is deterministic:
    ``body OPERATION``, ``response OPERATION [STATUS [MEDIA]]``, ``query OPERATION NAME``);
 4. ``int-bools``: every boolean property of the named schemas also accepts 0/1
    (MySQL ``BOOLEAN`` columns come back as ``TINYINT``);
-5. ``names``: an operation's client resource and method name where the derived ones
+5. ``partial-bodies``: an update whose body is a copy of the resource schema with
+   nothing required (the server's PUT applies only the keys sent);
+6. ``names``: an operation's client resource and method name where the derived ones
    are awkward.
 
 The same effective document feeds the model generator, the resource templates and the
@@ -226,6 +228,24 @@ def apply_overrides(document: dict[str, Json], overrides: Mapping[str, Json]) ->
             _int_bools(doc["components"]["schemas"][name])
         applied.append(
             Override("int-bools", ", ".join(entry["schemas"]), entry["reason"], entry["upstream"])
+        )
+
+    for entry in overrides.get("partial-bodies", []):
+        _check_entry("partial-bodies", entry)
+        for op_id in entry["operations"]:
+            media = _json_body(_operation(doc, op_id))
+            ref = str(media.get("schema", {}).get("$ref", ""))
+            name = ref.rsplit("/", 1)[-1]
+            if name not in doc["components"]["schemas"]:
+                raise SystemExit(f"overrides.yaml partial-bodies: {op_id} has no $ref body")
+            partial = copy.deepcopy(doc["components"]["schemas"][name])
+            partial.pop("required", None)
+            partial.pop("example", None)
+            media["schema"] = partial
+        applied.append(
+            Override(
+                "partial-body", ", ".join(entry["operations"]), entry["reason"], entry["upstream"]
+            )
         )
 
     names: dict[str, dict[str, str]] = {}

@@ -24,6 +24,7 @@ from jambonz_types.api import (
     SuccessfulAdd,
     UpdateCallRequest,
     UpdateCallResponse,
+    UpdatePhoneNumberRequest,
     Webhook,
 )
 
@@ -45,7 +46,7 @@ def sync_claims(client: JambonzClient) -> None:
     assert_type(
         client.phone_numbers.update(
             phone_number_sid="p",
-            body=PhoneNumber(phone_number_sid="p", number="1", voip_carrier_sid="v"),
+            body=UpdatePhoneNumberRequest(application_sid="a"),
         ),
         None,
     )

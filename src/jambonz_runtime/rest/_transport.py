@@ -192,10 +192,10 @@ class _Base:
         root = base_url.rstrip("/")
         if not root.startswith(("http://", "https://")):
             raise ConfigurationError(f"base_url must be an http(s):// URL, got {base_url!r}")
-        self.root = root if root.endswith("/v1") else f"{root}/v1"
-        self.account_sid = account_sid
-        self.retry = retry
-        self._headers = {
+        self.root: str = root if root.endswith("/v1") else f"{root}/v1"
+        self.account_sid: str | None = account_sid
+        self.retry: RetryPolicy = retry
+        self._headers: dict[str, str] = {
             "Authorization": f"Bearer {api_key}",
             "Accept": "application/json",
             "User-Agent": _USER_AGENT,
@@ -277,8 +277,8 @@ class SyncTransport(_Base):
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(base_url=base_url, account_sid=account_sid, api_key=api_key, retry=retry)
-        self._httpx = _import_httpx()
-        self._owned = http_client is None
+        self._httpx: ModuleType = _import_httpx()
+        self._owned: bool = http_client is None
         self.http: httpx.Client = http_client or self._httpx.Client(
             timeout=timeout, follow_redirects=False
         )
@@ -343,8 +343,8 @@ class AsyncTransport(_Base):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(base_url=base_url, account_sid=account_sid, api_key=api_key, retry=retry)
-        self._httpx = _import_httpx()
-        self._owned = http_client is None
+        self._httpx: ModuleType = _import_httpx()
+        self._owned: bool = http_client is None
         self.http: httpx.AsyncClient = http_client or self._httpx.AsyncClient(
             timeout=timeout, follow_redirects=False
         )

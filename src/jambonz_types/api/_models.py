@@ -582,6 +582,16 @@ class ProvisionPhoneNumberRequest(ApiModel):
     voip_carrier_sid: StrictStr
 
 
+class PutTenantRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        validate_by_name=True,
+    )
+    service_provider_sid: StrictStr | None = None
+    account_sid: StrictStr | None = None
+    application_sid: StrictStr | None = None
+    tenant_fqdn: StrictStr | None = None
+
+
 class RecentCalls(ListRecentCallsResponseDataItem):
     pass
 
@@ -834,6 +844,103 @@ class UpdateCallResponse(ApiModel):
     """
 
 
+class UpdateClientRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
+    client_sid: StrictStr | None = None
+    account_sid: StrictStr | None = None
+    username: StrictStr | None = None
+    password: StrictStr | None = None
+    """
+    write-only; listed obscured
+    """
+    is_active: IntBool | None = None
+    allow_direct_app_calling: IntBool | None = None
+    allow_direct_queue_calling: IntBool | None = None
+    allow_direct_user_calling: IntBool | None = None
+
+
+class UpdateGoogleCustomVoiceRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        validate_by_name=True,
+    )
+    speech_credential_sid: Annotated[StrictStr | None, Field()] = None
+    name: Annotated[StrictStr | None, Field()] = None
+    reported_usage: Annotated[StrictStr | None, Field()] = None
+    model: Annotated[
+        StrictStr | None,
+        Field(),
+    ] = None
+
+
+class UpdateLeastCostRoutingCarrierSetEntryRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        validate_by_name=True,
+    )
+    workload: Annotated[StrictInt | StrictFloat | None, Field()] = None
+    """
+    traffic distribution value
+    """
+    lcr_route_sid: Annotated[StrictStr | None, Field()] = None
+    voip_carrier_sid: Annotated[StrictStr | None, Field()] = None
+    priority: Annotated[StrictInt | StrictFloat | None, Field()] = None
+
+
+class UpdateLeastCostRoutingRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        validate_by_name=True,
+    )
+    name: Annotated[StrictStr | None, Field()] = None
+    default_carrier_set_entry_sid: Annotated[StrictStr | None, Field()] = None
+
+
+class UpdateLeastCostRoutingRouteRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        validate_by_name=True,
+    )
+    lcr_sid: Annotated[StrictStr | None, Field()] = None
+    regex: Annotated[StrictStr | None, Field()] = None
+    """
+    out going call Phone number regex
+    """
+    priority: Annotated[StrictInt | StrictFloat | None, Field()] = None
+    description: Annotated[StrictStr | None, Field()] = None
+
+
+class UpdatePhoneNumberRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        validate_by_name=True,
+    )
+    phone_number_sid: StrictStr | None = None
+    number: StrictStr | None = None
+    voip_carrier_sid: StrictStr | None = None
+    account_sid: StrictStr | None = None
+    application_sid: StrictStr | None = None
+
+
+class UpdateSipGatewayRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
+    sip_gateway_sid: StrictStr | None = None
+    ipv4: StrictStr | None = None
+    port: StrictInt | StrictFloat | None = None
+    netmask: StrictInt | StrictFloat | None = None
+    voip_carrier_sid: StrictStr | None = None
+    inbound: IntBool | None = None
+    outbound: IntBool | None = None
+
+
+class UpdateSmppGatewayRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
+    smpp_gateway_sid: StrictStr | None = None
+    ipv4: StrictStr | None = None
+    port: StrictInt | StrictFloat | None = None
+    netmask: StrictInt | StrictFloat | None = None
+    voip_carrier_sid: StrictStr | None = None
+    is_primary: IntBool | None = None
+    use_tls: IntBool | None = None
+    inbound: IntBool | None = None
+    outbound: IntBool | None = None
+
+
 class UpdateUserRequest(ApiModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
@@ -853,6 +960,30 @@ class UpdateUserRequest(ApiModel):
     force_change: StrictBool | None = None
     scope: StrictStr | None = None
     permissions: list[StrictStr] | None = None
+
+
+class UpdateVoipCarrierRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
+    voip_carrier_sid: StrictStr | None = None
+    name: StrictStr | None = None
+    description: StrictStr | None = None
+    account_sid: StrictStr | None = None
+    application_sid: StrictStr | None = None
+    e164_leading_plus: IntBool | None = None
+    requires_register: IntBool | None = None
+    register_username: StrictStr | None = None
+    register_sip_realm: StrictStr | None = None
+    register_password: StrictStr | None = None
+    tech_prefix: StrictStr | None = None
+    inbound_auth_username: StrictStr | None = None
+    inbound_auth_password: StrictStr | None = None
+    diversion: StrictStr | None = None
+    is_active: IntBool | None = None
+    smpp_system_id: StrictStr | None = None
+    smpp_password: StrictStr | None = None
+    smpp_inbound_system_id: StrictStr | None = None
+    smpp_inbound_password: StrictStr | None = None
+    smpp_enquire_link_interval: StrictInt | StrictFloat | None = None
 
 
 class UserAndAccountDetailAccount(ApiModel):
@@ -1333,6 +1464,64 @@ class TestSpeechCredentialResponse(ApiModel):
     stt: TestSpeechCredentialResponseStt | None = None
 
 
+class UpdateAccountRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
+    account_sid: StrictStr | None = None
+    name: StrictStr | None = None
+    sip_realm: StrictStr | None = None
+    registration_hook: Webhook | None = None
+    """
+    authentication webhook for registration
+    """
+    device_calling_application_sid: StrictStr | None = None
+    service_provider_sid: StrictStr | None = None
+    is_active: IntBool | None = None
+    record_all_calls: IntBool | None = None
+    disable_cdrs: IntBool | None = None
+    enable_debug_log: IntBool | None = None
+    webhook_secret: StrictStr | None = None
+
+
+class UpdateApplicationRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
+    application_sid: StrictStr | None = None
+    name: StrictStr | None = None
+    account_sid: StrictStr | None = None
+    call_hook: Webhook | None = None
+    """
+    application webhook for inbound voice calls
+    """
+    call_status_hook: Webhook | None = None
+    """
+    webhhok for reporting call status events
+    """
+    messaging_hook: Webhook | None = None
+    """
+    application webhook for inbound SMS/MMS
+    """
+    speech_synthesis_vendor: StrictStr | None = None
+    speech_synthesis_voice: StrictStr | None = None
+    speech_recognizer_vendor: StrictStr | None = None
+    speech_recognizer_language: StrictStr | None = None
+    record_all_calls: IntBool | None = None
+    """
+    record every call of the application
+    """
+    use_for_fallback_speech: IntBool | None = None
+    fallback_speech_synthesis_vendor: StrictStr | None = None
+    fallback_speech_synthesis_voice: StrictStr | None = None
+    fallback_speech_recognizer_vendor: StrictStr | None = None
+    fallback_speech_recognizer_language: StrictStr | None = None
+    app_json: StrictStr | None = None
+    """
+    a verb array (JSON text) run instead of calling call_hook
+    """
+    env_vars: dict[str, JsonValue] | None = None
+    """
+    application environment variables (see the app's OPTIONS schema)
+    """
+
+
 class UpdateCallRequest(ApiModel):
     """
     Live call control: one action per request (call_hook and child_call_hook may go together; whisper may follow another action).
@@ -1435,6 +1624,33 @@ class UpdateCallRequest(ApiModel):
     llm_update: dict[str, JsonValue] | None = None
     """
     update the running llm verb (instructions
+    """
+
+
+class UpdateServiceProviderRequest(ApiModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        validate_by_name=True,
+    )
+    service_provider_sid: StrictStr | None = None
+    name: StrictStr | None = None
+    description: StrictStr | None = None
+    root_domain: StrictStr | None = None
+    registration_hook: Webhook | None = None
+    """
+    authentication webhook for registration
+    """
+    ms_teams_fqdn: StrictStr | None = None
+    test_number: StrictStr | None = None
+    """
+    used for inbound testing for accounts on free plan
+    """
+    test_application_name: StrictStr | None = None
+    """
+    name of test application that can be used for new signups
+    """
+    test_application_sid: StrictStr | None = None
+    """
+    identifies test application that can be used for new signups
     """
 
 

@@ -210,7 +210,7 @@ class Accounts:
     def update(
         self,
         *,
-        body: api.Account,
+        body: api.UpdateAccountRequest,
         account_sid: str | None = None,
     ) -> None:
         """Update account.
@@ -218,7 +218,7 @@ class Accounts:
         ``PUT /Accounts/{AccountSid}`` (operationId ``updateAccount``).
 
         Args:
-            body: the request body (Account).
+            body: the request body (UpdateAccountRequest).
             account_sid: the account (default: the client's ``account_sid``).
 
         Returns: 204 account updated.
@@ -600,7 +600,7 @@ class Applications:
     def update(
         self,
         *,
-        body: api.Application,
+        body: api.UpdateApplicationRequest,
         application_sid: str,
     ) -> None:
         """Update application.
@@ -608,7 +608,7 @@ class Applications:
         ``PUT /Applications/{ApplicationSid}`` (operationId ``updateApplication``).
 
         Args:
-            body: the request body (Application).
+            body: the request body (UpdateApplicationRequest).
             application_sid: the ``ApplicationSid`` path parameter.
 
         Returns: 204 application updated.
@@ -944,7 +944,7 @@ class Clients:
     def update(
         self,
         *,
-        body: api.Client,
+        body: api.UpdateClientRequest,
         client_sid: str,
     ) -> None:
         """Update a SIP client.
@@ -952,7 +952,7 @@ class Clients:
         ``PUT /Clients/{ClientSid}`` (operationId ``updateClient``).
 
         Args:
-            body: the request body (Client).
+            body: the request body (UpdateClientRequest).
             client_sid: the ``ClientSid`` path parameter.
 
         Returns: 204 client updated.
@@ -1144,7 +1144,7 @@ class GoogleCustomVoices:
     def update(
         self,
         *,
-        body: api.GoogleCustomVoice,
+        body: api.UpdateGoogleCustomVoiceRequest,
         google_custom_voice_sid: str,
     ) -> None:
         """Update google custom voice.
@@ -1152,7 +1152,7 @@ class GoogleCustomVoices:
         ``PUT /GoogleCustomVoices/{GoogleCustomVoiceSid}`` (operationId ``updateGoogleCustomVoice``).
 
         Args:
-            body: the request body (GoogleCustomVoice).
+            body: the request body (UpdateGoogleCustomVoiceRequest).
             google_custom_voice_sid: the ``GoogleCustomVoiceSid`` path parameter.
 
         Returns: 204 google custom voice updated.
@@ -1294,7 +1294,7 @@ class LcrCarrierSetEntries:
     def update(
         self,
         *,
-        body: api.LcrCarrierSetEntry,
+        body: api.UpdateLeastCostRoutingCarrierSetEntryRequest,
         lcr_carrier_set_entry_sid: str,
     ) -> None:
         """Update least cost routing carrier set entry.
@@ -1302,7 +1302,7 @@ class LcrCarrierSetEntries:
         ``PUT /LcrCarrierSetEntries/{LcrCarrierSetEntrySid}`` (operationId ``updateLeastCostRoutingCarrierSetEntry``).
 
         Args:
-            body: the request body (LcrCarrierSetEntry).
+            body: the request body (UpdateLeastCostRoutingCarrierSetEntryRequest).
             lcr_carrier_set_entry_sid: the ``LcrCarrierSetEntrySid`` path parameter.
 
         Returns: 204 least cost routing carrier set entry updated.
@@ -1444,7 +1444,7 @@ class LcrRoutes:
     def update(
         self,
         *,
-        body: api.LcrRoute,
+        body: api.UpdateLeastCostRoutingRouteRequest,
         lcr_route_sid: str,
     ) -> None:
         """Update least cost routing route.
@@ -1452,7 +1452,7 @@ class LcrRoutes:
         ``PUT /LcrRoutes/{LcrRouteSid}`` (operationId ``updateLeastCostRoutingRoute``).
 
         Args:
-            body: the request body (LcrRoute).
+            body: the request body (UpdateLeastCostRoutingRouteRequest).
             lcr_route_sid: the ``LcrRouteSid`` path parameter.
 
         Returns: 204 least cost routing route updated.
@@ -1626,7 +1626,7 @@ class Lcrs:
     def update(
         self,
         *,
-        body: api.Lcr,
+        body: api.UpdateLeastCostRoutingRequest,
         lcr_sid: str,
     ) -> None:
         """Update least cost routing.
@@ -1634,7 +1634,7 @@ class Lcrs:
         ``PUT /Lcrs/{LcrSid}`` (operationId ``updateLeastCostRouting``).
 
         Args:
-            body: the request body (Lcr).
+            body: the request body (UpdateLeastCostRoutingRequest).
             lcr_sid: the ``LcrSid`` path parameter.
 
         Returns: 204 least cost routing updated.
@@ -1916,7 +1916,7 @@ class MicrosoftTeamsTenants:
     def update(
         self,
         *,
-        body: api.MsTeamsTenant,
+        body: api.PutTenantRequest,
         tenant_sid: str,
     ) -> None:
         """Update an MS Teams tenant.
@@ -1924,7 +1924,7 @@ class MicrosoftTeamsTenants:
         ``PUT /MicrosoftTeamsTenants/{TenantSid}`` (operationId ``putTenant``).
 
         Args:
-            body: the request body (MsTeamsTenant).
+            body: the request body (PutTenantRequest).
             tenant_sid: the ``TenantSid`` path parameter.
 
         Returns: 204 tenant updated.
@@ -2066,7 +2066,7 @@ class PhoneNumbers:
     def update(
         self,
         *,
-        body: api.PhoneNumber,
+        body: api.UpdatePhoneNumberRequest,
         phone_number_sid: str,
     ) -> None:
         """Update phone number.
@@ -2074,7 +2074,7 @@ class PhoneNumbers:
         ``PUT /PhoneNumbers/{PhoneNumberSid}`` (operationId ``updatePhoneNumber``).
 
         Args:
-            body: the request body (PhoneNumber).
+            body: the request body (UpdatePhoneNumberRequest).
             phone_number_sid: the ``PhoneNumberSid`` path parameter.
 
         Returns: 204 phone number updated.
@@ -3372,7 +3372,7 @@ class ServiceProviders:
     def update(
         self,
         *,
-        body: api.ServiceProvider,
+        body: api.UpdateServiceProviderRequest,
         service_provider_sid: str,
     ) -> None:
         """Update service provider.
@@ -3380,7 +3380,7 @@ class ServiceProviders:
         ``PUT /ServiceProviders/{ServiceProviderSid}`` (operationId ``updateServiceProvider``).
 
         Args:
-            body: the request body (ServiceProvider).
+            body: the request body (UpdateServiceProviderRequest).
             service_provider_sid: the ``ServiceProviderSid`` path parameter.
 
         Returns: 204 service provider updated.
@@ -3564,7 +3564,7 @@ class SipGateways:
     def update(
         self,
         *,
-        body: api.SipGateway,
+        body: api.UpdateSipGatewayRequest,
         sip_gateway_sid: str,
     ) -> None:
         """Update sip gateway.
@@ -3572,7 +3572,7 @@ class SipGateways:
         ``PUT /SipGateways/{SipGatewaySid}`` (operationId ``updateSipGateway``).
 
         Args:
-            body: the request body (SipGateway).
+            body: the request body (UpdateSipGatewayRequest).
             sip_gateway_sid: the ``SipGatewaySid`` path parameter.
 
         Returns: 204 sip gateway updated.
@@ -3754,7 +3754,7 @@ class SmppGateways:
     def update(
         self,
         *,
-        body: api.SmppGateway,
+        body: api.UpdateSmppGatewayRequest,
         smpp_gateway_sid: str,
     ) -> None:
         """Update smpp gateway.
@@ -3762,7 +3762,7 @@ class SmppGateways:
         ``PUT /SmppGateways/{SmppGatewaySid}`` (operationId ``updateSmppGateway``).
 
         Args:
-            body: the request body (SmppGateway).
+            body: the request body (UpdateSmppGatewayRequest).
             smpp_gateway_sid: the ``SmppGatewaySid`` path parameter.
 
         Returns: 204 smpp gateway updated.
@@ -4456,7 +4456,7 @@ class VoipCarriers:
     def update(
         self,
         *,
-        body: api.VoipCarrier,
+        body: api.UpdateVoipCarrierRequest,
         voip_carrier_sid: str,
     ) -> None:
         """Update voip carrier.
@@ -4464,7 +4464,7 @@ class VoipCarriers:
         ``PUT /VoipCarriers/{VoipCarrierSid}`` (operationId ``updateVoipCarrier``).
 
         Args:
-            body: the request body (VoipCarrier).
+            body: the request body (UpdateVoipCarrierRequest).
             voip_carrier_sid: the ``VoipCarrierSid`` path parameter.
 
         Returns: 204 voip carrier updated.
