@@ -1,6 +1,6 @@
 """Every operation of the generated REST clients, sync and async, against Prism.
 
-Prism (tests/runtime/prism.py) serves the effective spec (overrides applied) and checks
+Prism (tests/runtime/prism.py, the ``prism_url`` fixture of conftest.py) serves the effective spec (overrides applied) and checks
 each request the client sends against it: a wrong path, query parameter, body or a
 missing bearer token is answered 422/401, which the client raises, so a green test
 means the request fit the spec. The answer is parsed into the method's return type,
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import builtins
 import inspect
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,22 +23,11 @@ from jambonz_runtime.exceptions import RestAuthError, RestClientError
 from jambonz_runtime.rest import AsyncJambonzClient, JambonzClient
 from jambonz_types import api
 
-from .prism import install_prism, prism_server
-
 SPEC = effective_spec()
 SCHEMAS: dict[str, JsonValue] = SPEC.document["components"]["schemas"]
 OPERATIONS = build_operations(SPEC)
 ACCOUNT = "0f0e5f57-52b1-4f6e-9a1b-00000000000a"
 SAMPLE_UUID = "0f0e5f57-52b1-4f6e-9a1b-000000000001"
-
-
-@pytest.fixture(scope="module")
-def prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    prism = install_prism()
-    if prism is None:
-        pytest.skip("npm is not on PATH: cannot install @stoplight/prism-cli for the REST suite")
-    with prism_server(prism, tmp_path_factory.mktemp("prism")) as url:
-        yield url
 
 
 def _sample(schema: JsonValue, depth: int = 0) -> JsonValue:
