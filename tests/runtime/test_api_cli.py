@@ -72,3 +72,15 @@ def test_missing_settings_name_the_variables(
     assert "JAMBONZ_API_URL and JAMBONZ_API_KEY" in capsys.readouterr().err
     assert main(["api"]) == 0
     assert "phone-numbers" in capsys.readouterr().out
+
+
+def test_provisioning_example_runs_against_prism(prism_url: str) -> None:
+    from examples import rest_provision
+    from jambonz_runtime.rest import JambonzClient
+
+    env = {"JAMBONZ_API_URL": prism_url, "JAMBONZ_ACCOUNT_SID": ACCOUNT, "JAMBONZ_API_KEY": "k"}
+    with JambonzClient(env=env) as client:
+        numbers = client.phone_numbers.list()
+        assert numbers, "Prism answers the listing with one sample number"
+        sid = rest_provision.provision(client, numbers[0].number, "https://app.example.com/")
+    assert sid
