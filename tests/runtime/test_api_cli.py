@@ -84,3 +84,25 @@ def test_provisioning_example_runs_against_prism(prism_url: str) -> None:
         assert numbers, "Prism answers the listing with one sample number"
         sid = rest_provision.provision(client, numbers[0].number, "https://app.example.com/")
     assert sid
+
+
+def test_readme_provisioning_snippet_runs_against_prism(
+    prism_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    from pathlib import Path
+
+    from jambonz_runtime.rest import JambonzClient
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## REST API: the whole of it", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "README.md: no python block under the REST API section"
+    env = {"JAMBONZ_API_URL": prism_url, "JAMBONZ_ACCOUNT_SID": ACCOUNT, "JAMBONZ_API_KEY": "k"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with JambonzClient() as client:
+        sample = client.phone_numbers.list()[0].number  # what Prism answers with
+    code = match[1].replace('"15085550100"', repr(sample))
+    assert code != match[1], "the snippet no longer looks a number up"
+    exec(compile(code, "README.md", "exec"), {})
