@@ -22,7 +22,7 @@ from typing_extensions import Self
 from ..exceptions import ConfigurationError
 from ._generated.aio import AsyncApi
 from ._generated.sync import SyncApi
-from ._transport import AsyncTransport, RetryPolicy, SyncTransport
+from ._transport import AsyncTransport, RetryPolicy, SyncTransport, _Base
 
 if TYPE_CHECKING:
     import httpx
@@ -49,7 +49,24 @@ def _settings(
     return url, account_sid or env.get(ENV_ACCOUNT_SID) or None, key
 
 
-class JambonzClient(SyncApi):
+class _Settings:
+    """What both clients show of their settings (never the API key)."""
+
+    _transport: _Base
+
+    @property
+    def account_sid(self) -> str | None:
+        """The default account of account-scoped operations."""
+        return self._transport.account_sid
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self._transport.root!r}, "
+            f"account_sid={self.account_sid!r})"
+        )
+
+
+class JambonzClient(SyncApi, _Settings):
     """Blocking client of the whole jambonz REST API.
 
     Args:
@@ -81,7 +98,7 @@ class JambonzClient(SyncApi):
         url, sid, key = _settings(
             base_url, account_sid, api_key, os.environ if env is None else env
         )
-        self._transport = SyncTransport(
+        self._transport: SyncTransport = SyncTransport(
             base_url=url,
             account_sid=sid,
             api_key=key,
@@ -90,14 +107,6 @@ class JambonzClient(SyncApi):
             http_client=http_client,
         )
         super().__init__(self._transport)
-
-    @property
-    def account_sid(self) -> str | None:
-        """The default account of account-scoped operations."""
-        return self._transport.account_sid
-
-    def __repr__(self) -> str:  # never shows the API key
-        return f"JambonzClient(base_url={self._transport.root!r}, account_sid={self.account_sid!r})"
 
     def close(self) -> None:
         """Close the HTTP connection pool (if the client created it)."""
@@ -115,7 +124,7 @@ class JambonzClient(SyncApi):
         self.close()
 
 
-class AsyncJambonzClient(AsyncApi):
+class AsyncJambonzClient(AsyncApi, _Settings):
     """Asyncio client of the whole jambonz REST API (same arguments as :class:`JambonzClient`,
     ``http_client`` an ``httpx.AsyncClient``)."""
 
@@ -133,7 +142,7 @@ class AsyncJambonzClient(AsyncApi):
         url, sid, key = _settings(
             base_url, account_sid, api_key, os.environ if env is None else env
         )
-        self._transport = AsyncTransport(
+        self._transport: AsyncTransport = AsyncTransport(
             base_url=url,
             account_sid=sid,
             api_key=key,
@@ -142,17 +151,6 @@ class AsyncJambonzClient(AsyncApi):
             http_client=http_client,
         )
         super().__init__(self._transport)
-
-    @property
-    def account_sid(self) -> str | None:
-        """The default account of account-scoped operations."""
-        return self._transport.account_sid
-
-    def __repr__(self) -> str:  # never shows the API key
-        return (
-            f"AsyncJambonzClient(base_url={self._transport.root!r}, "
-            f"account_sid={self.account_sid!r})"
-        )
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool (if the client created it)."""

@@ -16,11 +16,10 @@ extra. Authentication is the account's API key as a bearer token (the API server
 from __future__ import annotations
 
 import builtins
-import importlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from types import ModuleType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 from urllib.parse import quote
 
@@ -31,7 +30,6 @@ from jambonz_types.verbs import Dub, Play, Say
 
 from ..exceptions import (
     ConfigurationError,
-    MissingExtra,
     RestAuthError,
     RestBadRequest,
     RestConnectionError,
@@ -59,6 +57,8 @@ from ._models import (
     SipRequest,
     SipRequestResult,
 )
+from ._transport import _import_httpx
+from ._transport import server_message as _server_message
 
 if TYPE_CHECKING:
     import httpx
@@ -77,33 +77,6 @@ _STATUS_ERRORS: Final[dict[int, type[RestStatusError]]] = {
 }
 _R = TypeVar("_R", bound=BaseModel)
 _CALL_LIST: TypeAdapter[builtins.list[CallInfo]] = TypeAdapter(builtins.list[CallInfo])
-
-
-def _import_httpx() -> ModuleType:
-    try:
-        return importlib.import_module("httpx")
-    except ModuleNotFoundError as exc:
-        raise MissingExtra(
-            "the REST client needs httpx: pip install 'jambonz-typed[rest]'"
-        ) from exc
-
-
-def _server_message(body: str) -> str:
-    """The explanation in an error body: ``{"msg"}``, ``{"message"}``, ``{"errors"}`` or text."""
-    try:
-        data: object = json.loads(body)
-    except ValueError:
-        return body.strip()[:500]
-    if isinstance(data, dict):
-        for key in ("msg", "message"):
-            value = data.get(key)
-            if isinstance(value, str) and value:
-                return value
-        errors = data.get("errors")
-        if isinstance(errors, builtins.list) and errors:
-            parts = [e.get("msg", e) if isinstance(e, dict) else e for e in errors]
-            return "; ".join(str(p) for p in parts)
-    return body.strip()[:500]
 
 
 def _api_root(base_url: str) -> str:

@@ -195,6 +195,7 @@ class _Base:
         self.root: str = root if root.endswith("/v1") else f"{root}/v1"
         self.account_sid: str | None = account_sid
         self.retry: RetryPolicy = retry
+        self._httpx: ModuleType = _import_httpx()
         self._headers: dict[str, str] = {
             "Authorization": f"Bearer {api_key}",
             "Accept": "application/json",
@@ -216,12 +217,40 @@ class _Base:
             template = template.replace("{" + name + "}", quote(str(value), safe=""))
         return self.root + template
 
-    def _should_retry(self, status: int, idempotent: bool, attempt: int) -> bool:
-        return (
+    def prepare(
+        self, method: str, template: str, path: Mapping[str, str], body: Body, accept: str
+    ) -> tuple[str, bytes | None, dict[str, str]]:
+        """URL, encoded body and headers of one request."""
+        url, content = self.url(template, path), _encode(body)
+        headers = {**self._headers, "Accept": accept}
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        return url, content, headers
+
+    def outcome(
+        self, answer: httpx.Response, method: str, url: str, idempotent: bool, attempt: int
+    ) -> Response | float:
+        """The :class:`Response` of a 2xx answer, or seconds to wait before retrying;
+        raises the typed error of a final error status."""
+        status = answer.status_code
+        _log.debug("%s %s -> %d", method, url, status)
+        if (
             status in RETRY_STATUSES
             and attempt < self.retry.max_retries
             and (idempotent or self.retry.retry_non_idempotent)
-        )
+        ):
+            wait = self.retry.wait(attempt, answer.headers.get("Retry-After"))
+            _log.info("%s %s -> %d, retrying in %.2f s", method, url, status, wait)
+            return wait
+        if not 200 <= status < 300:
+            raise _raise_status(answer, method, url)
+        return Response(method, url, status, answer.content)
+
+    def no_answer(self, exc: Exception, method: str, url: str) -> RestConnectionError:
+        """The error for a request that got no HTTP answer."""
+        if isinstance(exc, self._httpx.TimeoutException):
+            return RestConnectionError(method, url, f"timed out: {exc!r}")
+        return RestConnectionError(method, url, f"{type(exc).__name__}: {exc}")
 
     # -- parsing the answer ----------------------------------------------------------
 
@@ -277,7 +306,6 @@ class SyncTransport(_Base):
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(base_url=base_url, account_sid=account_sid, api_key=api_key, retry=retry)
-        self._httpx: ModuleType = _import_httpx()
         self._owned: bool = http_client is None
         self.http: httpx.Client = http_client or self._httpx.Client(
             timeout=timeout, follow_redirects=False
@@ -302,31 +330,19 @@ class SyncTransport(_Base):
         accept: str = "application/json",
     ) -> Response:
         """Send; retry per :class:`RetryPolicy`; a 2xx :class:`Response` or an exception."""
-        url, content = self.url(template, path), _encode(body)
-        headers = {**self._headers, "Accept": accept}
-        if content is not None:
-            headers["Content-Type"] = "application/json"
-        attempt = 0
-        while True:
+        url, content, headers = self.prepare(method, template, path, body, accept)
+        for attempt in range(self.retry.max_retries + 1):
             try:
                 answer = self.http.request(
                     method, url, content=content, params=_query(query), headers=headers
                 )
-            except self._httpx.TimeoutException as exc:
-                raise RestConnectionError(method, url, f"timed out: {exc!r}") from exc
             except self._httpx.HTTPError as exc:
-                raise RestConnectionError(method, url, f"{type(exc).__name__}: {exc}") from exc
-            status = answer.status_code
-            _log.debug("%s %s -> %d", method, url, status)
-            if self._should_retry(status, idempotent, attempt):
-                wait = self.retry.wait(attempt, answer.headers.get("Retry-After"))
-                _log.info("%s %s -> %d, retrying in %.2f s", method, url, status, wait)
-                self.sleep(wait)
-                attempt += 1
-                continue
-            if not 200 <= status < 300:
-                raise _raise_status(answer, method, url)
-            return Response(method, url, status, answer.content)
+                raise self.no_answer(exc, method, url) from exc
+            result = self.outcome(answer, method, url, idempotent, attempt)
+            if isinstance(result, Response):
+                return result
+            self.sleep(result)
+        raise AssertionError("unreachable: the last attempt never retries")  # pragma: no cover
 
 
 class AsyncTransport(_Base):
@@ -343,7 +359,6 @@ class AsyncTransport(_Base):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(base_url=base_url, account_sid=account_sid, api_key=api_key, retry=retry)
-        self._httpx: ModuleType = _import_httpx()
         self._owned: bool = http_client is None
         self.http: httpx.AsyncClient = http_client or self._httpx.AsyncClient(
             timeout=timeout, follow_redirects=False
@@ -368,28 +383,16 @@ class AsyncTransport(_Base):
         accept: str = "application/json",
     ) -> Response:
         """Send; retry per :class:`RetryPolicy`; a 2xx :class:`Response` or an exception."""
-        url, content = self.url(template, path), _encode(body)
-        headers = {**self._headers, "Accept": accept}
-        if content is not None:
-            headers["Content-Type"] = "application/json"
-        attempt = 0
-        while True:
+        url, content, headers = self.prepare(method, template, path, body, accept)
+        for attempt in range(self.retry.max_retries + 1):
             try:
                 answer = await self.http.request(
                     method, url, content=content, params=_query(query), headers=headers
                 )
-            except self._httpx.TimeoutException as exc:
-                raise RestConnectionError(method, url, f"timed out: {exc!r}") from exc
             except self._httpx.HTTPError as exc:
-                raise RestConnectionError(method, url, f"{type(exc).__name__}: {exc}") from exc
-            status = answer.status_code
-            _log.debug("%s %s -> %d", method, url, status)
-            if self._should_retry(status, idempotent, attempt):
-                wait = self.retry.wait(attempt, answer.headers.get("Retry-After"))
-                _log.info("%s %s -> %d, retrying in %.2f s", method, url, status, wait)
-                await self.sleep(wait)
-                attempt += 1
-                continue
-            if not 200 <= status < 300:
-                raise _raise_status(answer, method, url)
-            return Response(method, url, status, answer.content)
+                raise self.no_answer(exc, method, url) from exc
+            result = self.outcome(answer, method, url, idempotent, attempt)
+            if isinstance(result, Response):
+                return result
+            await self.sleep(result)
+        raise AssertionError("unreachable: the last attempt never retries")  # pragma: no cover
