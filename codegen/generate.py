@@ -53,10 +53,11 @@ class GeneratedModule:
         return self.source.module
 
 
-def templates() -> jinja2.Environment:
-    """The jinja2 environment all templates render in (strict, whitespace-controlled)."""
+def templates(folder: Path | None = None) -> jinja2.Environment:
+    """The jinja2 environment all templates render in (strict, whitespace-controlled);
+    ``folder`` defaults to codegen/templates."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        loader=jinja2.FileSystemLoader(folder or Path(__file__).parent / "templates"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

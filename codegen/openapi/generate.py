@@ -46,14 +46,9 @@ def _header(spec: OpenApiSpec) -> str:
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
+    from ..generate import templates
+
+    return templates(Path(__file__).parent / "templates")
 
 
 def build_api_models(tree: Path) -> list[str]:

@@ -30,14 +30,8 @@ from jambonz_types.verbs import Dub, Play, Say
 
 from ..exceptions import (
     ConfigurationError,
-    RestAuthError,
-    RestBadRequest,
     RestConnectionError,
-    RestNotFound,
     RestResponseError,
-    RestServerError,
-    RestStatusError,
-    RestUnprocessable,
 )
 from ._models import (
     CallInfo,
@@ -57,8 +51,7 @@ from ._models import (
     SipRequest,
     SipRequestResult,
 )
-from ._transport import _import_httpx
-from ._transport import server_message as _server_message
+from ._transport import _import_httpx, status_error
 
 if TYPE_CHECKING:
     import httpx
@@ -68,13 +61,6 @@ __all__ = ["Calls", "Messages", "RestClient"]
 _log = logging.getLogger("jambonz_runtime.rest")
 
 _USER_AGENT: Final = "jambonz-typed"
-_STATUS_ERRORS: Final[dict[int, type[RestStatusError]]] = {
-    400: RestBadRequest,
-    401: RestAuthError,
-    403: RestAuthError,
-    404: RestNotFound,
-    422: RestUnprocessable,
-}
 _R = TypeVar("_R", bound=BaseModel)
 _CALL_LIST: TypeAdapter[builtins.list[CallInfo]] = TypeAdapter(builtins.list[CallInfo])
 
@@ -200,11 +186,7 @@ class RestClient:
         status, text = response.status_code, response.text
         _log.debug("%s %s -> %d", method, url, status)
         if not 200 <= status < 300:
-            message = _server_message(text) or response.reason_phrase or f"HTTP {status}"
-            kind = _STATUS_ERRORS.get(status) or (
-                RestServerError if status >= 500 else RestStatusError
-            )
-            raise kind(method, url, status, message, text)
+            raise status_error(method, url, status, text, response.reason_phrase)
         return status, text
 
     def _parse(self, method: str, path: str, status: int, text: str, model: type[_R]) -> _R:
