@@ -166,7 +166,8 @@ def build_rest(tree: Path) -> None:
         (tree / f"{name}.py").write_text(text, encoding="utf-8")
     (tree / "__init__.py").write_text(
         header
-        + '"""Generated REST resources (see sync.py / aio.py); import from jambonz_runtime.rest."""\n',
+        + '"""Generated REST resources (see sync.py / aio.py); import from jambonz_runtime.rest."""\n'
+        + "\n__all__: list[str] = []\n",
         encoding="utf-8",
     )
     format_tree(tree)
