@@ -67,7 +67,7 @@ def _require(session: nox.Session, *modules: str) -> None:
 def tests(session: nox.Session) -> None:
     """The whole test suite except the npm-backed conformance cross-check.
 
-    The REST suite (tests/runtime/test_api_*.py) runs against Prism, which its fixture
+    The REST suite (tests/runtime/rest/test_api_*.py) runs against Prism, which its fixture
     installs from npm into the gitignored .prism/ on first use (about 25 s; skipped with
     the reason when npm is absent).
     """
@@ -125,10 +125,16 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff format --check and ruff check (generated code is excluded in pyproject)."""
-    _require(session, "ruff")
+    """ruff format --check, ruff check, and the import-linter layering contracts."""
+    _require(session, "ruff", "importlinter")
     session.run(PY, "-m", "ruff", "format", "--check", ".")
     session.run(PY, "-m", "ruff", "check", ".")
+    # The layers and the no-cycles rule of both packages ([tool.importlinter] in
+    # pyproject.toml; README "Architecture").
+    lint_imports = (
+        "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"
+    )
+    session.run(PY, "-c", lint_imports, env=_env())
 
 
 @nox.session

@@ -1,6 +1,6 @@
 """The OpenAPI side of codegen: vendoring, the overrides file, and what the overrides fix.
 
-The generated clients are exercised against Prism in tests/runtime/test_api_prism.py;
+The generated clients are exercised against Prism in tests/runtime/rest/test_api_prism.py;
 these tests pin the inputs: every override is documented, the vendored spec is the one
 SOURCE.toml names, and the live call-control body covers every key the feature-server
 reads (jambonz-feature-server 0.9.8, lib/session/call-session.js updateCall and
