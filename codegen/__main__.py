@@ -1,6 +1,10 @@
 """``python -m codegen [--check]``: regenerate ``src/jambonz_types`` or prove it is current.
 
-``python -m codegen vendor VERSION`` replaces ``schemas/`` first (see codegen/vendor.py).
+``python -m codegen vendor VERSION`` replaces ``schemas/`` first (see codegen/vendor.py);
+``python -m codegen vendor-api <git ref | path>`` replaces ``openapi/swagger.yaml`` (see
+codegen/openapi/vendor.py). The REST API bindings (``jambonz_types/api`` and
+``jambonz_runtime/rest/_generated``, codegen/openapi/) are generated and checked with
+the rest.
 
 The package is always generated into a temporary directory first. Without ``--check``
 that directory replaces the output tree; with ``--check`` the two trees are compared
