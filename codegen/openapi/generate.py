@@ -62,7 +62,7 @@ def build_api_models(tree: Path) -> list[str]:
     for path in sorted(STATIC.iterdir()):
         if path.is_file():
             shutil.copyfile(path, out / path.name)
-    exports = sorted([*classes, "IntBool", "VerbList", "Whisper", "ApiModel"])
+    exports = sorted([*classes, "ApiModel", "CallControlModel", "IntBool", "VerbList", "Whisper"])
     (out / "__init__.py").write_text(
         _env()
         .get_template("api_init.py.jinja")

@@ -3,7 +3,8 @@
 The same generator and the same pinned flags as the verb models (codegen/models.py),
 with the OpenAPI input type and :class:`jambonz_types.api._compat.ApiModel` as base (it
 tolerates ``null`` from the server, whose rows carry SQL NULLs). Fields an override types
-by hand (``x-python-type``) reach the generator as ``customTypePath``. The output goes
+by hand (``x-python-type``) reach the generator as ``customTypePath``, a hand-written
+base class (``x-python-base``: rules a schema cannot state) as ``customBasePath``. The output goes
 through the same syntax-tree rewrites (codegen/postprocess.py) as the verb models.
 """
 
@@ -30,9 +31,15 @@ _HEADER = re.compile(r"\A(# .*\n)+")
 
 def _custom_types(node: Json) -> Json:
     if isinstance(node, dict):
-        out = {k: _custom_types(v) for k, v in node.items() if k != "x-python-type"}
+        out = {
+            k: _custom_types(v)
+            for k, v in node.items()
+            if k not in ("x-python-type", "x-python-base")
+        }
         if "x-python-type" in node:
             out["customTypePath"] = node["x-python-type"]
+        if "x-python-base" in node:
+            out["customBasePath"] = node["x-python-base"]
         return out
     if isinstance(node, list):
         return [_custom_types(v) for v in node]

@@ -12,7 +12,7 @@ returns SQL NULLs); booleans stored as ``TINYINT`` accept ``0``/``1`` (:data:`In
 
 from __future__ import annotations
 
-from ._compat import ApiModel, IntBool, VerbList, Whisper
+from ._compat import ApiModel, CallControlModel, IntBool, VerbList, Whisper
 from ._models import (
     Account,
     Alert,
@@ -128,6 +128,7 @@ __all__ = [
     "ApiModel",
     "Application",
     "Call",
+    "CallControlModel",
     "Charge",
     "Client",
     "CreateAccountRequest",

@@ -16,7 +16,13 @@ from pydantic import (
     StrictStr,
 )
 
-from jambonz_types.api._compat import ApiModel, IntBool, VerbList, Whisper
+from jambonz_types.api._compat import (
+    ApiModel,
+    CallControlModel,
+    IntBool,
+    VerbList,
+    Whisper,
+)
 from jambonz_types.verbs.dub import Dub
 
 
@@ -1522,7 +1528,7 @@ class UpdateApplicationRequest(ApiModel):
     """
 
 
-class UpdateCallRequest(ApiModel):
+class UpdateCallRequest(CallControlModel):
     """
     Live call control: one action per request (call_hook and child_call_hook may go together; whisper may follow another action).
     """

@@ -29,6 +29,7 @@ from jambonz_runtime.exceptions import (
 from jambonz_runtime.rest import AsyncJambonzClient, JambonzClient, RetryPolicy
 from jambonz_runtime.rest._transport import parse_retry_after
 from jambonz_types.api import Application, CreateApplicationRequest, UpdateCallRequest, Webhook
+from jambonz_types.verbs import Say
 
 from .fake_api import FakeApi
 
@@ -268,6 +269,20 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a past date: no wait
     assert RetryPolicy(backoff=1.0, max_wait=3.0).wait(5, None) == 3.0
+
+
+def test_live_call_control_takes_one_action() -> None:
+    assert UpdateCallRequest(mute_status="mute", whisper=Say(text="hi")).to_dict() == {
+        "mute_status": "mute",
+        "whisper": {"verb": "say", "text": "hi"},
+    }
+    UpdateCallRequest(call_hook="https://a/", child_call_hook="https://a/child")
+    with pytest.raises(ValueError, match="one action per update, got mute_status, dtmf"):
+        UpdateCallRequest.model_validate({"mute_status": "mute", "dtmf": {"digit": "1"}})
+    with pytest.raises(ValueError, match="only together with call_hook"):
+        UpdateCallRequest(call_status_hook="https://a/status")
+    with pytest.raises(ValueError, match="no action"):
+        UpdateCallRequest()
 
 
 def test_int_bools_accept_0_and_1_only() -> None:

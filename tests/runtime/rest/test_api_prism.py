@@ -28,6 +28,10 @@ SCHEMAS: dict[str, JsonValue] = SPEC.document["components"]["schemas"]
 OPERATIONS = build_operations(SPEC)
 ACCOUNT = "0f0e5f57-52b1-4f6e-9a1b-00000000000a"
 SAMPLE_UUID = "0f0e5f57-52b1-4f6e-9a1b-000000000001"
+BODIES: dict[str, JsonValue] = {
+    # nothing is required by the schema, but an update needs one action
+    "updateCall": {"mute_status": "mute"},
+}
 
 
 def _sample(schema: JsonValue, depth: int = 0) -> JsonValue:
@@ -77,7 +81,7 @@ def _sample(schema: JsonValue, depth: int = 0) -> JsonValue:
 def _body(op: Operation) -> BaseModel | list[BaseModel] | list[str]:
     raw = SPEC.document["paths"][op.path][op.http_method.lower()]["requestBody"]
     schema = raw["content"]["application/json"]["schema"]
-    value = _sample(schema)
+    value = BODIES.get(op.operation_id) or _sample(schema)
     body = str(op.body)
     if body == "list[str]":
         assert isinstance(value, list)
