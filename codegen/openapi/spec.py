@@ -213,6 +213,10 @@ def apply_overrides(document: dict[str, Json], overrides: Mapping[str, Json]) ->
         if "replace" in entry:
             container[key] = copy.deepcopy(entry["replace"])
         else:
+            if key not in container and not entry["at"].startswith("body "):
+                raise SystemExit(
+                    f"overrides.yaml patches {entry['at']!r}, which is not in the spec"
+                )
             target = container.setdefault(key, {"type": "object"})
             for name, value in entry.get("merge-properties", {}).items():
                 target.setdefault("properties", {})[name] = copy.deepcopy(value)
@@ -225,6 +229,10 @@ def apply_overrides(document: dict[str, Json], overrides: Mapping[str, Json]) ->
     for entry in overrides.get("int-bools", []):
         _check_entry("int-bools", entry)
         for name in entry["schemas"]:
+            if name not in doc["components"]["schemas"]:
+                raise SystemExit(
+                    f"overrides.yaml int-bools names {name!r}, which is not in the spec"
+                )
             _int_bools(doc["components"]["schemas"][name])
         applied.append(
             Override("int-bools", ", ".join(entry["schemas"]), entry["reason"], entry["upstream"])

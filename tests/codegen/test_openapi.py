@@ -75,6 +75,25 @@ def test_every_override_says_why_and_which_upstream_issue() -> None:
         apply_overrides(document, broken)
 
 
+@pytest.mark.parametrize(
+    ("section", "entry", "message"),
+    [
+        ("exclude", {"operations": ["gone"]}, "unknown operations"),
+        ("patch", {"at": "schema Gone", "merge-properties": {}}, "not in the spec"),
+        ("int-bools", {"schemas": ["Gone"]}, "not in the spec"),
+        ("names", {"operation": "gone", "method": "x"}, "no operation 'gone'"),
+        ("partial-bodies", {"operations": ["gone"]}, "no operation 'gone'"),
+    ],
+)
+def test_an_override_that_no_longer_applies_stops_the_generator(
+    section: str, entry: dict[str, object], message: str
+) -> None:
+    document = yaml.safe_load((SPEC_DIR / "swagger.yaml").read_text(encoding="utf-8"))
+    bad = {section: [{**entry, "reason": "r", "upstream": "u"}]}
+    with pytest.raises(SystemExit, match=message):
+        apply_overrides(document, bad)
+
+
 def test_live_call_control_body_covers_the_feature_server() -> None:
     body = effective_spec().document["components"]["schemas"]["UpdateCallRequest"]
     assert set(body["properties"]) >= FEATURE_SERVER_KEYS
