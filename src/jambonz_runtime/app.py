@@ -237,6 +237,11 @@ class App(Generic[S]):
             ``session.state`` (annotate them with ``Session[MyState]``), and a session
             store (``serve(..., store=...)``) saves it as JSON and restores it on
             whichever instance a reconnect reaches. Default: a plain dict per call.
+        transport: with ``state``, says which context the handlers take:
+            ``"websocket"`` (default): ``Session[State]``, with the socket commands;
+            ``"any"``: ``CallContext[State]``, served by ``serve`` and ``WebhookApp``
+            alike (``App(state=S, transport="any")`` is an ``App[CallContext[S]]``).
+            Without ``state``, write ``App[CallContext]()`` as before.
         name: the app's namespace in a session store.
     """
 
@@ -245,6 +250,21 @@ class App(Generic[S]):
         self: App[Session[_St]],
         *,
         state: type[_St],
+        transport: Literal["websocket"] = "websocket",
+        name: str = "default",
+        env_vars: Mapping[str, EnvVar] | None = None,
+        env_schema: Mapping[str, JsonValue] | None = None,
+        error_reply: Reply = None,
+        ack_warning_after: float = 4.0,
+        reconnect_grace: float = 60.0,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: App[CallContext[_St]],
+        *,
+        state: type[_St],
+        transport: Literal["any"],
         name: str = "default",
         env_vars: Mapping[str, EnvVar] | None = None,
         env_schema: Mapping[str, JsonValue] | None = None,
@@ -258,6 +278,7 @@ class App(Generic[S]):
         self,
         *,
         state: None = None,
+        transport: Literal["websocket", "any"] = "websocket",
         name: str = "default",
         env_vars: Mapping[str, EnvVar] | None = None,
         env_schema: Mapping[str, JsonValue] | None = None,
@@ -270,6 +291,7 @@ class App(Generic[S]):
         self,
         *,
         state: type[BaseModel] | None = None,
+        transport: Literal["websocket", "any"] = "websocket",
         name: str = "default",
         env_vars: Mapping[str, EnvVar] | None = None,
         env_schema: Mapping[str, JsonValue] | None = None,
@@ -280,6 +302,8 @@ class App(Generic[S]):
         if state is not None:
             _check_state_model(state)
         self.state_model: type[BaseModel] | None = state
+        self.transport: Literal["websocket", "any"] = transport
+        """Who may serve the app: ``"websocket"`` only, or ``"any"`` (webhooks too)."""
         """The app's per-call state model (``None``: ``session.state`` is a dict)."""
         if not name or any(c in name for c in " :\r\n"):
             raise ConfigurationError(f"app name {name!r}: use a non-empty name without ':'")

@@ -82,6 +82,13 @@ def add_parser(
         "--metrics", action="store_true", help="serve Prometheus metrics on GET /metrics"
     )
     parser.add_argument(
+        "--pin-url",
+        metavar="URL",
+        default=os.environ.get("JAMBONZ_PIN_URL"),
+        help="pin calls to this instance: its own URL prefix as jambonz reaches it "
+        "(env JAMBONZ_PIN_URL; see the deployment guide)",
+    )
+    parser.add_argument(
         "--no-reuse-port",
         action="store_true",
         help="workers accept on one inherited socket instead of SO_REUSEPORT",
@@ -115,6 +122,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             metrics=args.metrics,
             reuse_port=args.reuse_port,
             sock=sock,
+            pin_url=args.pin_url,
         )
     )
     return 0
@@ -141,6 +149,8 @@ def _worker_command(args: argparse.Namespace, extra: list[str]) -> list[str]:
         command += ["--store", args.store]
     if args.metrics:
         command.append("--metrics")
+    if args.pin_url:
+        command += ["--pin-url", args.pin_url]
     return command
 
 

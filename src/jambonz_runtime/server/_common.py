@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 import websockets
+from typing_extensions import Never
 from websockets.typing import Subprotocol
 
 if TYPE_CHECKING:
@@ -68,10 +69,11 @@ class ServerSettings(Protocol):
 
     def _connection(
         self,
-        app: App,
+        app: App[Never],
         path: str,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
+        request_path: str,
     ) -> Connection:
         """A new control connection, counted by the server until :meth:`_forget`."""
         ...
@@ -80,7 +82,7 @@ class ServerSettings(Protocol):
         """The connection is gone (its handlers done)."""
         ...
 
-    def route(self, request_path: str) -> tuple[App, str] | None:
+    def route(self, request_path: str) -> tuple[App[Never], str] | None:
         """The app and session path serving ``request_path``, or ``None``."""
         ...
 

@@ -170,7 +170,7 @@ class DirectSocket(asyncio.Protocol):
             self._expect_close()
             return
         app, path = found
-        self.conn = server._connection(app, path, self._send, self._close)
+        self.conn = server._connection(app, path, self._send, self._close, request.path)
 
     def _handshake_timeout(self) -> None:
         self._timer = None

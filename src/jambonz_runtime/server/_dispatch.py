@@ -56,6 +56,9 @@ __all__ = ["Connection", "SocketGone"]
 
 _log = logging.getLogger("jambonz_runtime")
 
+PIN_QUERY: Final = "jambonz_pin=1"
+"""Query string marking a socket opened by a pinning redirect."""
+
 ACK_DEADLINE: Final = 5.0
 """The server's ack timeout (``JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT`` default)."""
 
@@ -67,7 +70,7 @@ class Connection:
 
     def __init__(
         self,
-        app: App,
+        app: App[Any],
         path: str,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
@@ -75,8 +78,14 @@ class Connection:
         max_outbound_bytes: int = MAX_OUTBOUND_BYTES,
         persist: Persistence | None = None,
         metrics: Metrics | None = None,
+        pin_url: str | None = None,
+        pinned: bool = False,
     ) -> None:
         self.app = app
+        self.pin_url = pin_url
+        """Pinning: this instance's own URL prefix (``JambonzServer(pin_url=...)``)."""
+        self.pinned = pinned
+        """Whether this socket came through a pinning redirect (``?jambonz_pin=1``)."""
         self.persist = persist
         self.metrics = metrics or NO_METRICS
         self.path = path
@@ -311,6 +320,8 @@ class Connection:
             route = self.path
             hook = self.app._adulting_handlers.get(route) or self._typed_hook(kind)
             self._answer_with(msg, session, hook)
+        elif kind == "session:redirect" and self.pinned and self._unknown_call(msg):
+            self._on_session_new(msg)  # the pinning redirect: the call starts here
         elif kind == "session:redirect":
             session = self._session_for(msg)
             self._answer_with(msg, session, self._find_hook(msg.hook) or self._typed_hook(kind))
@@ -339,13 +350,33 @@ class Connection:
                 return hooks[candidate]
         return None
 
+    def _unknown_call(self, msg: InboundMessage) -> bool:
+        return self.session is None and (msg.call_sid or "") not in self.app.sessions
+
+    def _pin(self, msg: InboundMessage) -> None:
+        """Answer ``session:new`` with a redirect to this instance's own URL.
+
+        jambonz then opens a socket to that URL (``session:redirect``) and every later
+        reconnect of the call goes there too, i.e. through the balancer's route for
+        this instance: state that cannot leave the process (a running call flow, open
+        files) stays reachable.
+        """
+        assert self.pin_url is not None
+        target = f"{self.pin_url.rstrip('/')}{self.path}?{PIN_QUERY}"
+        call_logger(msg.call_sid).info("pinning the call to %s", target)
+        self._spawn(self._ack_only(msg, [{"verb": "redirect", "actionHook": target}], None))
+
     def _on_session_new(self, msg: InboundMessage) -> None:
+        if msg.type == "session:new" and self.pin_url is not None and not self.pinned:
+            self._pin(msg)
+            return
         if self.session is not None:
             self.log.warning("second session:new on one socket; starting a new session")
         session = self._new_session(msg, SessionNewCallback)
         self._bind(session)
         self._begin(session, msg)
-        session._initial_verbs = asyncio.get_running_loop().create_future()
+        if msg.type == "session:new":
+            session._initial_verbs = asyncio.get_running_loop().create_future()
         flow = self.app._flows.get(self.path)
         if flow is not None:
             self._spawn(CallFlow(flow, session, msg, self, error_reply=self.app.error_reply)._run())
@@ -510,47 +541,61 @@ class Connection:
             initial = session._initial_verbs
             if initial is not None and not initial.done():
                 initial.set_result(verbs)
-        if self.persist is not None and not await self.persist.after_handler(
-            self.app, session, initial=list(verbs) if new else None
-        ):
-            return  # another instance owns the call now: nothing goes out from here
+        if self.persist is not None:
+            # Saved before the ack leaves. A session:new whose socket is gone keeps its
+            # verbs in the store too: the reconnect, wherever it lands, must carry them.
+            dropped = new and not self._can_ack(msg)
+            if not await self.persist.after_handler(
+                self.app, session, initial=list(verbs) if dropped else None
+            ):
+                return  # another instance owns the call now: nothing goes out from here
+            if new and not dropped and not self._can_ack(msg):
+                await self.persist.after_handler(self.app, session, initial=list(verbs))
         if new:
-            if not (self._open and msg.msgid and self.protocol.is_pending(msg.msgid)):
+            if not self._can_ack(msg):
                 return  # the socket dropped: session:reconnect will carry these verbs
             session._initial_acked = True
         sent = await self._send_ack(msg, verbs, session)
         self.metrics.hook_answered(msg.type, time.monotonic() - started, sent)
-        if new and sent and self.persist is not None:
-            self.persist.save_soon(self.app, session, {"initial": ""})
+
+    def _can_ack(self, msg: InboundMessage) -> bool:
+        return bool(self._open and msg.msgid and self.protocol.is_pending(msg.msgid))
 
     async def _ack_only(
-        self, msg: InboundMessage, verbs: list[dict[str, JsonValue]], session: Session[Any]
+        self,
+        msg: InboundMessage,
+        verbs: list[dict[str, JsonValue]],
+        session: Session[Any] | None,
     ) -> None:
         await self._send_ack(msg, verbs, session)
 
     async def _send_ack(
-        self, msg: InboundMessage, verbs: list[dict[str, JsonValue]], session: Session[Any]
+        self,
+        msg: InboundMessage,
+        verbs: list[dict[str, JsonValue]],
+        session: Session[Any] | None,
     ) -> bool:
         """Send the ack; ``True`` if it went out on the socket."""
+        log = session.log if session is not None else self.log
         assert msg.msgid is not None
         try:
             text = self.protocol.ack(msg.msgid, verbs)
         except MessageTooLarge as exc:
-            session.log.error("%s; acking with the error reply instead", exc)
+            log.error("%s; acking with the error reply instead", exc)
             try:
                 text = self.protocol.ack(msg.msgid, to_wire(self.app.error_reply))
             except MessageTooLarge:
                 text = self.protocol.ack(msg.msgid, [])
         except AckError as exc:
             if self._open:
-                session.log.warning("%s", exc)
+                log.warning("%s", exc)
             return False
         try:
             await self.send_text(text)
         except SocketGone:
-            session.log.warning("socket closed before the ack to %s could be sent", msg.type)
+            log.warning("socket closed before the ack to %s could be sent", msg.type)
         except Exception:
-            session.log.exception("sending the ack to %s failed", msg.type)
+            log.exception("sending the ack to %s failed", msg.type)
         else:
             return True
         return False

@@ -134,25 +134,23 @@ class Persistence:
         if state is not None:
             fields["state"] = state
         try:
-            claim = await _own_task(
-                self.store.claim(app.name, session.call_sid, self.owner, ttl=self.live_ttl)
+            claim = await self.store.claim(
+                app.name, session.call_sid, self.owner, ttl=self.live_ttl, fields=fields
             )
-            session._token = claim.token
-            if await _own_task(
-                self.store.save(app.name, session.call_sid, claim.token, fields, ttl=self.live_ttl)
-            ):
-                session._saved_state = state
-                self._recovered(session)
         except StoreError as exc:
             self._failed(session, exc)
+            return
+        session._token = claim.token
+        session._saved_state = state
+        self._recovered(session)
 
     async def after_handler(
         self, app: App[Any], session: Session[Any], *, initial: JsonValue | None = None
     ) -> bool:
         """Save what a handler changed, before its ack leaves.
 
-        ``initial``: the verbs answering ``session:new`` (kept until the ack is known
-        to be out). Returns ``False`` when another instance owns the call (send
+        ``initial``: the verbs answering a ``session:new`` whose socket dropped before
+        the ack could leave (a reconnect elsewhere must carry them). Returns ``False`` when another instance owns the call (send
         nothing); a store error returns ``True`` (go on from memory).
         """
         beginning = self._beginning.get(session)
@@ -188,7 +186,7 @@ class Persistence:
             return
         try:
             await self._save(app, session, {"outbox": json.dumps(session._outbox)})
-            await _own_task(self.store.release(app.name, session.call_sid, session._token))
+            await self.store.release(app.name, session.call_sid, session._token)
         except StoreError as exc:
             self._failed(session, exc)
 
@@ -196,10 +194,8 @@ class Persistence:
         assert session.call_sid is not None
         assert session._token is not None
         try:
-            await _own_task(
-                self.store.save(
-                    app.name, session.call_sid, session._token, {"ended": "1"}, ttl=self.ended_ttl
-                )
+            await self.store.save(
+                app.name, session.call_sid, session._token, {"ended": "1"}, ttl=self.ended_ttl
             )
         except StoreError as exc:
             self._failed(session, exc)
@@ -219,16 +215,14 @@ class Persistence:
                 # The first claim failed, or writes were lost while the store was down:
                 # (re)claim if needed and write the whole record.
                 if session._token is None:
-                    claim = await _own_task(
-                        self.store.claim(app.name, session.call_sid, self.owner, ttl=self.live_ttl)
+                    claim = await self.store.claim(
+                        app.name, session.call_sid, self.owner, ttl=self.live_ttl
                     )
                     session._token = claim.token
                 fields = {**self._full(app, session), **fields}
                 state = fields.get("state", state)
-            ok = await _own_task(
-                self.store.save(
-                    app.name, session.call_sid, session._token, fields, ttl=self.live_ttl
-                )
+            ok = await self.store.save(
+                app.name, session.call_sid, session._token, fields, ttl=self.live_ttl
             )
         except StoreError as exc:
             self._failed(session, exc)
@@ -268,9 +262,7 @@ class Persistence:
         """
         started = time.perf_counter()
         try:
-            claim = await _own_task(
-                self.store.claim(app.name, call_sid, self.owner, ttl=self.live_ttl)
-            )
+            claim = await self.store.claim(app.name, call_sid, self.owner, ttl=self.live_ttl)
         except StoreError as exc:
             _log.error("[%s] session store unavailable on session:reconnect: %s", call_sid, exc)
             return session, []
@@ -351,16 +343,6 @@ class Persistence:
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-
-async def _own_task(awaitable: Awaitable[_T]) -> _T:
-    """Run a store call in a task of its own.
-
-    Why: the dispatcher starts handlers eagerly, outside any task, or inside a socket's
-    reader task (asyncio transport); the Redis client's timeouts need a current task
-    and cancel it on expiry, which must never be the socket's.
-    """
-    return await asyncio.ensure_future(awaitable)
 
 
 async def _run(awaitable: Awaitable[None]) -> None:

@@ -53,9 +53,9 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, cast
 
-from typing_extensions import Self
+from typing_extensions import Never, Self, TypeVar
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 from websockets.datastructures import Headers
@@ -71,10 +71,10 @@ from ..audio._streams import AUDIO_SUBPROTOCOL
 from ..audio._wire import AudioConnection, take_over
 from ..exceptions import ConfigurationError
 from ..protocol._machine import MAX_OUTBOUND_BYTES
-from ..session import SocketGone
+from ..session import Session, SocketGone
 from ..store import SessionStore, open_store
 from ._common import OPTIONS_SUPPORTED, SUBPROTOCOL
-from ._dispatch import ACK_DEADLINE, Connection
+from ._dispatch import ACK_DEADLINE, PIN_QUERY, Connection
 from ._metrics import NO_METRICS, Metrics, PrometheusMetrics
 from ._persist import Persistence
 
@@ -86,6 +86,8 @@ __all__ = ["OPTIONS_SUPPORTED", "SUBPROTOCOL", "JambonzServer", "serve"]
 _log = logging.getLogger("jambonz_runtime.server")
 
 _ADULTING: Final = "/adulting"
+
+_St = TypeVar("_St")
 
 
 class JambonzServer:
@@ -116,6 +118,13 @@ class JambonzServer:
             (``jambonz-typed serve --workers N``).
         sock: an already bound, listening socket to serve on instead of host/port
             (a pre-forked worker's inherited socket).
+        pin_url: pin each call to this instance, for state that cannot leave the
+            process (a running ``app.flow``, open files): this instance's own URL
+            prefix as jambonz reaches it (``ws://10.0.0.5:3000``, or a balancer route
+            for this instance such as ``wss://voice.example.com/pod-3``). Every
+            ``session:new`` is answered with a ``redirect`` to
+            ``<pin_url><path>?jambonz_pin=1``; the call then starts on that socket and
+            every reconnect of it lands here. See the deployment guide.
         ping_interval: seconds between keepalive pings (``None``: no pings).
         audio_subprotocol: the subprotocol jambonz's media server offers on audio
             sockets (change it only if ``MOD_AUDIO_FORK_SUBPROTOCOL_NAME`` is set there).
@@ -135,7 +144,7 @@ class JambonzServer:
 
     def __init__(
         self,
-        apps: App | Iterable[App],
+        apps: App[Session[_St]] | Iterable[App[Session[_St]]],
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -154,9 +163,12 @@ class JambonzServer:
         metrics: bool | Metrics = False,
         reuse_port: bool = False,
         sock: socket.socket | None = None,
+        pin_url: str | None = None,
     ) -> None:
-        self.apps: tuple[App, ...] = (apps,) if isinstance(apps, App) else tuple(apps)
-        self._routes: dict[str, App] = {}
+        given = cast("App[Never] | Iterable[App[Never]]", apps)
+        self.apps: tuple[App[Never], ...] = (given,) if isinstance(given, App) else tuple(given)
+        """The apps served (typed as apps of any context: read-only use)."""
+        self._routes: dict[str, App[Never]] = {}
         self._audio_routes: dict[tuple[str, str], AudioRoute] = {}
         for app in self.apps:
             if not app.paths and not app.audio_paths:
@@ -189,6 +201,7 @@ class JambonzServer:
         self._connections: set[Connection] = set()
         self._calls_gone: asyncio.Future[None] | None = None
         self.drain_delay = drain_delay
+        self.pin_url = pin_url
         self.reuse_port = reuse_port
         self.sock = sock
         self.draining = False
@@ -275,28 +288,26 @@ class JambonzServer:
         """Drain: stop taking calls and hand live ones over, within ``timeout`` seconds.
 
         In order: ``/healthz`` answers 503; after ``drain_delay`` the listener closes;
-        live calls may end on their own; ``min(6 s, half the deadline)`` before the
-        deadline every remaining call is handed over (hooks in flight answered, the
-        call released in the session store, its socket closed with 1001 so jambonz
-        reconnects to another instance); whatever still hangs is aborted at the
-        deadline. Default ``timeout``: ``shutdown_timeout``.
+        then every live call is handed over: hooks in flight answered, the call
+        released in the session store, its socket closed with 1001 so jambonz
+        reconnects to another instance. With a store that happens at once (the call
+        goes on elsewhere with its state); without one, calls may first end on their
+        own until ``min(6 s, half the deadline)`` before the deadline. Whatever still
+        hangs is aborted at the deadline. Default ``timeout``: ``shutdown_timeout``.
         """
         loop = asyncio.get_running_loop()
         total = self.shutdown_timeout if timeout is None else timeout
         deadline = loop.time() + total
-        if not self.draining:
-            self.draining = True
-            self.metrics.set_draining(True)
-            _log.info(
-                "draining: %d call(s) up, deadline %.1f s (healthz answers 503)",
-                self.live_calls,
-                total,
-            )
+        self.start_draining(total)
         if self.drain_delay > 0:
             await asyncio.sleep(min(self.drain_delay, max(0.0, deadline - loop.time())))
         self._stop_accepting()
-        handover_at = deadline - min(ACK_DEADLINE + 1.0, total / 2)
-        await self._wait_calls_end(handover_at - loop.time())
+        if self.persist is None:
+            # No store: a call handed over restarts from scratch elsewhere, so give it
+            # every chance to end here first.
+            handover_at = deadline - min(ACK_DEADLINE + 1.0, total / 2)
+            await self._wait_calls_end(handover_at - loop.time())
+        # With a store the call goes on elsewhere with its state: hand over at once.
         if self._connections:
             _log.info("handing %d call(s) over (close 1001)", len(self._connections))
             remaining = max(0.1, deadline - loop.time())
@@ -308,6 +319,22 @@ class JambonzServer:
         if self.persist is not None:
             await self.persist.stop()
         _log.info("jambonz server stopped")
+
+    def start_draining(self, deadline: float | None = None) -> None:
+        """Answer ``/healthz`` with 503 from now on (idempotent; :meth:`shutdown` calls it).
+
+        Call it from a ``preStop`` hook or an admin endpoint to take the instance out
+        of the balancer before the drain itself starts.
+        """
+        if self.draining:
+            return
+        self.draining = True
+        self.metrics.set_draining(True)
+        _log.info(
+            "draining: %d call(s) up, deadline %.1f s (healthz answers 503)",
+            self.live_calls,
+            self.shutdown_timeout if deadline is None else deadline,
+        )
 
     @property
     def live_calls(self) -> int:
@@ -365,11 +392,13 @@ class JambonzServer:
 
     def _connection(
         self,
-        app: App,
+        app: App[Never],
         path: str,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
+        request_path: str,
     ) -> Connection:
+        query = request_path.partition("?")[2]
         conn = Connection(
             app,
             path,
@@ -378,6 +407,8 @@ class JambonzServer:
             max_outbound_bytes=self.max_outbound_bytes,
             persist=self.persist,
             metrics=self.metrics,
+            pin_url=self.pin_url,
+            pinned=PIN_QUERY in query.split("&"),
         )
         self._connections.add(conn)
         return conn
@@ -410,7 +441,7 @@ class JambonzServer:
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def route(self, request_path: str) -> tuple[App, str] | None:
+    def route(self, request_path: str) -> tuple[App[Never], str] | None:
         """The app and its session path for a request path (query and ``/adulting`` aside)."""
         path, _, query = request_path.partition("?")
         path = path.rstrip("/") or "/"
@@ -575,7 +606,7 @@ class JambonzServer:
         async def close(code: int, reason: str) -> None:
             await ws.close(code, reason)
 
-        conn = self._connection(app, path, send, close)
+        conn = self._connection(app, path, send, close, request_path)
         try:
             async for frame in ws:
                 conn.feed(frame)
@@ -600,7 +631,7 @@ def _offered(headers: Headers) -> list[Subprotocol]:
 
 
 async def serve(
-    apps: App | Sequence[App],
+    apps: App[Session[_St]] | Sequence[App[Session[_St]]],
     host: str = "0.0.0.0",
     port: int = 3000,
     *,
@@ -611,6 +642,7 @@ async def serve(
     metrics: bool | Metrics = False,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
+    pin_url: str | None = None,
     handle_signals: bool = True,
 ) -> None:
     """Serve ``apps`` until SIGTERM/SIGINT or cancellation, then drain.
@@ -636,6 +668,7 @@ async def serve(
         metrics=metrics,
         reuse_port=reuse_port,
         sock=sock,
+        pin_url=pin_url,
     )
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

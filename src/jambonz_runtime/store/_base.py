@@ -70,8 +70,19 @@ class SessionStore(Protocol):
     memory.
     """
 
-    async def claim(self, namespace: str, call_sid: str, owner: str, *, ttl: float) -> Claim:
-        """Make ``owner`` the call's owner with a new token; announce it to watchers."""
+    async def claim(
+        self,
+        namespace: str,
+        call_sid: str,
+        owner: str,
+        *,
+        ttl: float,
+        fields: Mapping[str, str] | None = None,
+    ) -> Claim:
+        """Make ``owner`` the call's owner with a new token; announce it to watchers.
+
+        ``fields`` are written in the same step (a starting call's record).
+        """
         ...
 
     async def save(

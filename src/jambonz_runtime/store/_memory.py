@@ -35,14 +35,22 @@ class MemoryStore:
     def _touch(self, key: tuple[str, str], ttl: float) -> None:
         self._expires[key] = time.monotonic() + ttl
 
-    async def claim(self, namespace: str, call_sid: str, owner: str, *, ttl: float) -> Claim:
+    async def claim(
+        self,
+        namespace: str,
+        call_sid: str,
+        owner: str,
+        *,
+        ttl: float,
+        fields: Mapping[str, str] | None = None,
+    ) -> Claim:
         """See :meth:`SessionStore.claim`."""
         key = (namespace, call_sid)
         record = self._get(key)
         before = dict(record or {})
         token = int(before.pop("token", "0")) + 1
         previous = before.pop("owner", "")
-        self._records[key] = {**before, "token": str(token), "owner": owner}
+        self._records[key] = {**before, **(fields or {}), "token": str(token), "owner": owner}
         self._touch(key, ttl)
         for watcher in list(self._watchers.get(namespace, ())):
             watcher(call_sid, token, owner)

@@ -6,14 +6,20 @@ and one pub/sub channel per namespace on which each claim is announced, so a sta
 owner learns within a round trip that the call has moved. Uses the ``redis`` package's
 asyncio client (optional extra ``redis``); nothing of it is imported until a
 ``RedisStore`` is made.
+
+Why batched: every hook of every call writes once before its ack, so at hundreds of
+concurrent calls the client's per-command cost is what the store costs. Writes issued
+in one turn of the event loop go to Redis as one pipeline (one round trip, one parse),
+from a task of the store's own; callers only await a future. That also keeps the Redis
+client's timeouts off the caller's task (the runtime starts handlers outside any task).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Final
 
 from ..exceptions import MissingExtra, StoreError
 from ._base import Claim, OnTakeover
@@ -29,7 +35,7 @@ _CLAIM: Final = """
 local prev = redis.call('HGET', KEYS[1], 'owner') or ''
 local before = redis.call('HGETALL', KEYS[1])
 local token = redis.call('HINCRBY', KEYS[1], 'token', 1)
-redis.call('HSET', KEYS[1], 'owner', ARGV[1])
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], unpack(ARGV, 5))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. token .. ' ' .. ARGV[1])
 return {token, prev, before}
@@ -50,6 +56,16 @@ return 1
 """
 
 _CONTROL: Final = frozenset({"token", "owner"})
+
+
+class _Op:
+    __slots__ = ("args", "future", "key", "script")
+
+    def __init__(self, script: str, key: str, args: Sequence[str]) -> None:
+        self.script = script
+        self.key = key
+        self.args = args
+        self.future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
 
 
 class RedisStore:
@@ -83,9 +99,9 @@ class RedisStore:
             socket_connect_timeout=timeout,
             health_check_interval=30,
         )
-        self._claim = self._redis.register_script(_CLAIM)
-        self._save = self._redis.register_script(_SAVE)
-        self._release = self._redis.register_script(_RELEASE)
+        self._sha: dict[str, str] = {}
+        self._queue: list[_Op] = []
+        self._flushing: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
         return f"<RedisStore {self.url} prefix={self.prefix!r}>"
@@ -96,14 +112,26 @@ class RedisStore:
     def _channel(self, namespace: str) -> str:
         return f"{self.prefix}:{namespace}:takeover"
 
-    async def claim(self, namespace: str, call_sid: str, owner: str, *, ttl: float) -> Claim:
+    async def claim(
+        self,
+        namespace: str,
+        call_sid: str,
+        owner: str,
+        *,
+        ttl: float,
+        fields: Mapping[str, str] | None = None,
+    ) -> Claim:
         """See :meth:`SessionStore.claim`."""
         args = [owner, _ms(ttl), self._channel(namespace), call_sid]
-        result = await self._call(self._claim(keys=[self._key(namespace, call_sid)], args=args))
-        token, previous, flat = cast("list[object]", result)
-        pairs = cast("list[str]", flat)
+        for name, value in (fields or {}).items():
+            args += (name, value)
+        result = await self._run(_CLAIM, self._key(namespace, call_sid), args)
+        if not isinstance(result, list) or len(result) != 3:
+            raise StoreError(f"session store {self.url}: unexpected claim answer {result!r}")
+        token, previous, flat = result
+        pairs = [str(item) for item in flat] if isinstance(flat, list) else []
         before = {k: v for k, v in zip(pairs[::2], pairs[1::2], strict=True) if k not in _CONTROL}
-        return Claim(int(cast("int", token)), str(previous), before)
+        return Claim(int(token), str(previous), before)
 
     async def save(
         self,
@@ -115,18 +143,15 @@ class RedisStore:
         ttl: float,
     ) -> bool:
         """See :meth:`SessionStore.save`."""
-        if not fields:
-            return True
         args: list[str] = [str(token), _ms(ttl)]
         for name, value in fields.items():
             args += (name, value)
-        result = await self._call(self._save(keys=[self._key(namespace, call_sid)], args=args))
-        return result == 1
+        return await self._run(_SAVE, self._key(namespace, call_sid), args) == 1
 
     async def release(self, namespace: str, call_sid: str, token: int) -> bool:
         """See :meth:`SessionStore.release`."""
         key = self._key(namespace, call_sid)
-        return await self._call(self._release(keys=[key], args=[str(token)])) == 1
+        return await self._run(_RELEASE, key, [str(token)]) == 1
 
     async def watch(self, namespace: str, on_takeover: OnTakeover) -> None:
         """See :meth:`SessionStore.watch`; survives Redis restarts (resubscribes)."""
@@ -142,9 +167,8 @@ class RedisStore:
                     failing, delay = False, 0.1
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
-                    if message is None:
-                        continue
-                    _dispatch(message.get("data"), on_takeover)
+                    if message is not None:
+                        _dispatch(message.get("data"), on_takeover)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -162,16 +186,69 @@ class RedisStore:
                     pass
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Finish queued writes, then close the connection pool."""
+        if self._flushing:
+            await asyncio.wait(set(self._flushing))
         await self._redis.aclose()
 
-    async def _call(self, pending: object) -> object:
-        from redis.exceptions import RedisError
+    # -- batching ------------------------------------------------------------------------
+
+    async def _run(self, script: str, key: str, args: Sequence[str]) -> object:
+        op = _Op(script, key, args)
+        self._queue.append(op)
+        if len(self._queue) == 1:
+            asyncio.get_running_loop().call_soon(self._flush_soon)
+        return await op.future
+
+    def _flush_soon(self) -> None:
+        ops, self._queue = self._queue, []
+        if ops:
+            task = asyncio.get_running_loop().create_task(self._flush(ops))
+            self._flushing.add(task)
+            task.add_done_callback(self._flushing.discard)
+
+    async def _flush(self, ops: list[_Op]) -> None:
+        from redis.exceptions import NoScriptError, RedisError
 
         try:
-            return await cast("asyncio.Future[object]", pending)
+            try:
+                results = await self._pipeline(ops)
+            except NoScriptError:  # Redis restarted and forgot the scripts: load, retry
+                self._sha.clear()
+                results = await self._pipeline(ops)
         except (RedisError, OSError) as exc:
-            raise StoreError(f"session store {self.url}: {type(exc).__name__}: {exc}") from exc
+            error = StoreError(f"session store {self.url}: {type(exc).__name__}: {exc}")
+            for op in ops:
+                if not op.future.done():
+                    op.future.set_exception(error)
+            return
+        except BaseException as exc:  # cancelled: nobody may wait forever
+            for op in ops:
+                if not op.future.done():
+                    op.future.set_exception(StoreError(f"session store {self.url}: {exc!r}"))
+            raise
+        for op, result in zip(ops, results, strict=True):
+            if op.future.done():
+                continue
+            if isinstance(result, Exception):
+                op.future.set_exception(
+                    StoreError(f"session store {self.url}: {type(result).__name__}: {result}")
+                )
+            else:
+                op.future.set_result(result)
+
+    async def _pipeline(self, ops: list[_Op]) -> list[object]:
+        for script in {op.script for op in ops} - self._sha.keys():
+            self._sha[script] = str(await self._redis.script_load(script))
+        pipe = self._redis.pipeline(transaction=False)
+        for op in ops:
+            pipe.evalsha(self._sha[op.script], 1, op.key, *op.args)
+        results: list[object] = await pipe.execute(raise_on_error=False)
+        from redis.exceptions import NoScriptError
+
+        if any(isinstance(result, NoScriptError) for result in results):
+            raise NoScriptError("NOSCRIPT")
+        return results
 
 
 def _ms(seconds: float) -> str:

@@ -46,6 +46,7 @@ from ..app import App
 from ..audio._pacing import Clock
 from ..protocol._machine import MAX_OUTBOUND_BYTES
 from ..server import SUBPROTOCOL, JambonzServer
+from ..session import Session
 from ._audio import JambonzAudioClient, ManualClock, VonageAudioClient
 from ._waits import wait_changed
 
@@ -60,6 +61,8 @@ __all__ = [
     "VonageAudioClient",
     "new_msgid",
 ]
+
+_St = TypeVar("_St")
 
 P = TypeVar("P", bound=JambonzCallback)
 
@@ -433,7 +436,7 @@ class Simulator:
 
     def __init__(
         self,
-        apps: App | Iterable[App] | None = None,
+        apps: App[Session[_St]] | Iterable[App[Session[_St]]] | None = None,
         *,
         url: str | None = None,
         basic_auth: tuple[str, str] | None = None,

@@ -61,6 +61,7 @@ from jambonz_types.callbacks import SessionNewCallback
 
 from .._log import call_logger
 from ..app import App, _Hook, _Notify
+from ..context import CallContext
 from ..exceptions import ConfigurationError, HandlerError, SignatureError, preview
 from ..protocol._replies import Reply, to_wire
 from ..session import Session
@@ -164,7 +165,7 @@ class WebhookApp(Generic[_StateT]):
 
     def __init__(
         self,
-        app: App[WebhookSession[_StateT]],
+        app: App[WebhookSession[_StateT]] | App[CallContext[_StateT]],
         *,
         secret: str | Sequence[str] | None = None,
         signature_tolerance: float | None = DEFAULT_TOLERANCE,

@@ -15,7 +15,16 @@ from jambonz_runtime import App, Session
 from jambonz_types import Verbs
 from jambonz_types.callbacks import GatherCallback, SessionNewCallback
 
-__all__ = ["CallState", "app", "make_app"]
+__all__ = ["CallState", "app", "first_text", "make_app"]
+
+
+def first_text(data: object) -> str:
+    """The ``text`` of the first verb of an ack's data (a say)."""
+    assert isinstance(data, list)
+    assert data
+    verb = data[0]
+    assert isinstance(verb, dict)
+    return str(verb["text"])
 
 
 class CallState(BaseModel):
@@ -36,8 +45,10 @@ def make_app() -> App[Session[CallState]]:
         if result.digits == "slow":  # keeps a hook in flight (drain tests)
             await asyncio.sleep(0.5)
         heard = ",".join(session.state.digits)
-        return Verbs().say(text=f"heard {heard} pid {os.getpid()}").gather(
-            input=["digits"], action_hook=menu
+        return (
+            Verbs()
+            .say(text=f"heard {heard} pid {os.getpid()}")
+            .gather(input=["digits"], action_hook=menu)
         )
 
     @app.on_session("/")

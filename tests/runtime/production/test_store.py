@@ -126,8 +126,6 @@ def test_open_store_by_url() -> None:
         open_store("postgres://x")
 
 
-
-
 async def test_a_lost_record_is_written_anew_not_fenced(make_store: StoreFactory) -> None:
     # A store that lost its data (Redis restarted without persistence) is not a takeover.
     store = make_store()
