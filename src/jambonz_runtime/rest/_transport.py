@@ -213,7 +213,10 @@ class _Base:
         return sid
 
     def url(self, template: str, path: Mapping[str, str]) -> str:
+        """The full URL; an empty path parameter is refused (it would name another route)."""
         for name, value in path.items():
+            if not str(value):
+                raise ConfigurationError(f"{template}: {name} must not be empty")
             template = template.replace("{" + name + "}", quote(str(value), safe=""))
         return self.root + template
 

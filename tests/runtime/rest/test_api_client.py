@@ -263,6 +263,13 @@ async def test_pagination_helper_walks_every_page() -> None:
         assert api.unused() == []
 
 
+async def test_an_empty_sid_is_refused_before_sending() -> None:
+    async with FakeApi() as api, _async_client(api, []) as client:
+        with pytest.raises(ConfigurationError, match="ApplicationSid must not be empty"):
+            await client.applications.delete(application_sid="")
+        assert api.requests == []
+
+
 def test_retry_after_parsing() -> None:
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after("soon") is None
