@@ -81,7 +81,12 @@ def _require(session: nox.Session, *modules: str) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite except the npm-backed conformance cross-check."""
+    """The whole test suite except the npm-backed conformance cross-check.
+
+    The REST suite (tests/runtime/rest/test_api_*.py) runs against Prism, which its fixture
+    installs from npm into the gitignored .prism/ on first use (about 25 s; skipped with
+    the reason when npm is absent).
+    """
     _require(session, "pytest", "jsonschema", "hypothesis", "pydantic")
     session.run(PY, "-m", "pytest", "-m", "not conformance", *session.posargs, env=_env())
 

@@ -19,6 +19,7 @@ from . import builder as builder_gen
 from .config import Config
 from .fmt import format_tree
 from .models import run_datamodel_codegen
+from .openapi.generate import build_api_models
 from .postprocess import rewrite_module
 from .schemas import GROUPS, SchemaFile, SchemaSet, class_name, stage
 from .versions import render_versions
@@ -53,10 +54,11 @@ class GeneratedModule:
         return self.source.module
 
 
-def templates() -> jinja2.Environment:
-    """The jinja2 environment all templates render in (strict, whitespace-controlled)."""
+def templates(folder: Path | None = None) -> jinja2.Environment:
+    """The jinja2 environment all templates render in (strict, whitespace-controlled);
+    ``folder`` defaults to codegen/templates."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        loader=jinja2.FileSystemLoader(folder or Path(__file__).parent / "templates"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -156,5 +158,6 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     )
     render_versions(env, schemas, tree)
     builder_gen.render(env, schemas, config, modules, tree)
+    build_api_models(tree)  # jambonz_types.api: the REST API models (codegen/openapi/)
     format_tree(tree)
     return modules

@@ -214,7 +214,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Rehearsal:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     root.mkdir()
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    for part in ("codegen", "schemas", "src/jambonz_types"):
+    for part in ("codegen", "schemas", "openapi", "src/jambonz_types", "src/jambonz_runtime"):
         shutil.copytree(ROOT / part, root / part, ignore=ignore)
 
     nxt = tmp / "schema-next"
