@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING
 
-__all__ = ["CallLogger", "call_logger"]
+__all__ = ["DEFAULT_FORMAT", "CallLogger", "call_logger", "show_logs_by_default"]
 
 _log = logging.getLogger("jambonz_runtime")
 
@@ -40,3 +40,30 @@ class CallLogger(_LoggerAdapter):
 def call_logger(call_sid: str | None, base: logging.Logger | None = None) -> CallLogger:
     """A logger whose records carry ``call_sid``."""
     return CallLogger(base or _log, {"call_sid": call_sid or "-"})
+
+
+DEFAULT_FORMAT = "%(levelname)s:%(name)s: %(message)s"
+"""The format of the handler :func:`show_logs_by_default` adds."""
+
+
+def show_logs_by_default(level: int = logging.INFO) -> bool:
+    """Make the runtime's INFO logs visible when the app has configured no logging.
+
+    Why: Python's root logger defaults to WARNING with no handler, so a startup line or
+    ``session.log.info(...)`` under uvicorn showed nothing at all, and a newcomer could
+    not tell the app was running. Like uvicorn and aiohttp, the runtime then adds one
+    stderr handler to its own ``jambonz_runtime`` logger (INFO unless a level was set).
+    As soon as any handler exists on that logger or above it (``logging.basicConfig``,
+    ``dictConfig``, pytest's capture), nothing is changed: the app's setup wins.
+
+    Returns:
+        whether the handler was added.
+    """
+    if _log.hasHandlers():
+        return False
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(DEFAULT_FORMAT))
+    _log.addHandler(handler)
+    if _log.level == logging.NOTSET:
+        _log.setLevel(level)
+    return True
