@@ -36,6 +36,7 @@ PACKAGE_EXPORTS: tuple[tuple[str, str], ...] = (
     ("JambonzCallback", "_base"),
     ("JambonzError", "_errors"),
     ("JambonzModel", "_base"),
+    ("ModelValidationError", "_errors"),
     ("VERB_MIN_VERSIONS", "app"),
     ("VERB_NAMES", "app"),
     ("Verb", "app"),

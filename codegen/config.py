@@ -42,6 +42,10 @@ class Config:
     """``verbs/gather#/properties/say`` -> dotted path of a hand-written (static) type
     that replaces a free-form property's ``dict`` annotation; it must accept everything
     the schema accepts."""
+    mixins: dict[str, str] = field(default_factory=dict)
+    """Generated class name -> dotted path of a hand-written (static) mixin put first in
+    its bases: typed convenience accessors (``GatherCallback.transcript``) that are
+    not in any schema. A mixin adds properties and methods only, never fields."""
 
 
 def load_config(root: Path = ROOT) -> Config:
@@ -58,4 +62,5 @@ def load_config(root: Path = ROOT) -> Config:
         hook_payloads=dict(table.get("hook-payloads", {})),
         field_names=dict(table.get("field-names", {})),
         field_types=dict(table.get("field-types", {})),
+        mixins=dict(table.get("mixins", {})),
     )

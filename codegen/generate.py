@@ -81,7 +81,10 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
         for key, f in sorted(sources.items()):
             generated = raw / f"{key}.py"
             text = rewrite_module(
-                generated.read_text(encoding="utf-8"), f"schemas/{f.path.as_posix()}", version
+                generated.read_text(encoding="utf-8"),
+                f"schemas/{f.path.as_posix()}",
+                version,
+                config.mixins,
             )
             out = tree / f"{key}.py"
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ._base import JambonzCallback as JambonzCallback
     from ._base import JambonzModel as JambonzModel
     from ._errors import JambonzError as JambonzError
+    from ._errors import ModelValidationError as ModelValidationError
     from ._errors import VerbValidationError as VerbValidationError
     from ._hooks import HookRef as HookRef
     from .app import VERB_MIN_VERSIONS as VERB_MIN_VERSIONS
@@ -44,6 +45,7 @@ __all__ = [
     "JambonzCallback",
     "JambonzError",
     "JambonzModel",
+    "ModelValidationError",
     "VERB_MIN_VERSIONS",
     "VERB_NAMES",
     "Verb",
@@ -64,6 +66,7 @@ _LAZY: dict[str, str] = {
     "JambonzCallback": "_base",
     "JambonzError": "_errors",
     "JambonzModel": "_base",
+    "ModelValidationError": "_errors",
     "VERB_MIN_VERSIONS": "app",
     "VERB_NAMES": "app",
     "Verb": "app",

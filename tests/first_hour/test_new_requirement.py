@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class FakeDist(metadata.Distribution):
     """A distribution with a given version and PEP 610 ``direct_url.json``."""
 
-    def __init__(self, version: str, direct_url: dict[str, object] | None) -> None:
+    def __init__(self, version: str, direct_url: Mapping[str, object] | None) -> None:
         self._files = {"METADATA": f"Name: jambonz-typed\nVersion: {version}\n"}
         if direct_url is not None:
             self._files["direct_url.json"] = json.dumps(direct_url)
@@ -30,7 +31,9 @@ class FakeDist(metadata.Distribution):
 
 
 def test_editable_clone_is_pinned_by_path() -> None:
-    dist = FakeDist("0.1.0", {"url": "file:///home/me/jambonz-typed", "dir_info": {"editable": True}})
+    dist = FakeDist(
+        "0.1.0", {"url": "file:///home/me/jambonz-typed", "dir_info": {"editable": True}}
+    )
     assert requirement(dist) == "jambonz-typed @ file:///home/me/jambonz-typed"
 
 

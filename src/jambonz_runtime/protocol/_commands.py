@@ -63,6 +63,8 @@ if TYPE_CHECKING:
     from jambonz_types.verbs.play import Play
     from jambonz_types.verbs.say import Say
 
+    from ._messages import LlmToolCallCallback
+
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "Ack",
@@ -1100,14 +1102,30 @@ class SessionCommands(ABC):
         return self._submit(DubCommand(data=dub, call_sid=call_sid))
 
     def tool_output(
-        self, tool_call_id: str, data: Mapping[str, JsonValue], *, call_sid: str | None = None
+        self,
+        tool_call: str | LlmToolCallCallback,
+        data: Mapping[str, JsonValue],
+        *,
+        call_sid: str | None = None,
     ) -> Delivery:
         """Answer an ``llm:tool-call`` with the tool's result (``llm:tool-output``).
 
-        ``tool_call_id`` is echoed from the tool call; ``data`` is the vendor's tool
-        result object (OpenAI: a ``conversation.item.create`` event; agent verb:
-        ``{"result": …}``).
+        ``tool_call`` is the tool call itself (its ``tool_call_id`` is echoed) or that
+        id; ``data`` is the vendor's tool result object (OpenAI: a
+        ``conversation.item.create`` event; agent verb: ``{"result": …}``).
+
+        Raises:
+            ValueError: the tool call carries no ``tool_call_id`` (the LLM could never
+                match an answer to it).
         """
+        if isinstance(tool_call, str):
+            tool_call_id = tool_call
+        elif tool_call.tool_call_id:
+            tool_call_id = tool_call.tool_call_id
+        else:
+            raise ValueError(
+                f"tool_output: the tool call {tool_call.name!r} has no tool_call_id to echo"
+            )
         return self._submit(
             LlmToolOutputCommand(tool_call_id=tool_call_id, data=dict(data), call_sid=call_sid)
         )
