@@ -24,6 +24,9 @@ The public surface:
   events (:class:`DtmfEvent`, :class:`MarkEvent`, :class:`PlayDoneEvent`,
   :class:`TextEvent`); constants and :class:`~jambonz_runtime.audio.Clock` live in
   :mod:`jambonz_runtime.audio`;
+* production serving: :class:`SessionStore` (:class:`MemoryStore`, :class:`RedisStore`)
+  keeps typed call state (``App(state=Model)``) across sockets, processes and deploys;
+  ``jambonz-typed serve --workers N --store redis://...``;
 * env vars: :class:`EnvVar`, :func:`env_schema`, :func:`read_env`;
 * payload models jambonz sends that the schema package lacks (``DialConfirmCallback``,
   ``LlmToolCallCallback``, ...) and the envelope :class:`InboundMessage`;
@@ -88,7 +91,9 @@ if TYPE_CHECKING:
     from .exceptions import RestStatusError as RestStatusError
     from .exceptions import RestUnprocessable as RestUnprocessable
     from .exceptions import SessionClosed as SessionClosed
+    from .exceptions import SessionMoved as SessionMoved
     from .exceptions import SignatureError as SignatureError
+    from .exceptions import StoreError as StoreError
     from .exceptions import TtsStreamClosed as TtsStreamClosed
     from .flow import CallFlow as CallFlow
     from .flow import FlowHandler as FlowHandler
@@ -106,6 +111,9 @@ if TYPE_CHECKING:
     from .server import JambonzServer as JambonzServer
     from .server import serve as serve
     from .session import Session as Session
+    from .store import MemoryStore as MemoryStore
+    from .store import RedisStore as RedisStore
+    from .store import SessionStore as SessionStore
     from .tts import TtsSendResult as TtsSendResult
     from .tts import TtsStreamer as TtsStreamer
     from .webhook import WebhookApp as WebhookApp
@@ -169,6 +177,11 @@ __all__ = [
     "Session",
     "SessionAdultingCallback",
     "SessionClosed",
+    "SessionMoved",
+    "SessionStore",
+    "StoreError",
+    "MemoryStore",
+    "RedisStore",
     "SessionHandler",
     "TextEvent",
     "SignatureError",
@@ -243,6 +256,11 @@ _LAZY: dict[str, str] = {
     "JambonzError": "exceptions",
     "MessageTooLarge": "exceptions",
     "SessionClosed": "exceptions",
+    "SessionMoved": "exceptions",
+    "StoreError": "exceptions",
+    "MemoryStore": "store",
+    "RedisStore": "store",
+    "SessionStore": "store",
     "TtsStreamClosed": "exceptions",
     "CallFlow": "flow",
     "FlowHandler": "flow",

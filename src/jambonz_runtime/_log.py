@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING
 
-__all__ = ["DEFAULT_FORMAT", "CallLogger", "call_logger", "show_logs_by_default"]
+__all__ = ["CallLogger", "call_logger", "show_logs"]
 
 _log = logging.getLogger("jambonz_runtime")
 
@@ -42,28 +42,24 @@ def call_logger(call_sid: str | None, base: logging.Logger | None = None) -> Cal
     return CallLogger(base or _log, {"call_sid": call_sid or "-"})
 
 
-DEFAULT_FORMAT = "%(levelname)s:%(name)s: %(message)s"
-"""The format of the handler :func:`show_logs_by_default` adds."""
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def show_logs_by_default(level: int = logging.INFO) -> bool:
-    """Make the runtime's INFO logs visible when the app has configured no logging.
+def show_logs(level: int = logging.INFO) -> bool:
+    """Make the runtime's INFO lines visible when the program configured no logging.
 
-    Why: Python's root logger defaults to WARNING with no handler, so a startup line or
-    ``session.log.info(...)`` under uvicorn showed nothing at all, and a newcomer could
-    not tell the app was running. Like uvicorn and aiohttp, the runtime then adds one
-    stderr handler to its own ``jambonz_runtime`` logger (INFO unless a level was set).
-    As soon as any handler exists on that logger or above it (``logging.basicConfig``,
-    ``dictConfig``, pytest's capture), nothing is changed: the app's setup wins.
-
-    Returns:
-        whether the handler was added.
+    Why: a server that prints nothing looks dead, and Python's default (no handler,
+    root at WARNING) hides the "serving on ..." line and ``session.log.info(...)``.
+    Like uvicorn and aiohttp, attach a stderr handler to the ``jambonz_runtime`` logger,
+    but only when neither the root logger nor that one has a handler: an app that set
+    up logging keeps exactly its setup. Returns whether a handler was added.
     """
-    if _log.hasHandlers():
+    runtime = logging.getLogger("jambonz_runtime")
+    if logging.getLogger().handlers or runtime.handlers:
         return False
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(DEFAULT_FORMAT))
-    _log.addHandler(handler)
-    if _log.level == logging.NOTSET:
-        _log.setLevel(level)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    runtime.addHandler(handler)
+    if runtime.level == logging.NOTSET or runtime.level > level:
+        runtime.setLevel(level)
     return True

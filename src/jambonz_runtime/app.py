@@ -23,6 +23,7 @@ message that triggered the handler, so concurrent hooks never cross-ack.
 from __future__ import annotations
 
 import inspect
+import json
 import typing
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -81,9 +82,10 @@ P = TypeVar("P", bound=JambonzCallback)
 M = TypeVar("M", bound=BaseModel)
 _H = TypeVar("_H", bound=Callable[..., Awaitable[object]])
 _A = TypeVar("_A", bound=Callable[..., Awaitable[None]])
-S = TypeVar("S", bound=CallContext, default=Session, contravariant=True)
+S = TypeVar("S", bound="CallContext[object]", default=Session, contravariant=True)
 """What an app's handlers take as first argument: ``Session`` (websocket-only apps, the
-default) or ``CallContext`` (apps served over the websocket and HTTP webhooks).
+default) or ``CallContext`` (apps served over the websocket and HTTP webhooks), each
+parameterised by the app's state type (``Session[MyState]`` for ``App(state=MyState)``).
 
 Contravariant: an ``App[CallContext]`` is usable wherever an ``App[Session]`` is (its
 handlers accept any context), not the other way round."""
@@ -100,7 +102,8 @@ NotificationHandler = Callable[[Session, M], Awaitable[None]]
 
 # The same three shapes for an ``App[S]`` (``S`` = the handlers' context type); ``_C``
 # has no default, so it may precede ``P``/``M`` in an alias's parameter list.
-_C = TypeVar("_C", bound=CallContext)
+_C = TypeVar("_C", bound="CallContext[object]")
+_St = TypeVar("_St", bound=BaseModel)
 _SessionHandler: TypeAlias = Callable[[_C, SessionNewCallback], Awaitable[Reply]]
 _HookHandler: TypeAlias = Callable[[_C, P], Awaitable[Reply]]
 _Notification: TypeAlias = Callable[[_C, M], Awaitable[None]]
@@ -203,6 +206,18 @@ def _require_async(handler: Callable[..., object], what: str) -> None:
     )
 
 
+def _check_state_model(model: object) -> None:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise ConfigurationError(f"App(state=...) takes a pydantic model class, got {model!r}")
+    try:
+        model()
+    except Exception as exc:
+        raise ConfigurationError(
+            f"App(state={model.__name__}): every call starts with {model.__name__}(), "
+            f"so every field needs a default ({exc})"
+        ) from exc
+
+
 def _norm_path(path: str) -> str:
     if not path.startswith("/"):
         raise ConfigurationError(f"route path must start with '/', got {path!r}")
@@ -237,17 +252,83 @@ class App(Generic[S]):
             does that by itself (``flow(filler=..., filler_after=...)``).
         reconnect_grace: seconds a dropped call's session is kept for its
             ``session:reconnect`` (the server's backoff reaches 13.5 s over 4 drops).
+        state: the app's per-call state, a pydantic model whose fields all have
+            defaults: each call starts with ``state()``, handlers see it typed as
+            ``session.state`` (annotate them with ``Session[MyState]``), and a session
+            store (``serve(..., store=...)``) saves it as JSON and restores it on
+            whichever instance a reconnect reaches. Default: a plain dict per call.
+        transport: with ``state``, says which context the handlers take:
+            ``"websocket"`` (default): ``Session[State]``, with the socket commands;
+            ``"any"``: ``CallContext[State]``, served by ``serve`` and ``WebhookApp``
+            alike (``App(state=S, transport="any")`` is an ``App[CallContext[S]]``).
+            Without ``state``, write ``App[CallContext]()`` as before.
+        name: the app's namespace in a session store.
     """
+
+    @overload
+    def __init__(
+        self: App[Session[_St]],
+        *,
+        state: type[_St],
+        transport: Literal["websocket"] = "websocket",
+        name: str = "default",
+        env_vars: Mapping[str, EnvVar] | None = None,
+        env_schema: Mapping[str, JsonValue] | None = None,
+        error_reply: Reply = None,
+        ack_warning_after: float = 4.0,
+        reconnect_grace: float = 60.0,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: App[CallContext[_St]],
+        *,
+        state: type[_St],
+        transport: Literal["any"],
+        name: str = "default",
+        env_vars: Mapping[str, EnvVar] | None = None,
+        env_schema: Mapping[str, JsonValue] | None = None,
+        error_reply: Reply = None,
+        ack_warning_after: float = 4.0,
+        reconnect_grace: float = 60.0,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        state: None = None,
+        transport: Literal["websocket", "any"] = "websocket",
+        name: str = "default",
+        env_vars: Mapping[str, EnvVar] | None = None,
+        env_schema: Mapping[str, JsonValue] | None = None,
+        error_reply: Reply = None,
+        ack_warning_after: float = 4.0,
+        reconnect_grace: float = 60.0,
+    ) -> None: ...
 
     def __init__(
         self,
         *,
+        state: type[BaseModel] | None = None,
+        transport: Literal["websocket", "any"] = "websocket",
+        name: str = "default",
         env_vars: Mapping[str, EnvVar] | None = None,
         env_schema: Mapping[str, JsonValue] | None = None,
         error_reply: Reply = None,
         ack_warning_after: float = 4.0,
         reconnect_grace: float = 60.0,
     ) -> None:
+        if state is not None:
+            _check_state_model(state)
+        self.state_model: type[BaseModel] | None = state
+        self.transport: Literal["websocket", "any"] = transport
+        """Who may serve the app: ``"websocket"`` only, or ``"any"`` (webhooks too)."""
+        """The app's per-call state model (``None``: ``session.state`` is a dict)."""
+        if not name or any(c in name for c in " :\r\n"):
+            raise ConfigurationError(f"app name {name!r}: use a non-empty name without ':'")
+        self.name = name
+        """Namespaces the app's calls in a session store (apps sharing a store differ)."""
         if env_vars is not None and env_schema is not None:
             raise ConfigurationError("give env_vars (typed) or env_schema (raw), not both")
         self.env_vars: dict[str, EnvVar] = dict(env_vars) if env_vars is not None else {}
@@ -268,6 +349,33 @@ class App(Generic[S]):
         self.sessions: dict[str, Session] = {}
         """Live sessions by call sid (including ones waiting for a reconnect)."""
         self._audio_routes: dict[tuple[str, str], AudioRoute] = {}
+
+    def new_state(self) -> object:
+        """A fresh per-call state: ``state()`` of the model, or an empty dict."""
+        return {} if self.state_model is None else self.state_model()
+
+    def dump_state(self, state: object) -> str:
+        """The state as JSON, as a session store keeps it.
+
+        Raises:
+            TypeError, ValueError: a dict state holding something JSON cannot carry.
+        """
+        if isinstance(state, BaseModel):
+            return state.model_dump_json()
+        return json.dumps(state, separators=(",", ":"), allow_nan=False)
+
+    def load_state(self, text: str) -> object:
+        """The state back from :meth:`dump_state`'s JSON.
+
+        Raises:
+            ValueError: the JSON does not fit the state model (pydantic's error).
+        """
+        if self.state_model is None:
+            value = json.loads(text)
+            if not isinstance(value, dict):
+                raise ValueError("stored state is not a JSON object")
+            return value
+        return self.state_model.model_validate_json(text)
 
     @property
     def paths(self) -> tuple[str, ...]:

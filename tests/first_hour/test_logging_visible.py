@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jambonz_runtime._log import show_logs_by_default
+from jambonz_runtime._log import show_logs
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -81,7 +81,7 @@ def test_configured_logging_is_left_alone() -> None:
     logger = logging.getLogger("jambonz_runtime")
     assert logger.hasHandlers()  # pytest's capture handler on the root counts as setup
     before = list(logger.handlers)
-    assert show_logs_by_default() is False
+    assert show_logs() is False
     assert logger.handlers == before
 
 

@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from pydantic import JsonValue
 
@@ -64,7 +64,7 @@ _MAX_PROMPTS: Final = 3
 _MAX_TOOL_CALLS: Final = 20
 
 
-def load_app(spec: str) -> App:
+def load_app(spec: str) -> App[Any]:
     """Import ``module:attr`` (or ``path/to/file.py:attr``; ``attr`` defaults to ``app``).
 
     ``attr`` may be an :class:`App` or a function that returns one (a factory). The
@@ -126,7 +126,7 @@ def _import_file(path: Path) -> object:
     return module
 
 
-def pick_path(app: App, path: str | None) -> str:
+def pick_path(app: App[Any], path: str | None) -> str:
     """The websocket path to call: ``path`` if the app answers it, else its only path
     (or ``/`` among several)."""
     paths = app.paths

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import JsonValue
 
@@ -76,7 +77,7 @@ def _show(ack: ReceivedAck, out: Callable[[str], None]) -> str | None:
     return hook
 
 
-async def run(app: App, path: str = "/", out: Callable[[str], None] = print) -> None:
+async def run(app: App[Any], path: str = "/", out: Callable[[str], None] = print) -> None:
     """Place one simulated call to ``app`` at ``path`` and print the conversation."""
     async with Simulator(app) as sim:
         out(f"jambonz simulator -> app at {sim.url}{path} (loopback websocket, ws.jambonz.org)")

@@ -11,12 +11,22 @@ Modules (private; the names below are the public surface):
 * ``_direct``: the lean ``direct`` transport (websockets' sans-I/O protocol on asyncio
   streams, no task or queue per socket);
 * ``_dispatch``: one control connection: routing messages to handlers, acks by msgid;
-* ``_common``: :data:`SUBPROTOCOL`, :data:`OPTIONS_SUPPORTED`, the transports' settings.
+* ``_common``: :data:`SUBPROTOCOL`, :data:`OPTIONS_SUPPORTED`, the transports' settings;
+* ``_persist``: what goes into the session store when, and resuming calls from it;
+* ``_metrics``: :class:`Metrics` (no-op) and :class:`PrometheusMetrics` (``/metrics``).
 """
 
 from __future__ import annotations
 
 from ._common import OPTIONS_SUPPORTED, SUBPROTOCOL
+from ._metrics import Metrics, PrometheusMetrics
 from ._server import JambonzServer, serve
 
-__all__ = ["OPTIONS_SUPPORTED", "SUBPROTOCOL", "JambonzServer", "serve"]
+__all__ = [
+    "OPTIONS_SUPPORTED",
+    "SUBPROTOCOL",
+    "JambonzServer",
+    "Metrics",
+    "PrometheusMetrics",
+    "serve",
+]

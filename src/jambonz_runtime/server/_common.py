@@ -8,16 +8,21 @@ imports the server module back.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 import websockets
+from typing_extensions import Never
 from websockets.typing import Subprotocol
 
 if TYPE_CHECKING:
+    import socket
+
     from websockets.asyncio.server import ServerConnection
     from websockets.http11 import Request, Response
 
     from ..app import App
+    from ._dispatch import Connection
 
 __all__ = ["OPTIONS_SUPPORTED", "SUBPROTOCOL", "ServerSettings"]
 
@@ -56,7 +61,28 @@ class ServerSettings(Protocol):
     @property
     def compression(self) -> Literal["deflate"] | None: ...
 
-    def route(self, request_path: str) -> tuple[App, str] | None:
+    @property
+    def reuse_port(self) -> bool: ...
+
+    @property
+    def sock(self) -> socket.socket | None: ...
+
+    def _connection(
+        self,
+        app: App[Never],
+        path: str,
+        send: Callable[[str], Awaitable[None]],
+        close: Callable[[int, str], Awaitable[None]],
+        request_path: str,
+    ) -> Connection:
+        """A new control connection, counted by the server until :meth:`_forget`."""
+        ...
+
+    def _forget(self, conn: Connection) -> None:
+        """The connection is gone (its handlers done)."""
+        ...
+
+    def route(self, request_path: str) -> tuple[App[Never], str] | None:
         """The app and session path serving ``request_path``, or ``None``."""
         ...
 

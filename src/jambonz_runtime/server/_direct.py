@@ -117,6 +117,7 @@ class DirectSocket(asyncio.Protocol):
         conn.connection_lost(self.ws.close_code)
         if not conn.busy:
             self.owner.sockets.discard(self)
+            self.owner.server._forget(conn)
             self.owner.update_idle()
             return
         # Handler tasks still running (a slow handler) finish before the socket counts
@@ -169,9 +170,7 @@ class DirectSocket(asyncio.Protocol):
             self._expect_close()
             return
         app, path = found
-        self.conn = Connection(
-            app, path, self._send, self._close, max_outbound_bytes=server.max_outbound_bytes
-        )
+        self.conn = server._connection(app, path, self._send, self._close, request.path)
 
     def _handshake_timeout(self) -> None:
         self._timer = None
@@ -313,9 +312,18 @@ class DirectServer:
     async def start(self) -> int:
         """Listen; returns the port bound."""
         loop = asyncio.get_running_loop()
-        self._listener = await loop.create_server(
-            lambda: DirectSocket(self), self.server.host, self.server._port
-        )
+        settings = self.server
+        if settings.sock is not None:
+            self._listener = await loop.create_server(
+                lambda: DirectSocket(self), sock=settings.sock
+            )
+        else:
+            self._listener = await loop.create_server(
+                lambda: DirectSocket(self),
+                settings.host,
+                settings._port,
+                reuse_port=settings.reuse_port or None,
+            )
         self.serving = True
         self._schedule_pings()
         return int(self._listener.sockets[0].getsockname()[1])
@@ -328,6 +336,8 @@ class DirectServer:
                 await drain
             finally:
                 self.sockets.discard(sock)
+                if sock.conn is not None:
+                    self.server._forget(sock.conn)
                 self.update_idle()
 
         task = asyncio.get_running_loop().create_task(finish())
@@ -351,13 +361,17 @@ class DirectServer:
             sock.send_ping(now)
         self._schedule_pings()
 
-    async def shutdown(self, deadline: float, on_timeout: Callable[[int], None]) -> None:
-        """Stop accepting; wait up to ``deadline`` s for calls to end, then close with 1001."""
+    def stop_accepting(self) -> None:
+        """Close the listener: no new sockets (a drain's first step)."""
         self.serving = False
-        if self._pinger is not None:
-            self._pinger.cancel()
         if self._listener is not None:
             self._listener.close()
+
+    async def shutdown(self, deadline: float, on_timeout: Callable[[int], None]) -> None:
+        """Stop accepting; wait up to ``deadline`` s for calls to end, then close with 1001."""
+        self.stop_accepting()
+        if self._pinger is not None:
+            self._pinger.cancel()
         self._idle.clear()
         self.update_idle()
         try:

@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, JsonValue, ValidationError
@@ -49,10 +49,15 @@ from ..protocol._machine import (
 from ..protocol._messages import InboundMessage, SessionAdultingCallback
 from ..protocol._replies import to_wire
 from ..session import Session, SocketGone
+from ._metrics import NO_METRICS, Metrics
+from ._persist import Persistence
 
 __all__ = ["Connection", "SocketGone"]
 
 _log = logging.getLogger("jambonz_runtime")
+
+PIN_QUERY: Final = "jambonz_pin=1"
+"""Query string marking a socket opened by a pinning redirect."""
 
 ACK_DEADLINE: Final = 5.0
 """The server's ack timeout (``JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT`` default)."""
@@ -65,17 +70,27 @@ class Connection:
 
     def __init__(
         self,
-        app: App,
+        app: App[Any],
         path: str,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
         *,
         max_outbound_bytes: int = MAX_OUTBOUND_BYTES,
+        persist: Persistence | None = None,
+        metrics: Metrics | None = None,
+        pin_url: str | None = None,
+        pinned: bool = False,
     ) -> None:
         self.app = app
+        self.pin_url = pin_url
+        """Pinning: this instance's own URL prefix (``JambonzServer(pin_url=...)``)."""
+        self.pinned = pinned
+        """Whether this socket came through a pinning redirect (``?jambonz_pin=1``)."""
+        self.persist = persist
+        self.metrics = metrics or NO_METRICS
         self.path = path
         self.protocol = JambonzProtocol(max_outbound_bytes=max_outbound_bytes)
-        self.session: Session | None = None
+        self.session: Session[Any] | None = None
         self._send = send
         self._close = close
         self._open = True
@@ -174,6 +189,32 @@ class Connection:
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
+    async def hand_over(self, timeout: float) -> None:
+        """Drain this call off the server: answer hooks in flight, release, close 1001.
+
+        jambonz then reconnects to the app URL, i.e. through the balancer to another
+        instance, which resumes the call from the session store. Each round waits for
+        the handlers running now; a hook that arrives meanwhile gets its own round (a
+        hook sent while the socket closes would be lost on jambonz's side).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        for _ in range(8):  # bounded: a peer cannot keep a drain busy forever
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), timeout=max(0.0, deadline - loop.time()))
+            session = self.session
+            if self.persist is not None and session is not None and not session.ended:
+                await self.persist.release(self.app, session)
+            if not self._tasks or loop.time() >= deadline:
+                break
+        if self._open:
+            try:
+                await asyncio.wait_for(
+                    self._close(1001, "server draining"), max(0.1, deadline - loop.time())
+                )
+            except (asyncio.TimeoutError, SocketGone):
+                pass
+
     def cancel_tasks(self) -> None:
         """Cancel every running handler task (shutdown deadline passed)."""
         for task in self._tasks:
@@ -184,7 +225,7 @@ class Connection:
     def _spawn(
         self,
         coro: Coroutine[None, None, None],
-        slow: tuple[InboundMessage, Session] | None = None,
+        slow: tuple[InboundMessage, Session[Any]] | None = None,
     ) -> None:
         # Started eagerly (see _eager): a handler that returns without waiting on
         # anything is answered right here, in this turn of the loop; one that waits goes
@@ -205,7 +246,7 @@ class Connection:
         # Our coroutines catch handler errors themselves; this is a bug in the runtime.
         self.log.error("internal error in a message task: %r", exc, exc_info=exc)
 
-    def _warn_slow(self, msg: InboundMessage, session: Session) -> None:
+    def _warn_slow(self, msg: InboundMessage, session: Session[Any]) -> None:
         session.log.warning(
             "handler for %s (msgid %s) still running after %.1f s; jambonz drops acks after %.0f s",
             msg.type,
@@ -214,19 +255,28 @@ class Connection:
             ACK_DEADLINE,
         )
 
-    def _end_session(self, session: Session) -> None:
+    def _end_session(self, session: Session[Any]) -> None:
+        if session.ended:
+            return
         session._end()
+        self.metrics.call_ended()
+        if self.persist is not None:
+            self.persist.end_soon(self.app, session)
         if session.call_sid is not None and self.app.sessions.get(session.call_sid) is session:
             del self.app.sessions[session.call_sid]
 
-    def _bind(self, session: Session) -> None:
+    def _bind(self, session: Session[Any]) -> None:
         self.session = session
         self.log = session.log
         session._attach(self)
+        persist = self.persist
+        if persist is not None:
+            app = self.app
+            session._on_queued = lambda: persist.outbox_changed(app, session)
         if session.call_sid is not None:
             self.app.sessions[session.call_sid] = session
 
-    def _new_session(self, msg: InboundMessage, model: type[SessionNewCallback]) -> Session:
+    def _new_session(self, msg: InboundMessage, model: type[SessionNewCallback]) -> Session[Any]:
         try:
             call = model.model_validate(msg.data, by_alias=True, by_name=False)
         except ValidationError as exc:
@@ -240,15 +290,16 @@ class Connection:
             call = model.model_construct(**msg.data)  # type: ignore[arg-type]  # keys are str
         data_sid = msg.data.get("call_sid")
         call_sid = msg.call_sid or (data_sid if isinstance(data_sid, str) else None)
-        return Session(
+        return Session[Any](
             call_sid,
             call,
             self.path,
             env_vars=self.app.env_vars,
             max_outbound_bytes=self.protocol.max_outbound_bytes,
+            state=self.app.new_state(),
         )
 
-    def _session_for(self, msg: InboundMessage) -> Session:
+    def _session_for(self, msg: InboundMessage) -> Session[Any]:
         if self.session is None:
             # A hook on a socket that never carried session:new (redirect handover).
             existing = self.app.sessions.get(msg.call_sid or "")
@@ -265,9 +316,12 @@ class Connection:
         elif kind == "session:adulting":
             session = self._new_session(msg, SessionAdultingCallback)
             self._bind(session)
+            self._begin(session, msg)
             route = self.path
             hook = self.app._adulting_handlers.get(route) or self._typed_hook(kind)
             self._answer_with(msg, session, hook)
+        elif kind == "session:redirect" and self.pinned and self._unknown_call(msg):
+            self._on_session_new(msg)  # the pinning redirect: the call starts here
         elif kind == "session:redirect":
             session = self._session_for(msg)
             self._answer_with(msg, session, self._find_hook(msg.hook) or self._typed_hook(kind))
@@ -296,12 +350,33 @@ class Connection:
                 return hooks[candidate]
         return None
 
+    def _unknown_call(self, msg: InboundMessage) -> bool:
+        return self.session is None and (msg.call_sid or "") not in self.app.sessions
+
+    def _pin(self, msg: InboundMessage) -> None:
+        """Answer ``session:new`` with a redirect to this instance's own URL.
+
+        jambonz then opens a socket to that URL (``session:redirect``) and every later
+        reconnect of the call goes there too, i.e. through the balancer's route for
+        this instance: state that cannot leave the process (a running call flow, open
+        files) stays reachable.
+        """
+        assert self.pin_url is not None
+        target = f"{self.pin_url.rstrip('/')}{self.path}?{PIN_QUERY}"
+        call_logger(msg.call_sid).info("pinning the call to %s", target)
+        self._spawn(self._ack_only(msg, [{"verb": "redirect", "actionHook": target}], None))
+
     def _on_session_new(self, msg: InboundMessage) -> None:
+        if msg.type == "session:new" and self.pin_url is not None and not self.pinned:
+            self._pin(msg)
+            return
         if self.session is not None:
             self.log.warning("second session:new on one socket; starting a new session")
         session = self._new_session(msg, SessionNewCallback)
         self._bind(session)
-        session._initial_verbs = asyncio.get_running_loop().create_future()
+        self._begin(session, msg)
+        if msg.type == "session:new":
+            session._initial_verbs = asyncio.get_running_loop().create_future()
         flow = self.app._flows.get(self.path)
         if flow is not None:
             self._spawn(CallFlow(flow, session, msg, self, error_reply=self.app.error_reply)._run())
@@ -309,15 +384,24 @@ class Connection:
         handler = self.app._session_handlers.get(self.path)
         if handler is None:
             session.log.error("no on_session handler for path %r", self.path)
-            self._spawn(self._send_ack(msg, to_wire(self.app.error_reply), session))
+            self._spawn(self._ack_only(msg, to_wire(self.app.error_reply), session))
             return
         call = session.call
         self._spawn(self._answer(msg, session, lambda: handler(session, call)), (msg, session))
+
+    def _begin(self, session: Session[Any], msg: InboundMessage) -> None:
+        self.metrics.call_started()
+        if self.persist is not None:
+            self.persist.begin_soon(self.app, session, msg.type, msg.data)
 
     def _on_reconnect(self, msg: InboundMessage) -> None:
         data_sid = msg.data.get("call_sid")
         call_sid = msg.call_sid or (data_sid if isinstance(data_sid, str) else None)
         session = self.app.sessions.get(call_sid or "")
+        if self.persist is not None and call_sid:
+            local = None if session is None or session.ended else session
+            self._spawn(self._reconnect_via_store(msg, call_sid, local))
+            return
         if session is None or session.ended:
             call_logger(call_sid).warning(
                 "session:reconnect for a call this process does not know; new session"
@@ -325,10 +409,40 @@ class Connection:
             session = self._new_session(msg, SessionNewCallback)
         else:
             session.log.info("session:reconnect: resuming the existing session")
+            self.metrics.resumed("local")
         self._bind(session)
         self._spawn(self._resume(msg, session))
 
-    async def _resume(self, msg: InboundMessage, session: Session) -> None:
+    async def _reconnect_via_store(
+        self, msg: InboundMessage, call_sid: str, local: Session[Any] | None
+    ) -> None:
+        assert self.persist is not None
+        session, initial = await self.persist.take_over(self.app, call_sid, self.path, local)
+        if session is None:
+            call_logger(call_sid).warning(
+                "session:reconnect for a call neither this process nor the store knows; new session"
+            )
+            session = self._new_session(msg, SessionNewCallback)
+            self.metrics.call_started()
+        elif session is local:
+            session.log.info("session:reconnect: resuming the existing session")
+            self.metrics.resumed("local")
+        else:
+            session.log.info("session:reconnect: resumed from the session store")
+            self.metrics.resumed("store")
+            if session.call_sid is not None:
+                self.app.sessions[session.call_sid] = session
+            self.metrics.call_started()
+        self._bind(session)
+        if initial:
+            # session:new was never acked on the old instance: this ack answers it.
+            session._initial_verbs = asyncio.get_running_loop().create_future()
+            session._initial_verbs.set_result([v for v in initial if isinstance(v, dict)])
+        await self._resume(msg, session)
+        if session is not local and self.persist is not None:
+            self.persist.save_soon(self.app, session, {"initial": "", "outbox": "[]"})
+
+    async def _resume(self, msg: InboundMessage, session: Session[Any]) -> None:
         verbs: list[dict[str, JsonValue]] = []
         initial = session._initial_verbs
         if initial is not None and not session._initial_acked:
@@ -370,20 +484,22 @@ class Connection:
                 session.log.info("call %s", status)
                 self._end_session(session)
 
-    def _answer_with(self, msg: InboundMessage, session: Session, hook: _Hook | None) -> None:
+    def _answer_with(self, msg: InboundMessage, session: Session[Any], hook: _Hook | None) -> None:
         if hook is None:
             # Nobody handles it: ack at once so the server does not wait 5 s.
-            self._spawn(self._send_ack(msg, [], session))
+            self._spawn(self._ack_only(msg, [], session))
             return
         self._spawn(
             self._answer(msg, session, lambda: self._call_hook(msg, session, hook)), (msg, session)
         )
 
-    async def _call_hook(self, msg: InboundMessage, session: Session, hook: _Hook) -> object:
+    async def _call_hook(self, msg: InboundMessage, session: Session[Any], hook: _Hook) -> object:
         payload = self._validate(msg, session, hook.model)
         return await hook.handler(session, payload)
 
-    def _validate(self, msg: InboundMessage, session: Session, model: type[BaseModel]) -> BaseModel:
+    def _validate(
+        self, msg: InboundMessage, session: Session[Any], model: type[BaseModel]
+    ) -> BaseModel:
         try:
             return msg.payload(model)
         except ValidationError as exc:
@@ -400,7 +516,7 @@ class Connection:
     async def _answer(
         self,
         msg: InboundMessage,
-        session: Session,
+        session: Session[Any],
         run: Callable[[], Awaitable[object]],
     ) -> None:
         started = time.monotonic()
@@ -420,39 +536,71 @@ class Connection:
                 elapsed,
                 ACK_DEADLINE,
             )
-        if msg.type == "session:new":
+        new = msg.type == "session:new"
+        if new:
             initial = session._initial_verbs
             if initial is not None and not initial.done():
                 initial.set_result(verbs)
-            if not (self._open and msg.msgid and self.protocol.is_pending(msg.msgid)):
+        if self.persist is not None:
+            # Saved before the ack leaves. A session:new whose socket is gone keeps its
+            # verbs in the store too: the reconnect, wherever it lands, must carry them.
+            dropped = new and not self._can_ack(msg)
+            if not await self.persist.after_handler(
+                self.app, session, initial=list(verbs) if dropped else None
+            ):
+                return  # another instance owns the call now: nothing goes out from here
+            if new and not dropped and not self._can_ack(msg):
+                await self.persist.after_handler(self.app, session, initial=list(verbs))
+        if new:
+            if not self._can_ack(msg):
                 return  # the socket dropped: session:reconnect will carry these verbs
             session._initial_acked = True
+        sent = await self._send_ack(msg, verbs, session)
+        self.metrics.hook_answered(msg.type, time.monotonic() - started, sent)
+
+    def _can_ack(self, msg: InboundMessage) -> bool:
+        return bool(self._open and msg.msgid and self.protocol.is_pending(msg.msgid))
+
+    async def _ack_only(
+        self,
+        msg: InboundMessage,
+        verbs: list[dict[str, JsonValue]],
+        session: Session[Any] | None,
+    ) -> None:
         await self._send_ack(msg, verbs, session)
 
     async def _send_ack(
-        self, msg: InboundMessage, verbs: list[dict[str, JsonValue]], session: Session
-    ) -> None:
+        self,
+        msg: InboundMessage,
+        verbs: list[dict[str, JsonValue]],
+        session: Session[Any] | None,
+    ) -> bool:
+        """Send the ack; ``True`` if it went out on the socket."""
+        log = session.log if session is not None else self.log
         assert msg.msgid is not None
         try:
             text = self.protocol.ack(msg.msgid, verbs)
         except MessageTooLarge as exc:
-            session.log.error("%s; acking with the error reply instead", exc)
+            log.error("%s; acking with the error reply instead", exc)
             try:
                 text = self.protocol.ack(msg.msgid, to_wire(self.app.error_reply))
             except MessageTooLarge:
                 text = self.protocol.ack(msg.msgid, [])
         except AckError as exc:
             if self._open:
-                session.log.warning("%s", exc)
-            return
+                log.warning("%s", exc)
+            return False
         try:
             await self.send_text(text)
         except SocketGone:
-            session.log.warning("socket closed before the ack to %s could be sent", msg.type)
+            log.warning("socket closed before the ack to %s could be sent", msg.type)
         except Exception:
-            session.log.exception("sending the ack to %s failed", msg.type)
+            log.exception("sending the ack to %s failed", msg.type)
+        else:
+            return True
+        return False
 
-    async def _notify(self, msg: InboundMessage, session: Session, entry: _Notify) -> None:
+    async def _notify(self, msg: InboundMessage, session: Session[Any], entry: _Notify) -> None:
         try:
             payload = self._validate(msg, session, entry.model)
             await entry.handler(session, payload)

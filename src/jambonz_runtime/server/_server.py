@@ -26,10 +26,17 @@ HTTP done here, in websockets' ``process_request`` hook, before any upgrade:
   Basic auth applies to control and jambonz audio sockets, not to Vonage ones (Vonage
   sends none: authenticate those by their path or metadata headers).
 
-Shutdown (:meth:`JambonzServer.shutdown`) stops accepting at once, lets live calls end
-on their own up to a deadline, then closes what is left with 1001 (going away): jambonz
-treats that as a drop and reconnects, e.g. to another replica, whereas 1000 would tell
-it the app is done with the call.
+* ``GET /healthz``: 200 while serving, 503 while draining (a balancer's readiness
+  check; no auth); ``GET /metrics``: Prometheus text with ``metrics=True``.
+
+Shutdown (:meth:`JambonzServer.shutdown`, also on SIGTERM/SIGINT in :func:`serve`) is a
+drain: ``/healthz`` turns 503 (for ``drain_delay`` seconds new calls are still taken,
+so a balancer has time to notice), then the server stops accepting, lets live calls
+end on their own, and shortly before the deadline hands every remaining call over:
+each hook in flight is answered, the call is released in the session store, and its
+socket is closed with 1001 (going away). jambonz treats that as a drop and reconnects
+to the same URL, i.e. through the balancer to another instance, which resumes the call
+from the store; 1000 would tell it the app is done with the call.
 """
 
 from __future__ import annotations
@@ -41,11 +48,14 @@ import hmac
 import http
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import os
+import signal
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, cast
 
-from typing_extensions import Self
+from typing_extensions import Never, Self, TypeVar
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 from websockets.datastructures import Headers
@@ -53,6 +63,7 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from .._log import show_logs
 from ..app import App
 from ..audio._pacing import Clock
 from ..audio._socket import AudioRoute, serve_audio
@@ -60,9 +71,12 @@ from ..audio._streams import AUDIO_SUBPROTOCOL
 from ..audio._wire import AudioConnection, take_over
 from ..exceptions import ConfigurationError
 from ..protocol._machine import MAX_OUTBOUND_BYTES
-from ..session import SocketGone
+from ..session import Session, SocketGone
+from ..store import SessionStore, open_store
 from ._common import OPTIONS_SUPPORTED, SUBPROTOCOL
-from ._dispatch import Connection
+from ._dispatch import ACK_DEADLINE, PIN_QUERY, Connection
+from ._metrics import NO_METRICS, Metrics, PrometheusMetrics
+from ._persist import Persistence
 
 if TYPE_CHECKING:
     from ._direct import DirectServer
@@ -72,6 +86,8 @@ __all__ = ["OPTIONS_SUPPORTED", "SUBPROTOCOL", "JambonzServer", "serve"]
 _log = logging.getLogger("jambonz_runtime.server")
 
 _ADULTING: Final = "/adulting"
+
+_St = TypeVar("_St")
 
 
 class JambonzServer:
@@ -86,7 +102,29 @@ class JambonzServer:
             not cap what it sends; a large SIP INVITE travels in ``session:new``).
         max_outbound_bytes: cap on app -> jambonz frames (the server's 24 KiB).
         open_timeout: seconds a client gets to complete the handshake.
-        shutdown_timeout: seconds :meth:`shutdown` lets live calls run on.
+        shutdown_timeout: the drain deadline: seconds :meth:`shutdown` takes at most
+            (default 25, safely under Kubernetes' default 30 s grace period).
+        drain_delay: seconds, at the start of a drain, during which ``/healthz``
+            answers 503 but new calls are still accepted, so a balancer stops sending
+            new calls before the listener closes (match your readiness probe period).
+        store: a session store (or its URL, ``redis://...``) that keeps each call's
+            state, so a ``session:reconnect`` reaching another instance resumes the
+            call there (see :mod:`jambonz_runtime.store`). ``None``: sessions live in
+            this process only.
+        metrics: ``True`` to count calls, hooks, latencies, resumes and the drain
+            state with ``prometheus-client`` (extra ``metrics``), served on
+            ``GET /metrics``; or a :class:`~jambonz_runtime.server.Metrics` of your own.
+        reuse_port: bind with ``SO_REUSEPORT`` so several processes share the port
+            (``jambonz-typed serve --workers N``).
+        sock: an already bound, listening socket to serve on instead of host/port
+            (a pre-forked worker's inherited socket).
+        pin_url: pin each call to this instance, for state that cannot leave the
+            process (a running ``app.flow``, open files): this instance's own URL
+            prefix as jambonz reaches it (``ws://10.0.0.5:3000``, or a balancer route
+            for this instance such as ``wss://voice.example.com/pod-3``). Every
+            ``session:new`` is answered with a ``redirect`` to
+            ``<pin_url><path>?jambonz_pin=1``; the call then starts on that socket and
+            every reconnect of it lands here. See the deployment guide.
         ping_interval: seconds between keepalive pings (``None``: no pings).
         audio_subprotocol: the subprotocol jambonz's media server offers on audio
             sockets (change it only if ``MOD_AUDIO_FORK_SUBPROTOCOL_NAME`` is set there).
@@ -106,7 +144,7 @@ class JambonzServer:
 
     def __init__(
         self,
-        apps: App | Iterable[App],
+        apps: App[Session[_St]] | Iterable[App[Session[_St]]],
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -114,15 +152,23 @@ class JambonzServer:
         max_message_size: int = 16 * 2**20,
         max_outbound_bytes: int = MAX_OUTBOUND_BYTES,
         open_timeout: float = 5.0,
-        shutdown_timeout: float = 30.0,
+        shutdown_timeout: float = 25.0,
         ping_interval: float | None = 20.0,
         audio_subprotocol: str = AUDIO_SUBPROTOCOL,
         audio_clock: Clock | None = None,
         compression: Literal["deflate"] | None = None,
         transport: Literal["direct", "asyncio"] = "direct",
+        drain_delay: float = 0.0,
+        store: SessionStore | str | None = None,
+        metrics: bool | Metrics = False,
+        reuse_port: bool = False,
+        sock: socket.socket | None = None,
+        pin_url: str | None = None,
     ) -> None:
-        self.apps: tuple[App, ...] = (apps,) if isinstance(apps, App) else tuple(apps)
-        self._routes: dict[str, App] = {}
+        given = cast("App[Never] | Iterable[App[Never]]", apps)
+        self.apps: tuple[App[Never], ...] = (given,) if isinstance(given, App) else tuple(given)
+        """The apps served (typed as apps of any context: read-only use)."""
+        self._routes: dict[str, App[Never]] = {}
         self._audio_routes: dict[tuple[str, str], AudioRoute] = {}
         for app in self.apps:
             if not app.paths and not app.audio_paths:
@@ -153,22 +199,52 @@ class JambonzServer:
         self._direct: DirectServer | None = None
         self._bound_port: int | None = None
         self._connections: set[Connection] = set()
+        self._calls_gone: asyncio.Future[None] | None = None
+        self.drain_delay = drain_delay
+        self.pin_url = pin_url
+        self.reuse_port = reuse_port
+        self.sock = sock
+        self.draining = False
+        """Whether a drain has begun (``/healthz`` answers 503)."""
+        if isinstance(store, str):
+            store = open_store(store)
+        self.store: SessionStore | None = store
+        if metrics is True:
+            metrics = PrometheusMetrics()
+        self.metrics: Metrics = metrics if isinstance(metrics, Metrics) else NO_METRICS
+        self.persist: Persistence | None = None
+        if store is not None:
+            names = [app.name for app in self.apps]
+            if len(set(names)) != len(names):
+                raise ConfigurationError(
+                    f"apps sharing a session store need distinct names (App(name=...)): {names}"
+                )
+            self.persist = Persistence(
+                store, on_resume=lambda where, s: self.metrics.resume_seconds("store", s)
+            )
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start listening."""
+        """Start listening (and watching the session store for takeovers)."""
+        if self.persist is not None:
+            self.persist.start({app.name: app for app in self.apps})
         if self.transport == "direct" and not self._audio_routes:
             from ._direct import DirectServer
 
             self._direct = DirectServer(self)
             self._bound_port = await self._direct.start()
-            _log.info("jambonz apps listening on %s (paths %s)", self.url, sorted(self._routes))
+            self._announce()
             return
+        where: dict[str, object] = (
+            {"sock": self.sock}
+            if self.sock is not None
+            else {"host": self.host, "port": self._port}
+        )
         self._server = await ws_serve(
             self._handle,
-            self.host,
-            self._port,
+            **where,  # type: ignore[arg-type]  # host/port or sock, as create_server takes them
+            reuse_port=self.reuse_port or None,
             subprotocols=[SUBPROTOCOL],
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
@@ -180,11 +256,20 @@ class JambonzServer:
             logger=_log,
         )
         self._bound_port = int(self._server.sockets[0].getsockname()[1])
+        self._announce()
+
+    def _announce(self) -> None:
+        audio = sorted(f"{path} ({platform})" for path, platform in self._audio_routes)
         _log.info(
-            "jambonz apps listening on %s (paths %s, audio %s)",
+            "jambonz-typed serving %s: paths %s (subprotocol %s%s), transport %s, "
+            "session store %s, pid %d",
             self.url,
-            sorted(self._routes),
-            sorted(self._audio_routes),
+            ", ".join(sorted(self._routes)) or "-",
+            SUBPROTOCOL,
+            f"; audio {', '.join(audio)}" if audio else "",
+            "asyncio" if self._server is not None else self.transport,
+            self.store if self.store is not None else "none (this process only)",
+            os.getpid(),
         )
 
     @property
@@ -200,31 +285,98 @@ class JambonzServer:
         return f"ws://{self.host}:{self.port}"
 
     async def shutdown(self, timeout: float | None = None) -> None:
-        """Stop accepting, let calls finish up to ``timeout``, then close the rest with 1001."""
-        deadline = self.shutdown_timeout if timeout is None else timeout
-        direct = self._direct
+        """Drain: stop taking calls and hand live ones over, within ``timeout`` seconds.
+
+        In order: ``/healthz`` answers 503; after ``drain_delay`` the listener closes;
+        then every live call is handed over: hooks in flight answered, the call
+        released in the session store, its socket closed with 1001 so jambonz
+        reconnects to another instance. With a store that happens at once (the call
+        goes on elsewhere with its state); without one, calls may first end on their
+        own until ``min(6 s, half the deadline)`` before the deadline. Whatever still
+        hangs is aborted at the deadline. Default ``timeout``: ``shutdown_timeout``.
+        """
+        loop = asyncio.get_running_loop()
+        total = self.shutdown_timeout if timeout is None else timeout
+        deadline = loop.time() + total
+        self.start_draining(total)
+        if self.drain_delay > 0:
+            await asyncio.sleep(min(self.drain_delay, max(0.0, deadline - loop.time())))
+        self._stop_accepting()
+        if self.persist is None:
+            # No store: a call handed over restarts from scratch elsewhere, so give it
+            # every chance to end here first.
+            handover_at = deadline - min(ACK_DEADLINE + 1.0, total / 2)
+            await self._wait_calls_end(handover_at - loop.time())
+        # With a store the call goes on elsewhere with its state: hand over at once.
+        if self._connections:
+            _log.info("handing %d call(s) over (close 1001)", len(self._connections))
+            remaining = max(0.1, deadline - loop.time())
+            await asyncio.wait(
+                [loop.create_task(conn.hand_over(remaining)) for conn in list(self._connections)],
+                timeout=remaining,
+            )
+        await self._close_transport(max(0.0, deadline - loop.time()))
+        if self.persist is not None:
+            await self.persist.stop()
+        _log.info("jambonz server stopped")
+
+    def start_draining(self, deadline: float | None = None) -> None:
+        """Answer ``/healthz`` with 503 from now on (idempotent; :meth:`shutdown` calls it).
+
+        Call it from a ``preStop`` hook or an admin endpoint to take the instance out
+        of the balancer before the drain itself starts.
+        """
+        if self.draining:
+            return
+        self.draining = True
+        self.metrics.set_draining(True)
+        _log.info(
+            "draining: %d call(s) up, deadline %.1f s (healthz answers 503)",
+            self.live_calls,
+            self.shutdown_timeout if deadline is None else deadline,
+        )
+
+    @property
+    def live_calls(self) -> int:
+        """Control sockets open now (each carries one call)."""
+        return len(self._connections)
+
+    def _stop_accepting(self) -> None:
+        if self._direct is not None:
+            self._direct.stop_accepting()
+        elif self._server is not None:
+            self._server.close(close_connections=False)
+
+    async def _wait_calls_end(self, seconds: float) -> None:
+        if not self._connections or seconds <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        self._calls_gone = loop.create_future()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._calls_gone), seconds)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            self._calls_gone = None
+
+    async def _close_transport(self, seconds: float) -> None:
+        direct, self._direct = self._direct, None
         if direct is not None:
-            self._direct = None
 
             def late(count: int) -> None:
-                _log.warning(
-                    "%d call(s) still up after %.1f s; closing them with 1001", count, deadline
-                )
+                _log.warning("%d socket(s) still open at the drain deadline; closing", count)
 
-            await direct.shutdown(deadline, late)
-            _log.info("jambonz server stopped")
+            await direct.shutdown(seconds, late)
             return
-        server = self._server
+        server, self._server = self._server, None
         if server is None:
             return
-        server.close(close_connections=False)
         try:
-            await asyncio.wait_for(server.wait_closed(), deadline)
+            await asyncio.wait_for(server.wait_closed(), seconds)
         except asyncio.TimeoutError:
             _log.warning(
-                "%d call(s) still up after %.1f s; closing them with 1001",
-                len(self._connections),
-                deadline,
+                "%d socket(s) still open at the drain deadline; closing with 1001",
+                len(server.connections),
             )
             for conn in list(self._connections):
                 conn.cancel_tasks()
@@ -235,8 +387,37 @@ class JambonzServer:
                 else:
                     await ws.close(1001, "server shutting down")
             await server.wait_closed()
-        self._server = None
-        _log.info("jambonz server stopped")
+
+    # -- connections (both transports) ---------------------------------------------------
+
+    def _connection(
+        self,
+        app: App[Never],
+        path: str,
+        send: Callable[[str], Awaitable[None]],
+        close: Callable[[int, str], Awaitable[None]],
+        request_path: str,
+    ) -> Connection:
+        query = request_path.partition("?")[2]
+        conn = Connection(
+            app,
+            path,
+            send,
+            close,
+            max_outbound_bytes=self.max_outbound_bytes,
+            persist=self.persist,
+            metrics=self.metrics,
+            pin_url=self.pin_url,
+            pinned=PIN_QUERY in query.split("&"),
+        )
+        self._connections.add(conn)
+        return conn
+
+    def _forget(self, conn: Connection) -> None:
+        self._connections.discard(conn)
+        if not self._connections and self._calls_gone is not None:
+            if not self._calls_gone.done():
+                self._calls_gone.set_result(None)
 
     async def serve_forever(self) -> None:
         """Run until cancelled."""
@@ -260,7 +441,7 @@ class JambonzServer:
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def route(self, request_path: str) -> tuple[App, str] | None:
+    def route(self, request_path: str) -> tuple[App[Never], str] | None:
         """The app and its session path for a request path (query and ``/adulting`` aside)."""
         path, _, query = request_path.partition("?")
         path = path.rstrip("/") or "/"
@@ -342,6 +523,8 @@ class JambonzServer:
         # env-var discovery is not available (the library answers it with an error).
         method = getattr(request, "method", "GET")
         path, headers = request.path, request.headers
+        if method == "GET" and path.partition("?")[0] in ("/healthz", "/metrics"):
+            return self._health_or_metrics(path.partition("?")[0])
         found = self.route(path)
         if method == "GET":
             audio = self.audio_route(path, _offered(headers))
@@ -368,6 +551,18 @@ class JambonzServer:
             _log.warning("upgrade to %r refused: bad or missing basic auth (401)", path)
             return self._unauthorized()
         return None
+
+    def _health_or_metrics(self, path: str) -> Response:
+        if path == "/healthz":
+            if self.draining:
+                return self._respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "draining\n")
+            return self._respond(http.HTTPStatus.OK, "ok\n")
+        text = self.metrics.exposition()
+        if text is None:
+            return self._respond(http.HTTPStatus.NOT_FOUND, "metrics are off (metrics=True)\n")
+        return self._respond(
+            http.HTTPStatus.OK, text.decode(), "text/plain; version=0.0.4; charset=utf-8"
+        )
 
     def _unauthorized(self) -> Response:
         response = self._respond(http.HTTPStatus.UNAUTHORIZED, "authentication required\n")
@@ -411,8 +606,7 @@ class JambonzServer:
         async def close(code: int, reason: str) -> None:
             await ws.close(code, reason)
 
-        conn = Connection(app, path, send, close, max_outbound_bytes=self.max_outbound_bytes)
-        self._connections.add(conn)
+        conn = self._connection(app, path, send, close, request_path)
         try:
             async for frame in ws:
                 conn.feed(frame)
@@ -423,7 +617,7 @@ class JambonzServer:
             try:
                 await conn.drain()
             finally:
-                self._connections.discard(conn)
+                self._forget(conn)
 
 
 def _offered(headers: Headers) -> list[Subprotocol]:
@@ -437,22 +631,69 @@ def _offered(headers: Headers) -> list[Subprotocol]:
 
 
 async def serve(
-    apps: App | Sequence[App],
+    apps: App[Session[_St]] | Sequence[App[Session[_St]]],
     host: str = "0.0.0.0",
     port: int = 3000,
     *,
     basic_auth: tuple[str, str] | None = None,
-    shutdown_timeout: float = 30.0,
+    shutdown_timeout: float = 25.0,
+    drain_delay: float = 0.0,
+    store: SessionStore | str | None = None,
+    metrics: bool | Metrics = False,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
+    pin_url: str | None = None,
+    handle_signals: bool = True,
 ) -> None:
-    """Serve ``apps`` until cancelled (e.g. ``asyncio.run(serve(app))`` and Ctrl-C).
+    """Serve ``apps`` until SIGTERM/SIGINT or cancellation, then drain.
 
-    On cancellation it shuts down gracefully (see :meth:`JambonzServer.shutdown`).
+    ``asyncio.run(serve(app))`` is a complete production entry point: it logs what
+    listens where (at INFO, on stderr when the program configured no logging), and on
+    SIGTERM or SIGINT (Ctrl-C) drains as :meth:`JambonzServer.shutdown` describes
+    before returning, within ``shutdown_timeout`` (25 s: under Kubernetes' 30 s grace
+    period). A second signal during the drain is ignored with a log line; cancelling
+    the task drains too. ``handle_signals=False`` leaves signals to the caller (also
+    automatic outside the main thread, where asyncio cannot install handlers).
+    Other keywords: see :class:`JambonzServer`.
     """
-    async with JambonzServer(
+    show_logs()
+    server = JambonzServer(
         apps,
         host=host,
         port=port,
         basic_auth=basic_auth,
         shutdown_timeout=shutdown_timeout,
-    ) as server:
-        await server.serve_forever()
+        drain_delay=drain_delay,
+        store=store,
+        metrics=metrics,
+        reuse_port=reuse_port,
+        sock=sock,
+        pin_url=pin_url,
+    )
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    installed: list[signal.Signals] = []
+    if handle_signals:
+
+        def on_signal(signum: signal.Signals) -> None:
+            if stop.is_set():
+                _log.warning("%s again: already draining", signum.name)
+                return
+            _log.info("%s: draining", signum.name)
+            stop.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(signum, on_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                break  # not the main thread, or a loop without signal support
+            installed.append(signum)
+    await server.start()
+    try:
+        await stop.wait()
+    finally:
+        try:
+            await server.shutdown()
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)

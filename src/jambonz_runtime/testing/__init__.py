@@ -46,6 +46,7 @@ from ..app import App
 from ..audio._pacing import Clock
 from ..protocol._machine import MAX_OUTBOUND_BYTES
 from ..server import SUBPROTOCOL, JambonzServer
+from ..session import Session
 from ._audio import JambonzAudioClient, ManualClock, VonageAudioClient
 from ._waits import wait_changed
 
@@ -60,6 +61,8 @@ __all__ = [
     "VonageAudioClient",
     "new_msgid",
 ]
+
+_St = TypeVar("_St")
 
 P = TypeVar("P", bound=JambonzCallback)
 
@@ -397,15 +400,21 @@ class SimulatedCall:
         transport.abort()
         await asyncio.wait_for(asyncio.shield(self._reader), self.sim.timeout)
 
-    async def reconnect(self, *, drop: bool = True) -> tuple[SimulatedCall, str]:
+    async def reconnect(
+        self, *, drop: bool = True, via: Simulator | None = None
+    ) -> tuple[SimulatedCall, str]:
         """Do what jambonz does after a drop: new socket, ``session:reconnect``.
+
+        ``via``: reconnect through another simulator, i.e. to another app instance (what
+        a load balancer does with jambonz's reconnect to the same URL); ``drop=False``
+        leaves this socket open (an instance whose socket died silently).
 
         Returns the new call object and the reconnect msgid (ack it with
         ``expect_ack(msgid)`` on the new call).
         """
         if drop and not self.closed:
             await self.drop()
-        new = await self.sim.connect(self.path, call_sid=self.call_sid)
+        new = await (via or self.sim).connect(self.path, call_sid=self.call_sid)
         new.call_info = self.call_info
         msgid = await new.send("session:reconnect", self.call_info)
         return new, msgid
@@ -431,7 +440,7 @@ class Simulator:
 
     def __init__(
         self,
-        apps: App | Iterable[App] | None = None,
+        apps: App[Session[_St]] | Iterable[App[Session[_St]]] | None = None,
         *,
         url: str | None = None,
         basic_auth: tuple[str, str] | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from .._log import show_logs_by_default
+from .._log import show_logs
 
 __all__ = ["announce", "startup_line"]
 
@@ -40,5 +40,5 @@ def startup_line(
 
 def announce(line: str) -> None:
     """Log ``line`` at INFO (adding a stderr handler if the app set up no logging)."""
-    show_logs_by_default()
+    show_logs()
     _log.info("%s", line)

@@ -52,7 +52,7 @@ def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
 
 
 def basic_app(**options: object) -> App:
-    app = App(**options)  # type: ignore[arg-type]
+    app: App = App(**options)  # type: ignore[call-overload]
 
     @app.on_session("/")
     async def start(session: Session, call: SessionNewCallback) -> list[Say]:
