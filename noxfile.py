@@ -1,7 +1,7 @@
 """Developer and CI tasks: ``python -m nox`` runs the tests, ``-s NAME`` any other session.
 
 Sessions: tests (default), typecheck, lint, codegen, codegen_check, conformance, package,
-bench. ``python -m nox -l`` lists them.
+docs, bench. ``python -m nox -l`` lists them.
 
 Why every session runs in the interpreter nox itself runs under (``venv_backend="none"``)
 instead of building its own virtualenv: all sessions use the same pinned ``.[dev]`` set,
@@ -28,6 +28,7 @@ __all__ = [
     "codegen",
     "codegen_check",
     "conformance",
+    "docs",
     "lint",
     "package",
     "tests",
@@ -187,6 +188,23 @@ def conformance(session: nox.Session) -> None:
     session.run(
         PY, "-m", "pytest", "-m", "conformance", "tests/conformance", *session.posargs, env=_env()
     )
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly (any warning fails); ``-- serve`` to preview.
+
+    The verb and callback reference is generated from the schemas during the build
+    (codegen/mkdocs_hook.py). The code samples are checked by the test suite
+    (tests/docs: mypy --strict and a run against the simulator).
+    """
+    _require(session, "mkdocs", "material", "mkdocstrings_handlers.python")
+    if session.posargs[:1] == ["serve"]:
+        session.run(PY, "-m", "mkdocs", "serve", *session.posargs[1:], env=_env())
+        return
+    site = Path(session.create_tmp()) / "site"
+    env = {**_env(), "NO_MKDOCS_2_WARNING": "1"}  # a banner about MkDocs' future, not ours
+    session.run(PY, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site), env=env)
 
 
 @nox.session

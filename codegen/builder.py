@@ -37,6 +37,7 @@ PACKAGE_EXPORTS: tuple[tuple[str, str], ...] = (
     ("JambonzError", "_errors"),
     ("JambonzModel", "_base"),
     ("JambonzVersionError", "_versions"),
+    ("ModelValidationError", "_errors"),
     ("PROPERTY_MIN_VERSIONS", "versions"),
     ("VERB_MIN_VERSIONS", "versions"),
     ("VERB_NAMES", "app"),

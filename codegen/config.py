@@ -48,6 +48,10 @@ class Config:
     acknowledged_breaking: tuple[str, ...] = ()
     """Breaking schema changes a maintainer has reviewed (``Change.key``, as printed by
     ``python -m codegen vendor --fail-on-breaking``), which then no longer stop a bump."""
+    mixins: dict[str, str] = field(default_factory=dict)
+    """Generated class name -> dotted path of a hand-written (static) mixin put first in
+    its bases: typed convenience accessors (``GatherCallback.transcript``) that are
+    not in any schema. A mixin adds properties and methods only, never fields."""
 
 
 def load_config(root: Path = ROOT) -> Config:
@@ -66,4 +70,5 @@ def load_config(root: Path = ROOT) -> Config:
         field_types=dict(table.get("field-types", {})),
         acknowledged_breaking=tuple(table.get("acknowledged-breaking", ())),
         cache_dir=root / ".codegen-cache",
+        mixins=dict(table.get("mixins", {})),
     )

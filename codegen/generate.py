@@ -110,7 +110,10 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
             # Checked on the generator's own output: classes codegen adds later are ours.
             _check_names(generated.read_text(encoding="utf-8"), staged / f"{key}.json", key)
             text = rewrite_module(
-                generated.read_text(encoding="utf-8"), f"schemas/{f.path.as_posix()}", version
+                generated.read_text(encoding="utf-8"),
+                f"schemas/{f.path.as_posix()}",
+                version,
+                config.mixins,
             )
             out = tree / f"{key}.py"
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -29,12 +29,15 @@ text, and each one exists for a reason the generator has no option for:
 * A ``verb: Literal["conference", "room"]`` without a default (the one verb whose
   ``verb`` is an enum; the generator gives every ``const`` verb its value as default)
   gets the first name as default, so ``Conference(name=...)`` works like ``Say(...)``.
+* A class named in ``mixins`` (config) gets that hand-written mixin first in its bases
+  (``class GatherCallback(GatherAccessors, BaseCallback)``) and its import.
 * The generator's header is replaced by ours, which names the source schema.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .rules import RULES_KEY
@@ -205,7 +208,21 @@ def _title_only_annotated(node: ast.AST) -> bool:
     )
 
 
-def rewrite_module(text: str, source: str, version: str) -> str:
+def _mixin_edits(cls: ast.ClassDef, mixins: Mapping[str, str], pos: _Offsets) -> list[_Edit]:
+    """``class X(Base)`` -> ``class X(Mixin, Base)`` for a class named in ``mixins``."""
+    path = mixins.get(cls.name)
+    if path is None:
+        return []
+    if not cls.bases:
+        raise SystemExit(f"mixins: class {cls.name} has no base to put {path} before")
+    first = cls.bases[0]
+    start = pos(first.lineno, first.col_offset)
+    return [_Edit(start, start, f"{path.rpartition('.')[2]}, ")]
+
+
+def rewrite_module(
+    text: str, source: str, version: str, mixins: Mapping[str, str] | None = None
+) -> str:
     """Apply the rewrites above to one generated module and put our header on it."""
     data = text.encode()
     tree = ast.parse(data)
@@ -215,8 +232,13 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     classvar = False
     rules = False
     skip: set[int] = set()
+    imports: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
+            if mixins and node.name in mixins:
+                edits.extend(_mixin_edits(node, mixins, pos))
+                module, _, name = mixins[node.name].rpartition(".")
+                imports.add(f"from {module} import {name}\n")
             found_rules = _config_edits(node, pos)
             rules = rules or any(_RULES_DECL in e.text for e in found_rules)
             edits.extend(found_rules)
@@ -269,6 +291,7 @@ def rewrite_module(text: str, source: str, version: str) -> str:
         extra += "from typing import ClassVar\n"
     if rules:
         extra += "from jambonz_types._rules import Rule\n"
+    extra += "".join(sorted(imports))
     if extra:
         if future in body:
             body = body.replace(future, future + extra, 1)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ._base import JambonzCallback as JambonzCallback
     from ._base import JambonzModel as JambonzModel
     from ._errors import JambonzError as JambonzError
+    from ._errors import ModelValidationError as ModelValidationError
     from ._errors import VerbValidationError as VerbValidationError
     from ._hooks import HookRef as HookRef
     from ._versions import JambonzVersionError as JambonzVersionError
@@ -48,6 +49,7 @@ __all__ = [
     "JambonzError",
     "JambonzModel",
     "JambonzVersionError",
+    "ModelValidationError",
     "PROPERTY_MIN_VERSIONS",
     "VERB_MIN_VERSIONS",
     "VERB_NAMES",
@@ -71,6 +73,7 @@ _LAZY: dict[str, str] = {
     "JambonzError": "_errors",
     "JambonzModel": "_base",
     "JambonzVersionError": "_versions",
+    "ModelValidationError": "_errors",
     "PROPERTY_MIN_VERSIONS": "versions",
     "VERB_MIN_VERSIONS": "versions",
     "VERB_NAMES": "app",

@@ -50,14 +50,22 @@ def test_one_verb(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "gather: jambonz >= 0.9.6"
     assert out[1] == "model: jambonz_types.verbs.gather.Gather"
-    fields = {line.split()[0]: line.split(None, 2)[1:] for line in out if line.startswith("  ")}
-    assert fields["verb"] == ["required", '"gather"']
-    assert fields["input"] == ["optional", 'array of ("speech" | "digits")']
-    assert fields["actionHook"] == ["optional", "string | object (HookSpec)"]
+    assert out[4].split() == ["wire", "key", "Python", "name", "accepts"]
+    # columns: wire key, Python name (where it differs), required/optional, accepts
+    fields = {
+        line[2:26].strip(): [line[27:51].strip(), *line[52:].split(None, 1)]
+        for line in out[5:]
+        if line
+    }
+    assert fields["verb"] == ["", "required", '"gather"']
+    assert fields["input"] == ["", "optional", 'array of ("speech" | "digits")']
+    assert fields["actionHook"] == ["action_hook", "optional", "string | object (HookSpec)"]
+    assert fields["numDigits"][0] == "num_digits"
     assert main(["schema", "dial", "--json"]) == 0
     keys = {k["key"]: k for k in json.loads(capsys.readouterr().out)["keys"]}
     assert keys["target"] == {
         "key": "target",
+        "python": "target",
         "required": True,
         "allowed": [],
         "expected": ["array of object (Target)"],

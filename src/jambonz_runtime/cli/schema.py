@@ -4,8 +4,9 @@ Why: before using a verb a developer wants to know whether their jambonz release
 and what it takes. The vendored ``@jambonz/schema`` version and each verb's
 ``minVersion`` (a custom keyword of those schemas, carried into
 ``jambonz_types.app.VERB_MIN_VERSIONS`` by codegen) answer the first; ``schema VERB``
-lists the verb's wire keys with their types and allowed values, read from the same
-generated model the runtime validates with.
+lists the verb's wire keys, the Python (builder and model) name of each where it
+differs, and their types and allowed values, read from the same generated model the
+runtime validates with.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def verb_fields(verb: str) -> list[dict[str, JsonValue]]:
         out.append(
             {
                 "key": wire,
+                "python": name,
                 # The model defaults ``verb`` for Python callers; in an array it is required.
                 "required": info.is_required() or wire == "verb",
                 "allowed": list(values),
@@ -127,6 +129,7 @@ def _print_verb(verb: str, console: Console) -> None:
     if summary:
         console.print(style(summary, "dim"))
     console.print()
+    console.print(style(f"  {'wire key':<24} {'Python name':<24} {'':8}  accepts", "dim"))
     for field in verb_fields(verb):
         allowed = field["allowed"]
         expected = field["expected"]
@@ -134,7 +137,8 @@ def _print_verb(verb: str, console: Console) -> None:
         assert isinstance(expected, list)
         parts = [json.dumps(v) for v in allowed] + [str(e) for e in expected]
         req = style("required", "yellow") if field["required"] else style("optional", "dim")
-        console.print(f"  {field['key']!s:<24} {req}  {' | '.join(parts)}")
+        python = field["python"] if field["python"] != field["key"] else ""
+        console.print(f"  {field['key']!s:<24} {python!s:<24} {req}  {' | '.join(parts)}")
 
 
 def since_info(jambonz_version: str) -> dict[str, JsonValue]:

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from jambonz_types._accessors import GatherAccessors
 from jambonz_types._base import JambonzCallback
 
 from .base import BaseCallback
@@ -74,7 +75,7 @@ class GatherCallbackSpeech(JambonzCallback):
     """
 
 
-class GatherCallback(BaseCallback):
+class GatherCallback(GatherAccessors, BaseCallback):
     """
     Payload sent to the actionHook when a gather verb completes, either due to speech detected, DTMF detected, or timeout.
     """
