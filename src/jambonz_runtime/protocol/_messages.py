@@ -30,7 +30,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypeVar, get_args
+from typing import Final, Literal, TypeVar, cast, get_args
 
 from pydantic import BaseModel, JsonValue, StrictInt, StrictStr, ValidationError
 
@@ -148,6 +148,23 @@ class LlmToolCallCallback(JambonzCallback):
     """The tool's name."""
     args: JsonValue = None
     """The tool's arguments, exactly as the vendor sent them (never snake-cased)."""
+
+    @property
+    def arguments(self) -> dict[str, JsonValue]:
+        """The arguments as an object: what a tool handler wants, without the checks.
+
+        ``args`` as sent is a JSON object for most vendors but a JSON *string* of one
+        for some (OpenAI's ``arguments``); both give the object here. Anything else
+        (absent, an array, a string that is not an object) gives ``{}``; ``args`` keeps
+        the raw value.
+        """
+        value: object = self.args
+        if isinstance(value, str):
+            try:
+                value = loads(value)  # a peer's string: deep nesting / NaN are ValueError here
+            except ValueError:
+                return {}
+        return cast("dict[str, JsonValue]", dict(value)) if isinstance(value, dict) else {}
 
 
 class LlmEventCallback(JambonzCallback):

@@ -103,6 +103,7 @@ class RedisStore:
         self._sha: dict[str, str] = {}
         self._queue: list[_Op] = []
         self._flushing: set[asyncio.Task[None]] = set()
+        self._flusher_running = False
         self._conn: AbstractConnection | None = None
 
     def __repr__(self) -> str:
@@ -201,7 +202,8 @@ class RedisStore:
     async def _run(self, script: str, key: str, args: Sequence[str]) -> object:
         op = _Op(script, key, args)
         self._queue.append(op)
-        if not self._flushing:
+        if not self._flusher_running:
+            self._flusher_running = True
             task = asyncio.get_running_loop().create_task(self._flush_all())
             self._flushing.add(task)
             task.add_done_callback(self._flushing.discard)
@@ -210,10 +212,15 @@ class RedisStore:
     async def _flush_all(self) -> None:
         # One batch in flight at a time on the one connection (replies come back in
         # order); what queues meanwhile is the next batch.
-        await asyncio.sleep(0)  # let this turn of the loop add its writes to the batch
-        while self._queue:
-            ops, self._queue = self._queue, []
-            await self._flush(ops)
+        try:
+            await asyncio.sleep(0)  # let this turn of the loop add its writes to the batch
+            while self._queue:
+                ops, self._queue = self._queue, []
+                await self._flush(ops)
+        finally:
+            # No await between the last empty-queue check and this: a write queued
+            # from now on starts a new flusher.
+            self._flusher_running = False
 
     async def _flush(self, ops: list[_Op]) -> None:
         from redis.exceptions import NoScriptError, RedisError
