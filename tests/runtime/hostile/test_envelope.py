@@ -122,3 +122,10 @@ def test_preview_is_short_single_line_ascii(raw: str | bytes) -> None:
     assert len(shown) <= 200
     assert shown.isascii()
     assert "\n" not in shown
+
+
+@pytest.mark.parametrize("args", ["[" * 100_000, '{"a": NaN}', "not json", "[1]"])
+def test_tool_call_arguments_of_a_hostile_string_are_empty(args: str) -> None:
+    from jambonz_runtime.protocol._messages import LlmToolCallCallback
+
+    assert LlmToolCallCallback.model_validate({"args": args}).arguments == {}

@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
-from jambonz_runtime import App, JambonzServer, Session
+from jambonz_runtime import App, JambonzAudioStream, JambonzServer, Session
 from jambonz_runtime.server._wslog import PeerSafeLogger
 from jambonz_types import Verbs
 from jambonz_types.callbacks import SessionNewCallback
@@ -176,3 +176,25 @@ def test_peer_safe_logger_passes_other_records_unchanged(logs: LogCapture) -> No
     assert logs.lines[-1].startswith(
         "ERROR jambonz_runtime.server connection handler failed\nTraceback"
     )
+
+
+async def test_an_app_protects_its_audio_path_too(logs: LogCapture) -> None:
+    app = App(basic_auth={"/audio": ("media", "pw")})
+
+    @app.on_audio("/audio")
+    async def echo(stream: JambonzAudioStream) -> None:
+        async for frame in stream:
+            await stream.send_audio(frame)
+
+    async with JambonzServer(app, port=0) as server:
+        url = server.url + "/audio"
+        proto = [Subprotocol("audio.drachtio.org")]
+        with pytest.raises(InvalidStatus) as info:
+            await connect(url, subprotocols=proto)
+        assert info.value.response.status_code == 401
+        assert "WWW-Authenticate" in info.value.response.headers
+        ws = await connect(
+            url, subprotocols=proto, additional_headers={"Authorization": _basic("media", "pw")}
+        )
+        await ws.close()
+    assert logs.tracebacks() == []
