@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
 
+from .._json import loads
 from ..exceptions import (
     ConfigurationError,
     MissingExtra,
@@ -127,7 +128,7 @@ def _import_httpx() -> ModuleType:
 def server_message(body: str) -> str:
     """The explanation in an error body: ``{"msg"}``, ``{"message"}``, ``{"errors"}`` or text."""
     try:
-        data: object = json.loads(body)
+        data = loads(body)  # deep nesting or NaN: ValueError, never RecursionError
     except ValueError:
         return body.strip()[:500]
     if isinstance(data, dict):

@@ -129,3 +129,9 @@ def test_tool_call_arguments_of_a_hostile_string_are_empty(args: str) -> None:
     from jambonz_runtime.protocol._messages import LlmToolCallCallback
 
     assert LlmToolCallCallback.model_validate({"args": args}).arguments == {}
+
+
+def test_rest_error_body_nested_too_deep_is_shown_as_text() -> None:
+    from jambonz_runtime.rest._transport import server_message
+
+    assert server_message("[" * 100_000) == ("[" * 500)
