@@ -42,6 +42,10 @@ class Config:
     """``verbs/gather#/properties/say`` -> dotted path of a hand-written (static) type
     that replaces a free-form property's ``dict`` annotation; it must accept everything
     the schema accepts."""
+    nested_objects: dict[str, str] = field(default_factory=dict)
+    """``verbs/dial#/properties/listen`` -> ``verbs/listen``: a free-form property whose
+    description says it takes that schema's properties; typed with its nested TypedDict
+    twin (codegen/typeddicts.py)."""
 
 
 def load_config(root: Path = ROOT) -> Config:
@@ -58,4 +62,5 @@ def load_config(root: Path = ROOT) -> Config:
         hook_payloads=dict(table.get("hook-payloads", {})),
         field_names=dict(table.get("field-names", {})),
         field_types=dict(table.get("field-types", {})),
+        nested_objects=dict(table.get("nested-objects", {})),
     )

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, TypeVar
 from ._flow_base import FlowChainBase, FlowRunner, FlowStep, FlowVerbsBase
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from typing import Literal
 
     from pydantic import JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
     from ._base import JambonzCallback
     from ._hooks import HookRef
-    from ._nested import NestedPlay, NestedSay
     from .callbacks.call_status import CallStatusCallback
     from .callbacks.conference import ConferenceCallback
     from .callbacks.conference_status import ConferenceStatusCallback
@@ -71,6 +71,49 @@ if TYPE_CHECKING:
     from .components.target import Target
     from .components.transfer_options import Confirm, Disposition
     from .components.vad import VAD
+    from .dicts.components.action_hook import HookSpecDict
+    from .dicts.components.action_hook_delay_action import ActionHookDelayActionDict
+    from .dicts.components.amd import AnsweringMachineDetectionDict
+    from .dicts.components.auth import AuthDict as AuthAuthDict
+    from .dicts.components.bidirectional_audio import BidirectionalAudioDict
+    from .dicts.components.filler_noise import FillerNoiseDict
+    from .dicts.components.handoff import HandoffDict
+    from .dicts.components.hangup import HangupDict
+    from .dicts.components.llm_base import AuthDict as LlmBaseAuthDict
+    from .dicts.components.llm_base import McpServerDict as LlmBaseMcpServerDict
+    from .dicts.components.recognizer import RecognizerDict
+    from .dicts.components.synthesizer import SynthesizerDict
+    from .dicts.components.target import TargetDict
+    from .dicts.components.transfer_options import ConfirmDict, DispositionDict
+    from .dicts.components.vad import VADDict
+    from .dicts.verbs.agent import BargeInDict as AgentBargeInDict
+    from .dicts.verbs.agent import (
+        LanguageConfigDict,
+        LlmDict,
+        ToolFillerConfigDict,
+        TurnDetectionDict,
+    )
+    from .dicts.verbs.agent import McpServerDict as AgentMcpServerDict
+    from .dicts.verbs.agent import NoiseIsolationDict as AgentNoiseIsolationDict
+    from .dicts.verbs.config import BargeInDict as ConfigBargeInDict
+    from .dicts.verbs.config import NoiseIsolationDict as ConfigNoiseIsolationDict
+    from .dicts.verbs.config import TtsStreamDict, TurnTakingDict
+    from .dicts.verbs.deepgram_s2s import AuthDict as DeepgramS2sAuthDict
+    from .dicts.verbs.deepgram_s2s import McpServerDict as DeepgramS2sMcpServerDict
+    from .dicts.verbs.dialogflow import QueryInputDict
+    from .dicts.verbs.dub import DubDict
+    from .dicts.verbs.elevenlabs_s2s import ElevenLabsAuthDict
+    from .dicts.verbs.elevenlabs_s2s import LlmOptionsDict as ElevenlabsS2sLlmOptionsDict
+    from .dicts.verbs.elevenlabs_s2s import McpServerDict as ElevenlabsS2sMcpServerDict
+    from .dicts.verbs.gptlive_s2s import AuthDict as GptliveS2sAuthDict
+    from .dicts.verbs.gptlive_s2s import LlmOptionsDict as GptliveS2sLlmOptionsDict
+    from .dicts.verbs.gptlive_s2s import McpServerDict as GptliveS2sMcpServerDict
+    from .dicts.verbs.listen import NestedListenDict
+    from .dicts.verbs.play import NestedPlayDict
+    from .dicts.verbs.say import NestedSayDict
+    from .dicts.verbs.stream import NestedStreamDict
+    from .dicts.verbs.transcribe import NestedTranscribeDict, TranscribeDict
+    from .dicts.verbs.transfer import BriefDict
     from .verbs.agent import BargeIn as AgentBargeIn
     from .verbs.agent import LanguageConfig, Llm, ToolFillerConfig, TurnDetection
     from .verbs.agent import McpServer as AgentMcpServer
@@ -88,6 +131,8 @@ if TYPE_CHECKING:
     from .verbs.gptlive_s2s import Auth as GptliveS2sAuth
     from .verbs.gptlive_s2s import LlmOptions as GptliveS2sLlmOptions
     from .verbs.gptlive_s2s import McpServer as GptliveS2sMcpServer
+    from .verbs.play import Play
+    from .verbs.say import Say
     from .verbs.transcribe import Transcribe
     from .verbs.transfer import Brief
 
@@ -105,23 +150,26 @@ class FlowVerbs(FlowVerbsBase):
         self,
         *,
         id: StrictStr | None = None,
-        stt: Recognizer | None = None,
-        tts: Synthesizer | None = None,
+        stt: Recognizer | RecognizerDict | None = None,
+        tts: Synthesizer | SynthesizerDict | None = None,
         auto_lock_language: StrictBool | Literal["always"] | None = None,
-        language_config: dict[str, LanguageConfig] | None = None,
-        turn_detection: Literal["stt", "krisp"] | TurnDetection | None = None,
-        barge_in: AgentBargeIn | None = None,
+        language_config: Mapping[str, LanguageConfig | LanguageConfigDict] | None = None,
+        turn_detection: Literal["stt", "krisp"] | TurnDetection | TurnDetectionDict | None = None,
+        barge_in: AgentBargeIn | AgentBargeInDict | None = None,
         no_response_timeout: StrictInt | StrictFloat | None = None,
-        llm: Llm | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        llm: Llm | LlmDict | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         greeting: StrictBool | None = None,
         early_generation: StrictBool | None = None,
-        noise_isolation: Literal["krisp", "rnnoise"] | AgentNoiseIsolation | None = None,
-        mcp_servers: list[AgentMcpServer] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
-        tool_filler: Literal[False] | ToolFillerConfig | None = None,
+        noise_isolation: Literal["krisp", "rnnoise"]
+        | AgentNoiseIsolation
+        | AgentNoiseIsolationDict
+        | None = None,
+        mcp_servers: Sequence[AgentMcpServer | AgentMcpServerDict] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
+        tool_filler: Literal[False] | ToolFillerConfig | ToolFillerConfigDict | None = None,
     ) -> FlowChain[LlmCallback]:
         """Configures a complete voice AI agent by wiring together STT → LLM → TTS with
         integrated turn detection. Provides a higher-level abstraction than manually
@@ -305,13 +353,21 @@ class FlowVerbs(FlowVerbsBase):
         end_conference_duration: StrictInt | StrictFloat | None = None,
         max_participants: StrictInt | StrictFloat | None = None,
         join_muted: StrictBool | None = None,
-        wait_hook: StrictStr | HookSpec | HookRef[ConferenceWaitCallback] | None = None,
+        wait_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceWaitCallback]
+        | None = None,
         status_events: list[StrictStr] | None = None,
-        status_hook: StrictStr | HookSpec | HookRef[ConferenceStatusCallback] | None = None,
-        enter_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        status_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceStatusCallback]
+        | None = None,
+        enter_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         record: dict[str, JsonValue] | None = None,
-        listen: dict[str, JsonValue] | None = None,
-        stream: dict[str, JsonValue] | None = None,
+        listen: NestedListenDict | None = None,
+        stream: NestedStreamDict | None = None,
         distribute_dtmf: StrictBool | None = None,
     ) -> FlowChain[ConferenceCallback]:
         """Places the caller into a multi-party conference room. Multiple callers in the same
@@ -397,34 +453,35 @@ class FlowVerbs(FlowVerbsBase):
         self,
         *,
         id: StrictStr | None = None,
-        synthesizer: Synthesizer | None = None,
-        recognizer: Recognizer | None = None,
-        barge_in: ConfigBargeIn | None = None,
-        tts_stream: TtsStream | None = None,
+        synthesizer: Synthesizer | SynthesizerDict | None = None,
+        recognizer: Recognizer | RecognizerDict | None = None,
+        barge_in: ConfigBargeIn | ConfigBargeInDict | None = None,
+        tts_stream: TtsStream | TtsStreamDict | None = None,
         record: dict[str, JsonValue] | None = None,
-        listen: dict[str, JsonValue] | None = None,
-        stream: dict[str, JsonValue] | None = None,
-        transcribe: dict[str, JsonValue] | None = None,
-        amd: AnsweringMachineDetection | None = None,
-        filler_noise: FillerNoise | None = None,
-        vad: VAD | None = None,
+        listen: NestedListenDict | None = None,
+        stream: NestedStreamDict | None = None,
+        transcribe: NestedTranscribeDict | None = None,
+        amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = None,
+        filler_noise: FillerNoise | FillerNoiseDict | None = None,
+        vad: VAD | VADDict | None = None,
         notify_events: StrictBool | None = None,
         notify_stt_latency: StrictBool | None = None,
         reset: StrictStr | list[StrictStr] | None = None,
         on_hold_music: StrictStr | None = None,
-        action_hook_delay_action: ActionHookDelayAction | None = None,
+        action_hook_delay_action: ActionHookDelayAction | ActionHookDelayActionDict | None = None,
         sip_request_within_dialog_hook: StrictStr
         | HookSpec
+        | HookSpecDict
         | HookRef[JambonzCallback]
         | None = None,
         boost_audio_signal: StrictInt | StrictFloat | StrictStr | None = None,
-        refer_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        refer_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         early_media: StrictBool | None = None,
         auto_stream_tts: StrictBool | None = None,
         disable_tts_cache: StrictBool | None = None,
         track_tts_playout: StrictBool | None = None,
-        noise_isolation: ConfigNoiseIsolation | None = None,
-        turn_taking: TurnTaking | None = None,
+        noise_isolation: ConfigNoiseIsolation | ConfigNoiseIsolationDict | None = None,
+        turn_taking: TurnTaking | TurnTakingDict | None = None,
     ) -> FlowChain[None]:
         """Sets session-level defaults for the call. Configures default TTS, STT, VAD,
         recording, streaming, and other session-wide settings. These defaults apply to all
@@ -530,14 +587,14 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["deepgram"] | None = None,
         model: StrictStr | None = None,
-        auth: DeepgramS2sAuth | None = None,
+        auth: DeepgramS2sAuth | DeepgramS2sAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[DeepgramS2sMcpServer] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[DeepgramS2sMcpServer | DeepgramS2sMcpServerDict] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
         response_timeout_ms: StrictInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
@@ -678,29 +735,29 @@ class FlowVerbs(FlowVerbsBase):
         self,
         *,
         id: StrictStr | None = None,
-        target: list[Target],
-        on_hold_hook: StrictStr | HookSpec | HookRef[DialHoldCallback] | None = None,
+        target: Sequence[Target | TargetDict],
+        on_hold_hook: StrictStr | HookSpec | HookSpecDict | HookRef[DialHoldCallback] | None = None,
         answer_on_bridge: StrictBool | None = None,
         caller_id: StrictStr | None = None,
         caller_name: StrictStr | None = None,
-        confirm_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        refer_hook: StrictStr | HookSpec | HookRef[DialReferCallback] | None = None,
+        confirm_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        refer_hook: StrictStr | HookSpec | HookSpecDict | HookRef[DialReferCallback] | None = None,
         dial_music: StrictStr | None = None,
         dtmf_capture: list[StrictStr] | dict[str, JsonValue] | None = None,
-        dtmf_hook: StrictStr | HookSpec | HookRef[DialDtmfCallback] | None = None,
+        dtmf_hook: StrictStr | HookSpec | HookSpecDict | HookRef[DialDtmfCallback] | None = None,
         headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = None,
         anchor_media: StrictBool | None = None,
         codecs: list[StrictStr] | None = None,
         exit_media_path: StrictBool | None = None,
         boost_audio_signal: StrictInt | StrictFloat | StrictStr | None = None,
-        listen: dict[str, JsonValue] | None = None,
-        stream: dict[str, JsonValue] | None = None,
-        transcribe: dict[str, JsonValue] | None = None,
+        listen: NestedListenDict | None = None,
+        stream: NestedStreamDict | None = None,
+        transcribe: NestedTranscribeDict | None = None,
         time_limit: StrictInt | StrictFloat | None = None,
         timeout: StrictInt | StrictFloat | None = None,
         proxy: StrictStr | None = None,
-        amd: AnsweringMachineDetection | None = None,
-        dub: list[Dub] | None = None,
+        amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = None,
+        dub: Sequence[Dub | DubDict] | None = None,
         tag: dict[str, JsonValue] | None = None,
         forward_pai: StrictBool | None = None,
         srtp_encryption: Literal["sdes", "dtls"] | None = None,
@@ -838,8 +895,8 @@ class FlowVerbs(FlowVerbsBase):
         model: Literal["es", "cx", "ces"] | None = None,
         lang: StrictStr,
         session_id: StrictStr | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         events: list[StrictStr] | None = None,
         welcome_event: StrictStr | None = None,
         welcome_event_params: dict[str, JsonValue] | None = None,
@@ -847,9 +904,9 @@ class FlowVerbs(FlowVerbsBase):
         no_input_event: StrictStr | None = None,
         pass_dtmf_as_text_input: StrictBool | None = None,
         thinking_music: StrictStr | None = None,
-        tts: Synthesizer | None = None,
+        tts: Synthesizer | SynthesizerDict | None = None,
         bargein: StrictBool | None = None,
-        query_input: QueryInput | None = None,
+        query_input: QueryInput | QueryInputDict | None = None,
     ) -> FlowChain[JambonzCallback]:
         """Connects the caller to a Google Dialogflow agent for a voice conversation. Supports
         Dialogflow ES, CX, and CES models. The caller speaks and Dialogflow handles intent
@@ -986,7 +1043,7 @@ class FlowVerbs(FlowVerbsBase):
         action: Literal["addTrack", "removeTrack", "silenceTrack", "playOnTrack", "sayOnTrack"],
         track: StrictStr,
         play: StrictStr | None = None,
-        say: StrictStr | dict[str, JsonValue] | None = None,
+        say: StrictStr | NestedSayDict | None = None,
         loop: StrictBool | None = None,
         gain: StrictInt | StrictFloat | StrictStr | None = None,
     ) -> FlowChain[None]:
@@ -1044,14 +1101,14 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["elevenlabs"] | None = None,
         model: StrictStr | None = None,
-        auth: ElevenLabsAuth,
+        auth: ElevenLabsAuth | ElevenLabsAuthDict,
         connect_options: dict[str, JsonValue] | None = None,
-        llm_options: ElevenlabsS2sLlmOptions | None = None,
-        mcp_servers: list[ElevenlabsS2sMcpServer] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        llm_options: ElevenlabsS2sLlmOptions | ElevenlabsS2sLlmOptionsDict | None = None,
+        mcp_servers: Sequence[ElevenlabsS2sMcpServer | ElevenlabsS2sMcpServerDict] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
         response_timeout_ms: StrictInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
@@ -1144,7 +1201,7 @@ class FlowVerbs(FlowVerbsBase):
         *,
         id: StrictStr | None = None,
         name: StrictStr,
-        wait_hook: StrictStr | HookSpec | HookRef[EnqueueWaitCallback] | None = None,
+        wait_hook: StrictStr | HookSpec | HookSpecDict | HookRef[EnqueueWaitCallback] | None = None,
         priority: StrictInt | StrictFloat | None = None,
     ) -> FlowChain[EnqueueCallback]:
         """Places the caller into a named call queue. While in the queue, the caller hears
@@ -1202,16 +1259,20 @@ class FlowVerbs(FlowVerbsBase):
         inter_digit_timeout: StrictInt | StrictFloat | None = None,
         speech_timeout: StrictInt | StrictFloat | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        partial_result_hook: StrictStr | HookSpec | HookRef[GatherPartialCallback] | None = None,
+        partial_result_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[GatherPartialCallback]
+        | None = None,
         listen_during_prompt: StrictBool | None = None,
         dtmf_bargein: StrictBool | None = None,
         bargein: StrictBool | None = None,
         min_bargein_word_count: StrictInt | StrictFloat | None = None,
-        recognizer: Recognizer | None = None,
-        say: NestedSay | None = None,
-        play: NestedPlay | None = None,
-        filler_noise: FillerNoise | None = None,
-        action_hook_delay_action: ActionHookDelayAction | None = None,
+        recognizer: Recognizer | RecognizerDict | None = None,
+        say: Say | NestedSayDict | None = None,
+        play: Play | NestedPlayDict | None = None,
+        filler_noise: FillerNoise | FillerNoiseDict | None = None,
+        action_hook_delay_action: ActionHookDelayAction | ActionHookDelayActionDict | None = None,
     ) -> FlowChain[GatherCallback]:
         """Collects user input via speech (STT) and/or DTMF digits. Optionally plays a prompt
         (using nested 'say' or 'play') while listening. When input is received, the result
@@ -1304,14 +1365,14 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["google"] | None = None,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LlmBaseAuth | LlmBaseAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
         response_timeout_ms: StrictInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
@@ -1405,14 +1466,14 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["gptlive"] | None = None,
         model: StrictStr | None = None,
-        auth: GptliveS2sAuth,
+        auth: GptliveS2sAuth | GptliveS2sAuthDict,
         connect_options: dict[str, JsonValue] | None = None,
-        llm_options: GptliveS2sLlmOptions,
-        mcp_servers: list[GptliveS2sMcpServer] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        llm_options: GptliveS2sLlmOptions | GptliveS2sLlmOptionsDict,
+        mcp_servers: Sequence[GptliveS2sMcpServer | GptliveS2sMcpServerDict] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
         response_timeout_ms: StrictInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
@@ -1582,7 +1643,7 @@ class FlowVerbs(FlowVerbsBase):
         *,
         id: StrictStr | None = None,
         url: StrictStr,
-        ws_auth: AuthAuth | None = None,
+        ws_auth: AuthAuth | AuthAuthDict | None = None,
         mix_type: Literal["mono", "stereo", "mixed"] | None = None,
         metadata: dict[str, JsonValue] | None = None,
         sample_rate: StrictInt | StrictFloat | None = None,
@@ -1591,9 +1652,9 @@ class FlowVerbs(FlowVerbsBase):
         pass_dtmf: StrictBool | None = None,
         play_beep: StrictBool | None = None,
         disable_bidirectional_audio: StrictBool | None = None,
-        bidirectional_audio: BidirectionalAudio | None = None,
+        bidirectional_audio: BidirectionalAudio | BidirectionalAudioDict | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        transcribe: Transcribe | None = None,
+        transcribe: Transcribe | TranscribeDict | None = None,
         early_media: StrictBool | None = None,
         channel: StrictInt | StrictFloat | None = None,
     ) -> FlowChain[ListenCallback]:
@@ -1674,14 +1735,14 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: StrictStr,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LlmBaseAuth | LlmBaseAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
         response_timeout_ms: StrictInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
@@ -1839,14 +1900,14 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["openai"] | None = None,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LlmBaseAuth | LlmBaseAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
         response_timeout_ms: StrictInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
@@ -2028,14 +2089,14 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["qwen"] | None = None,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LlmBaseAuth | LlmBaseAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
         response_timeout_ms: StrictInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
@@ -2132,8 +2193,12 @@ class FlowVerbs(FlowVerbsBase):
         self,
         *,
         id: StrictStr | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[JambonzCallback],
-        status_hook: StrictStr | HookSpec | HookRef[CallStatusCallback] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback],
+        status_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[CallStatusCallback]
+        | None = None,
     ) -> FlowChain[None]:
         """Transfers call control to a different webhook URL. The current verb stack is
         abandoned and the new webhook's response becomes the active application. Useful for
@@ -2185,10 +2250,10 @@ class FlowVerbs(FlowVerbsBase):
         speech_recognizer_vendor: StrictStr | None = None,
         speech_recognizer_language: StrictStr | None = None,
         tag: dict[str, JsonValue] | None = None,
-        to: Target,
+        to: Target | TargetDict,
         headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        amd: AnsweringMachineDetection | None = None,
+        amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = None,
         dual_streams: StrictBool | None = None,
         sip_request_within_dialog_hook: StrictStr | None = None,
         refer_hook: StrictStr | dict[str, JsonValue] | None = None,
@@ -2273,13 +2338,21 @@ class FlowVerbs(FlowVerbsBase):
         end_conference_duration: StrictInt | StrictFloat | None = None,
         max_participants: StrictInt | StrictFloat | None = None,
         join_muted: StrictBool | None = None,
-        wait_hook: StrictStr | HookSpec | HookRef[ConferenceWaitCallback] | None = None,
+        wait_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceWaitCallback]
+        | None = None,
         status_events: list[StrictStr] | None = None,
-        status_hook: StrictStr | HookSpec | HookRef[ConferenceStatusCallback] | None = None,
-        enter_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        status_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceStatusCallback]
+        | None = None,
+        enter_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         record: dict[str, JsonValue] | None = None,
-        listen: dict[str, JsonValue] | None = None,
-        stream: dict[str, JsonValue] | None = None,
+        listen: NestedListenDict | None = None,
+        stream: NestedStreamDict | None = None,
         distribute_dtmf: StrictBool | None = None,
     ) -> FlowChain[ConferenceCallback]:
         """Places the caller into a multi-party room. `room` is a synonym for `conference` with
@@ -2368,14 +2441,14 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: StrictStr,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LlmBaseAuth | LlmBaseAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
         response_timeout_ms: StrictInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
@@ -2471,7 +2544,7 @@ class FlowVerbs(FlowVerbsBase):
         instructions: StrictStr | None = None,
         stream: StrictBool | None = None,
         loop: StrictInt | StrictFloat | StrictStr | None = None,
-        synthesizer: Synthesizer | None = None,
+        synthesizer: Synthesizer | SynthesizerDict | None = None,
         early_media: StrictBool | None = None,
         disable_tts_cache: StrictBool | None = None,
         close_stream_on_empty: StrictBool | None = None,
@@ -2581,7 +2654,11 @@ class FlowVerbs(FlowVerbsBase):
         referred_by: StrictStr | None = None,
         referred_by_display_name: StrictStr | None = None,
         headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[SipReferEventCallback] | None = None,
+        event_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[SipReferEventCallback]
+        | None = None,
     ) -> FlowChain[SipReferCallback]:
         """Sends a SIP REFER request to transfer the call to another party. Initiates an
         attended or unattended (blind) transfer.
@@ -2676,7 +2753,7 @@ class FlowVerbs(FlowVerbsBase):
         *,
         id: StrictStr | None = None,
         url: StrictStr,
-        ws_auth: AuthAuth | None = None,
+        ws_auth: AuthAuth | AuthAuthDict | None = None,
         mix_type: Literal["mono", "stereo", "mixed"] | None = None,
         metadata: dict[str, JsonValue] | None = None,
         sample_rate: StrictInt | StrictFloat | None = None,
@@ -2685,9 +2762,9 @@ class FlowVerbs(FlowVerbsBase):
         pass_dtmf: StrictBool | None = None,
         play_beep: StrictBool | None = None,
         disable_bidirectional_audio: StrictBool | None = None,
-        bidirectional_audio: BidirectionalAudio | None = None,
+        bidirectional_audio: BidirectionalAudio | BidirectionalAudioDict | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        transcribe: Transcribe | None = None,
+        transcribe: Transcribe | TranscribeDict | None = None,
         early_media: StrictBool | None = None,
         channel: StrictInt | StrictFloat | None = None,
     ) -> FlowChain[ListenCallback]:
@@ -2798,7 +2875,7 @@ class FlowVerbs(FlowVerbsBase):
         enable: StrictBool | None = None,
         transcription_hook: StrictStr | HookRef[TranscribeCallback] | None = None,
         translation_hook: StrictStr | HookRef[TranscribeTranslationCallback] | None = None,
-        recognizer: Recognizer | None = None,
+        recognizer: Recognizer | RecognizerDict | None = None,
         early_media: StrictBool | None = None,
         channel: Literal[1, 2] | None = None,
     ) -> FlowChain[None]:
@@ -2854,16 +2931,16 @@ class FlowVerbs(FlowVerbsBase):
         mode: Literal["blind", "warm"],
         blind_method: Literal["refer", "dial"] | None = None,
         caller_present: StrictBool | None = None,
-        target: list[Target],
+        target: Sequence[Target | TargetDict],
         caller_id: StrictStr | None = None,
-        on_hold_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        on_hold_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        confirm: Confirm | None = None,
-        amd: AnsweringMachineDetection | None = None,
-        disposition: Disposition | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        confirm: Confirm | ConfirmDict | None = None,
+        amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = None,
+        disposition: Disposition | DispositionDict | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         id: StrictStr | None = None,
-        brief: Brief | None = None,
+        brief: Brief | BriefDict | None = None,
     ) -> FlowChain[TransferCallback]:
         """Packages blind and warm parked/three-way transfer with built-in failure handling.
         Composes transferOptions for the shared transfer choreography and adds a verb
@@ -2943,14 +3020,14 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["ultravox"] | None = None,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LlmBaseAuth | LlmBaseAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
         response_timeout_ms: StrictInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
