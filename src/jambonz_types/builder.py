@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from ._base import JambonzCallback
     from ._hooks import HookRef
+    from ._ints import JsonInt
     from .callbacks.call_status import CallStatusCallback
     from .callbacks.conference import ConferenceCallback
     from .callbacks.conference_status import ConferenceStatusCallback
@@ -599,7 +600,7 @@ class Verbs(VerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1107,7 +1108,7 @@ class Verbs(VerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1373,7 +1374,7 @@ class Verbs(VerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1474,7 +1475,7 @@ class Verbs(VerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1739,7 +1740,7 @@ class Verbs(VerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1902,7 +1903,7 @@ class Verbs(VerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -2089,7 +2090,7 @@ class Verbs(VerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -2441,7 +2442,7 @@ class Verbs(VerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -3013,7 +3014,7 @@ class Verbs(VerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from ._base import JambonzCallback
     from ._hooks import HookRef
+    from ._ints import JsonInt
     from .callbacks.call_status import CallStatusCallback
     from .callbacks.conference import ConferenceCallback
     from .callbacks.conference_status import ConferenceStatusCallback
@@ -596,7 +597,7 @@ class FlowVerbs(FlowVerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> FlowChain[LlmCallback]:
@@ -1110,7 +1111,7 @@ class FlowVerbs(FlowVerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> FlowChain[LlmCallback]:
@@ -1374,7 +1375,7 @@ class FlowVerbs(FlowVerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> FlowChain[LlmCallback]:
@@ -1475,7 +1476,7 @@ class FlowVerbs(FlowVerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> FlowChain[LlmCallback]:
@@ -1744,7 +1745,7 @@ class FlowVerbs(FlowVerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> FlowChain[LlmCallback]:
@@ -1909,7 +1910,7 @@ class FlowVerbs(FlowVerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> FlowChain[LlmCallback]:
@@ -2098,7 +2099,7 @@ class FlowVerbs(FlowVerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> FlowChain[LlmCallback]:
@@ -2450,7 +2451,7 @@ class FlowVerbs(FlowVerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> FlowChain[LlmCallback]:
@@ -3029,7 +3030,7 @@ class FlowVerbs(FlowVerbsBase):
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> FlowChain[LlmCallback]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 
 class Preflight(JambonzCallback):
@@ -22,7 +23,7 @@ class Preflight(JambonzCallback):
     """
     Whether the speculative preflight transcript matched the final transcript ('hit'), did not match ('miss'), or was still in progress ('pending').
     """
-    tokens: StrictInt | None = None
+    tokens: JsonInt | None = None
     """
     Number of preflight tokens that were buffered. Only present on a 'hit'.
     """
@@ -36,19 +37,19 @@ class Latency(JambonzCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    transcriber_latency: StrictInt | None = None
+    transcriber_latency: JsonInt | None = None
     """
     STT processing latency: time from user stops talking until final transcript received, in milliseconds.
     """
-    turn_detection_latency: StrictInt | None = None
+    turn_detection_latency: JsonInt | None = None
     """
     Additional wait after final transcript for end-of-turn detection, in milliseconds. Absent when EOT fires before or with the transcript.
     """
-    model_latency: StrictInt | None = None
+    model_latency: JsonInt | None = None
     """
     LLM latency: time spent waiting for the first LLM token after the system is ready to prompt, in milliseconds. Absent on a preflight hit.
     """
-    voice_latency: StrictInt | None = None
+    voice_latency: JsonInt | None = None
     """
     TTS engine latency: time from first text sent to the TTS engine until first audio received back, in milliseconds.
     """

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 
 class BaseCallback(JambonzCallback):
@@ -70,7 +71,7 @@ class BaseCallback(JambonzCallback):
     """
     Current call state.
     """
-    sip_status: StrictInt | None = None
+    sip_status: JsonInt | None = None
     """
     SIP response code (e.g. 200, 486).
     """

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -29,7 +31,7 @@ class CallStatusCallback(BaseCallback):
     """
     Who terminated the call. 'caller' if the remote party hung up, 'jambonz' if the call was ended by the application (e.g. hangup verb, REST API). Present only on the final status event (completed/failed).
     """
-    duration: StrictInt | None = None
+    duration: JsonInt | None = None
     """
     Call duration in seconds. Present only on the final status event (completed/failed).
     """

@@ -7,6 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 
+from jambonz_types._ints import JsonInt
+
 from .base import BaseCallback
 
 
@@ -35,7 +37,7 @@ class ConferenceStatusCallback(BaseCallback):
     """
     Time in seconds since the conference started.
     """
-    members: StrictInt | None = None
+    members: JsonInt | None = None
     """
     Current number of participants in the conference.
     """

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -35,7 +37,7 @@ class DialCallback(BaseCallback):
     """
     Final status of the outbound (dialed) call leg.
     """
-    dial_sip_status: Annotated[StrictInt | None, Field()] = None
+    dial_sip_status: Annotated[JsonInt | None, Field()] = None
     """
     SIP response code from the dialed party (e.g. 200, 486, 487).
     """

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -23,7 +25,7 @@ class EnqueueCallback(BaseCallback):
     """
     Queue identifier in the format 'queue:{account_sid}:{queue_name}'.
     """
-    queue_time: StrictInt
+    queue_time: JsonInt
     """
     Time in seconds the caller spent waiting in the queue.
     """

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 
 class EnqueueWaitCallback(JambonzCallback):
@@ -23,15 +24,15 @@ class EnqueueWaitCallback(JambonzCallback):
     """
     Queue identifier in the format 'queue:{account_sid}:{queue_name}'.
     """
-    queue_time: StrictInt
+    queue_time: JsonInt
     """
     Time in seconds the caller has been waiting in the queue.
     """
-    queue_size: StrictInt | None = None
+    queue_size: JsonInt | None = None
     """
     Total number of callers currently in the queue.
     """
-    queue_position: StrictInt | None = None
+    queue_position: JsonInt | None = None
     """
     Caller's current position in the queue (0-based).
     """

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import ConfigDict, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -56,7 +57,7 @@ class Speech(JambonzCallback):
     """
     Language code used for recognition (e.g. 'en-US').
     """
-    channel_tag: StrictInt | None = None
+    channel_tag: JsonInt | None = None
     """
     Audio channel number.
     """

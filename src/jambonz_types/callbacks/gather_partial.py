@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 
 class Alternative(JambonzCallback):
@@ -54,7 +55,7 @@ class Speech(JambonzCallback):
     """
     Language code used for recognition (e.g. 'en-US').
     """
-    channel_tag: StrictInt | None = None
+    channel_tag: JsonInt | None = None
     """
     Audio channel number.
     """
@@ -119,7 +120,7 @@ class GatherPartialCallback(JambonzCallback):
     """
     Current call state.
     """
-    sip_status: StrictInt | None = None
+    sip_status: JsonInt | None = None
     """
     SIP response code.
     """

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -19,7 +21,7 @@ class ListenCallback(BaseCallback):
         extra="allow",
         validate_by_name=True,
     )
-    dial_call_duration: StrictInt | None = None
+    dial_call_duration: JsonInt | None = None
     """
     Duration of the listen session in seconds, present if recording was active.
     """

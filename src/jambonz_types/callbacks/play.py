@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -23,11 +25,11 @@ class PlayCallback(BaseCallback):
     """
     Outcome of playback. 'playCompleted' on success, 'playFailed' on file-not-found or other error.
     """
-    playback_seconds: StrictInt | None = None
+    playback_seconds: JsonInt | None = None
     """
     Total playback duration in seconds. Present when reason is 'playCompleted'.
     """
-    playback_milliseconds: StrictInt | None = None
+    playback_milliseconds: JsonInt | None = None
     """
     Total playback duration in milliseconds. Present when reason is 'playCompleted'.
     """

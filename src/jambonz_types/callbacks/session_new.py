@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -64,7 +65,7 @@ class Sip(JambonzCallback):
     """
     IP address of the sender.
     """
-    source_port: StrictStr | StrictInt | None = None
+    source_port: StrictStr | JsonInt | None = None
     """
     Port of the sender.
     """

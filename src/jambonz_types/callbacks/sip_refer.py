@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -19,11 +21,11 @@ class SipReferCallback(BaseCallback):
         extra="allow",
         validate_by_name=True,
     )
-    refer_status: StrictInt
+    refer_status: JsonInt
     """
     SIP status code from the REFER response (e.g. 202 for accepted, 4xx/5xx for failure).
     """
-    final_referred_call_status: StrictInt | None = None
+    final_referred_call_status: JsonInt | None = None
     """
     Final SIP status of the referred call, extracted from a NOTIFY sipfrag. Present only when the REFER was accepted (202) and a final NOTIFY was received.
     """

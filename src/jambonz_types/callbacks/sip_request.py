@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -23,7 +25,7 @@ class SipRequestCallback(BaseCallback):
     """
     Whether the SIP request succeeded or failed.
     """
-    sip_status: StrictInt | None = None
+    sip_status: JsonInt | None = None
     """
     SIP response status code. Present when result is 'success'.
     """

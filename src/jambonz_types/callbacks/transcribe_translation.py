@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -20,7 +21,7 @@ class Translation(JambonzCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    channel: StrictInt
+    channel: JsonInt
     """
     Audio channel number (1 or 2).
     """

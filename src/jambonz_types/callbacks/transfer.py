@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -33,7 +35,7 @@ class TransferCallback(BaseCallback):
     """
     Call SID of the destination (human) leg, when one was created during the transfer attempt.
     """
-    sip_status: StrictInt | None = None
+    sip_status: JsonInt | None = None
     """
     SIP status code from the destination leg, when applicable (e.g. 200, 486, 487).
     """

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 
 class VerbStatusCallback(JambonzCallback):
@@ -52,7 +53,7 @@ class VerbStatusCallback(JambonzCallback):
     """
     TTS language code. Present on synthesized-audio events.
     """
-    characters: StrictInt | None = None
+    characters: JsonInt | None = None
     """
     Number of characters synthesized. Present on synthesized-audio events when not served from cache.
     """

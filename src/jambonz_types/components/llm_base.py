@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 
 from .action_hook import HookSpec
 from .handoff import Handoff
@@ -134,7 +135,7 @@ class LLMBaseProperties(JambonzModel):
     List of event types to receive via the eventHook.
     """
     response_timeout_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="responseTimeoutMs", serialization_alias="responseTimeoutMs", ge=1),
     ] = None
     """

@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 
 
 class PromptTemplates(JambonzModel):
@@ -122,22 +123,20 @@ class OpenAIRecognizerOptions(JambonzModel):
     Turn detection configuration for the OpenAI Realtime API.
     """
     vad_mode: Annotated[
-        StrictInt | None,
-        Field(validation_alias="vadMode", serialization_alias="vadMode", ge=0, le=3),
+        JsonInt | None, Field(validation_alias="vadMode", serialization_alias="vadMode", ge=0, le=3)
     ] = None
     """
     Local VAD aggressiveness (0-3). Used only with the client-endpointed models ('gpt-live-transcribe', 'gpt-realtime-whisper'), which reject server turn detection and rely on jambonz to end each turn.
     """
     vad_silence_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="vadSilenceMs", serialization_alias="vadSilenceMs", ge=1),
     ] = None
     """
     Milliseconds of silence to detect end-of-speech for local VAD. Used only with the client-endpointed models.
     """
     vad_voice_ms: Annotated[
-        StrictInt | None,
-        Field(validation_alias="vadVoiceMs", serialization_alias="vadVoiceMs", ge=1),
+        JsonInt | None, Field(validation_alias="vadVoiceMs", serialization_alias="vadVoiceMs", ge=1)
     ] = None
     """
     Milliseconds of voice to detect start-of-speech for local VAD. Used only with the client-endpointed models.

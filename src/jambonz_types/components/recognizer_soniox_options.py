@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 
 
 class GeneralItem(JambonzModel):
@@ -166,7 +167,7 @@ class SonioxRecognizerOptions(JambonzModel):
     Endpoint detection sensitivity (v5), -1.0 to 1.0 (default 0.0). Higher values finalize endpoints faster; lower values are more conservative.
     """
     max_endpoint_delay_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(
             validation_alias="maxEndpointDelayMs",
             serialization_alias="maxEndpointDelayMs",
@@ -178,7 +179,7 @@ class SonioxRecognizerOptions(JambonzModel):
     Maximum delay in milliseconds before an endpoint is forced (v5), 500-3000 (default 2000).
     """
     max_non_final_tokens_duration_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(
             validation_alias="maxNonFinalTokensDurationMs",
             serialization_alias="maxNonFinalTokensDurationMs",

@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 
 
 class XAIRecognizerOptions(JambonzModel):
@@ -25,7 +26,7 @@ class XAIRecognizerOptions(JambonzModel):
     """
     xAI API key. Overrides the key configured in jambonz.
     """
-    endpointing: StrictInt | None = None
+    endpointing: JsonInt | None = None
     """
     Milliseconds of silence before an utterance is considered final. Range 0-5000.
     """
@@ -51,7 +52,7 @@ class XAIRecognizerOptions(JambonzModel):
     End-of-turn confidence threshold, between 0.0 and 1.0.
     """
     smart_turn_timeout: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="smartTurnTimeout", serialization_alias="smartTurnTimeout"),
     ] = None
     """

@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 from jambonz_types._rules import Rule
 
 from ..components.action_hook import HookSpec
@@ -105,8 +106,7 @@ class ConnectOptions(JambonzModel):
     )
     timeout: Annotated[StrictInt | StrictFloat | None, Field(ge=0.0)] = None
     max_retries: Annotated[
-        StrictInt | None,
-        Field(validation_alias="maxRetries", serialization_alias="maxRetries", ge=0),
+        JsonInt | None, Field(validation_alias="maxRetries", serialization_alias="maxRetries", ge=0)
     ] = None
     endpoint: StrictStr | None = None
     base_url: Annotated[
@@ -243,7 +243,7 @@ class LlmOptions(JambonzModel):
     Alias of 'messages' (historical).
     """
     max_tokens: Annotated[
-        StrictInt | None, Field(validation_alias="maxTokens", serialization_alias="maxTokens", ge=1)
+        JsonInt | None, Field(validation_alias="maxTokens", serialization_alias="maxTokens", ge=1)
     ] = None
     """
     Maximum tokens the model may generate per turn.

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 
 from ..components.action_hook import HookSpec
 from ..components.handoff import Handoff
@@ -54,11 +55,11 @@ class LlmOptions(JambonzModel):
     """
     Optional data sent to the agent when the conversation starts.
     """
-    input_sample_rate: StrictInt | None = 16000
+    input_sample_rate: JsonInt | None = 16000
     """
     Audio input sample rate in Hz.
     """
-    output_sample_rate: StrictInt | None = 16000
+    output_sample_rate: JsonInt | None = 16000
     """
     Audio output sample rate in Hz.
     """
@@ -167,7 +168,7 @@ class ElevenLabsS2S(JambonzModel):
     List of event types to receive via the eventHook.
     """
     response_timeout_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="responseTimeoutMs", serialization_alias="responseTimeoutMs", ge=1),
     ] = None
     """

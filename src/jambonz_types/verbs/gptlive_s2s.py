@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 from jambonz_types._rules import Rule
 
 from ..components.action_hook import HookSpec
@@ -248,7 +249,7 @@ class GPTLiveS2S(JambonzModel):
     List of event types to receive via the eventHook.
     """
     response_timeout_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="responseTimeoutMs", serialization_alias="responseTimeoutMs", ge=1),
     ] = None
     """
