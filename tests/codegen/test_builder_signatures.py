@@ -125,7 +125,10 @@ def _flat(annotation: object) -> object:
                 arg = inner
             flat = _flat(arg)
             if typing.get_origin(flat) in (typing.Union, types.UnionType):
-                members.extend(typing.get_args(flat))
+                members.extend(
+                    typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m
+                    for m in typing.get_args(flat)
+                )
             else:
                 members.append(flat)
         return typing.Union[tuple(members)]  # noqa: UP007
