@@ -35,7 +35,9 @@ class Config:
     method_names: dict[str, str] = field(default_factory=dict)
     """Verb name -> builder method name, where ``verb.replace(':', '_')`` is not wanted."""
     hook_payloads: dict[str, str] = field(default_factory=dict)
-    """``gather.actionHook`` -> ``callbacks/gather``: the payload model of a verb's hook."""
+    """``gather.actionHook`` -> ``callbacks/gather``: the payload model of a verb's hook
+    (or the dotted path of a static model, ``jambonz_types.payloads.LlmToolCallCallback``,
+    where no schema describes the payload)."""
     field_names: dict[str, str] = field(default_factory=dict)
     """``ElevenLabsAuth.apiKey`` -> Python field name, where snake_case would clash."""
     field_types: dict[str, str] = field(default_factory=dict)

@@ -58,9 +58,7 @@ def unknown_key_warning(prompt: str, key: str, known: frozenset[str]) -> str:
     same = [k for k in options if _norm(k) == _norm(key)]
     close = same or difflib.get_close_matches(key, options, n=1, cutoff=0.6)
     hint = f'; did you mean "{close[0]}"?' if close else f" (valid keys: {', '.join(options)})"
-    return (
-        f'nested {prompt}: unknown key "{key}" is sent as is, but jambonz does not use it{hint}'
-    )
+    return f'nested {prompt}: unknown key "{key}" is sent as is, but jambonz does not use it{hint}'
 
 
 def _checker(prompt: str, model: type[Say] | type[Play]) -> AfterValidator:

@@ -114,6 +114,7 @@ if TYPE_CHECKING:
     from .dicts.verbs.stream import NestedStreamDict
     from .dicts.verbs.transcribe import NestedTranscribeDict, TranscribeDict
     from .dicts.verbs.transfer import BriefDict
+    from .payloads import LlmEventCallback, LlmToolCallCallback
     from .verbs.agent import BargeIn as AgentBargeIn
     from .verbs.agent import LanguageConfig, Llm, ToolFillerConfig, TurnDetection
     from .verbs.agent import McpServer as AgentMcpServer
@@ -165,7 +166,7 @@ class Verbs(VerbsBase):
         llm: Llm | LlmDict | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
         event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         greeting: StrictBool | None = None,
         early_generation: StrictBool | None = None,
         noise_isolation: Literal["krisp", "rnnoise"]
@@ -217,7 +218,7 @@ class Verbs(VerbsBase):
                 ``HookRef[JambonzCallback]`` too.
             tool_hook: A webhook invoked when the LLM requests a tool/function call. The
                 payload includes the tool name and arguments; the response provides the tool
-                result. Takes a ``HookRef[JambonzCallback]`` too.
+                result. Takes a ``HookRef[LlmToolCallCallback]`` too.
             greeting: Whether the LLM should generate an initial greeting before the user
                 speaks. Default: true.
             early_generation: Enable speculative LLM prompting before end-of-turn is
@@ -595,8 +596,8 @@ class Verbs(VerbsBase):
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[DeepgramS2sMcpServer | DeepgramS2sMcpServerDict] | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -629,10 +630,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1103,8 +1104,8 @@ class Verbs(VerbsBase):
         llm_options: ElevenlabsS2sLlmOptions | ElevenlabsS2sLlmOptionsDict | None = None,
         mcp_servers: Sequence[ElevenlabsS2sMcpServer | ElevenlabsS2sMcpServerDict] | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1137,10 +1138,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1369,8 +1370,8 @@ class Verbs(VerbsBase):
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1403,10 +1404,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1470,8 +1471,8 @@ class Verbs(VerbsBase):
         llm_options: GptliveS2sLlmOptions | GptliveS2sLlmOptionsDict,
         mcp_servers: Sequence[GptliveS2sMcpServer | GptliveS2sMcpServerDict] | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1517,10 +1518,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1735,8 +1736,8 @@ class Verbs(VerbsBase):
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1772,10 +1773,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1898,8 +1899,8 @@ class Verbs(VerbsBase):
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1932,10 +1933,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -2085,8 +2086,8 @@ class Verbs(VerbsBase):
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -2124,10 +2125,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -2437,8 +2438,8 @@ class Verbs(VerbsBase):
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -2471,10 +2472,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -3009,8 +3010,8 @@ class Verbs(VerbsBase):
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
         action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -3043,10 +3044,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.

@@ -115,6 +115,7 @@ if TYPE_CHECKING:
     from .dicts.verbs.stream import NestedStreamDict
     from .dicts.verbs.transcribe import NestedTranscribeDict, TranscribeDict
     from .dicts.verbs.transfer import BriefDict
+    from .payloads import LlmEventCallback, LlmToolCallCallback
     from .verbs.agent import BargeIn as AgentBargeIn
     from .verbs.agent import LanguageConfig, Llm, ToolFillerConfig, TurnDetection
     from .verbs.agent import McpServer as AgentMcpServer
@@ -160,7 +161,7 @@ class FlowVerbs(FlowVerbsBase):
         no_response_timeout: StrictInt | StrictFloat | None = None,
         llm: Llm | LlmDict | None = None,
         event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         greeting: StrictBool | None = None,
         early_generation: StrictBool | None = None,
         noise_isolation: Literal["krisp", "rnnoise"]
@@ -210,7 +211,7 @@ class FlowVerbs(FlowVerbsBase):
                 ``HookRef[JambonzCallback]`` too.
             tool_hook: A webhook invoked when the LLM requests a tool/function call. The
                 payload includes the tool name and arguments; the response provides the tool
-                result. Takes a ``HookRef[JambonzCallback]`` too.
+                result. Takes a ``HookRef[LlmToolCallCallback]`` too.
             greeting: Whether the LLM should generate an initial greeting before the user
                 speaks. Default: true.
             early_generation: Enable speculative LLM prompting before end-of-turn is
@@ -592,8 +593,8 @@ class FlowVerbs(FlowVerbsBase):
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[DeepgramS2sMcpServer | DeepgramS2sMcpServerDict] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -623,10 +624,10 @@ class FlowVerbs(FlowVerbsBase):
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1106,8 +1107,8 @@ class FlowVerbs(FlowVerbsBase):
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: ElevenlabsS2sLlmOptions | ElevenlabsS2sLlmOptionsDict | None = None,
         mcp_servers: Sequence[ElevenlabsS2sMcpServer | ElevenlabsS2sMcpServerDict] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1137,10 +1138,10 @@ class FlowVerbs(FlowVerbsBase):
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1370,8 +1371,8 @@ class FlowVerbs(FlowVerbsBase):
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1401,10 +1402,10 @@ class FlowVerbs(FlowVerbsBase):
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1471,8 +1472,8 @@ class FlowVerbs(FlowVerbsBase):
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: GptliveS2sLlmOptions | GptliveS2sLlmOptionsDict,
         mcp_servers: Sequence[GptliveS2sMcpServer | GptliveS2sMcpServerDict] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1515,10 +1516,10 @@ class FlowVerbs(FlowVerbsBase):
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1740,8 +1741,8 @@ class FlowVerbs(FlowVerbsBase):
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1774,10 +1775,10 @@ class FlowVerbs(FlowVerbsBase):
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1905,8 +1906,8 @@ class FlowVerbs(FlowVerbsBase):
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -1936,10 +1937,10 @@ class FlowVerbs(FlowVerbsBase):
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -2094,8 +2095,8 @@ class FlowVerbs(FlowVerbsBase):
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -2130,10 +2131,10 @@ class FlowVerbs(FlowVerbsBase):
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -2446,8 +2447,8 @@ class FlowVerbs(FlowVerbsBase):
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -2477,10 +2478,10 @@ class FlowVerbs(FlowVerbsBase):
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -3025,8 +3026,8 @@ class FlowVerbs(FlowVerbsBase):
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
         mcp_servers: Sequence[LlmBaseMcpServer | LlmBaseMcpServerDict] | None = None,
-        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         handoff: Handoff | HandoffDict | None = None,
         hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
@@ -3056,10 +3057,10 @@ class FlowVerbs(FlowVerbsBase):
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.

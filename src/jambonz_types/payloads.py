@@ -1,0 +1,36 @@
+"""Hook payloads jambonz posts that no schema describes (copied verbatim from codegen/static).
+
+The schemas type a verb's ``toolHook`` and ``eventHook`` as plain hooks and say nothing
+about what arrives there. The feature server posts an ``llm:tool-call`` to a
+speech-to-speech verb's ``toolHook`` and ``llm:event`` messages to its ``eventHook``;
+these are their payload models. ``[tool.jambonz-codegen.hook-payloads]`` names them for
+those hooks, so ``openai_s2s(tool_hook=...)`` takes a ``HookRef[LlmToolCallCallback]``
+and a handler written for the tool call is accepted where it belongs (and nowhere
+else). ``jambonz_runtime`` re-exports both.
+"""
+
+from __future__ import annotations
+
+from pydantic import JsonValue
+
+from ._base import JambonzCallback
+
+__all__ = ["LlmEventCallback", "LlmToolCallCallback"]
+
+
+class LlmToolCallCallback(JambonzCallback):
+    """``llm:tool-call``: a tool the LLM wants run; answer with ``llm:tool-output``."""
+
+    tool_call_id: str | None = None
+    """Echo this in the ``llm:tool-output`` command (top-level ``tool_call_id``)."""
+    name: str | None = None
+    """The tool's name."""
+    args: JsonValue = None
+    """The tool's arguments, exactly as the vendor sent them (never snake-cased)."""
+
+
+class LlmEventCallback(JambonzCallback):
+    """``llm:event``: a vendor event from a speech-to-speech LLM verb (shape is the vendor's)."""
+
+    type: str | None = None
+    """The vendor's event type, when it has one (OpenAI: ``response.done`` etc.)."""
