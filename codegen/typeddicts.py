@@ -41,6 +41,7 @@ from .ir import ModelSpec, ParamSpec, Ref, VerbSpec
 from .schemas import GROUPS, SchemaSet, class_name
 
 __all__ = [
+    "FREE_FORM_NOTE",
     "TWIN_PACKAGE",
     "Twins",
     "load_twins",
@@ -304,12 +305,26 @@ def _widen_param(owner: Ref, p: ParamSpec, twins: Twins) -> ParamSpec:
     )
 
 
+FREE_FORM_NOTE = (
+    "Free-form; the schema lists no keys for this object, so any JSON object is sent as is."
+)
+"""Appended to the docstring of every parameter still typed ``dict[str, JsonValue]``."""
+
+
+def _note_free_form(p: ParamSpec) -> ParamSpec:
+    if _FREE_FORM not in p.annotation:
+        return p
+    return replace(p, description=f"{p.description} {FREE_FORM_NOTE}".strip())
+
+
 def widen_verbs(verbs: Iterable[VerbSpec], twins: Twins) -> list[VerbSpec]:
-    """The builder methods with every model-typed parameter also taking the model's twin."""
+    """The builder methods with every model-typed parameter also taking the model's twin
+    (and the truly free-form ones saying so in their docstring)."""
     out = []
     for v in verbs:
         owner = (v.model.module, v.model.name)
-        out.append(replace(v, params=tuple(_widen_param(owner, p, twins) for p in v.params)))
+        params = tuple(_note_free_form(_widen_param(owner, p, twins)) for p in v.params)
+        out.append(replace(v, params=params))
     return out
 
 
@@ -378,6 +393,37 @@ def _class_twin(spec: ModelSpec, twins: Twins, scope: _Scope, nested: bool) -> _
     return _Class(name, doc, tuple(keys))
 
 
+def _dependency_order(classes: Sequence[_Class]) -> list[_Class]:
+    """The classes, each after the ones of its module it names (stable otherwise).
+
+    The twin modules do not use ``from __future__ import annotations``: with string
+    annotations ``typing.TypedDict`` cannot see ``Required[...]`` at run time, and
+    ``__required_keys__`` (which pydantic and other tools read) would be wrong. So a
+    class's annotations are evaluated when it is created, after what they name.
+    """
+    names = {c.name for c in classes}
+    deps = {
+        c.name: {
+            n.id
+            for k in c.keys
+            for n in ast.walk(ast.parse(k.annotation, mode="eval"))
+            if isinstance(n, ast.Name) and n.id in names and n.id != c.name
+        }
+        for c in classes
+    }
+    done: list[_Class] = []
+    placed: set[str] = set()
+    todo = list(classes)
+    while todo:
+        ready = next((c for c in todo if deps[c.name] <= placed), None)
+        if ready is None:
+            raise SystemExit(f"codegen.typeddicts: cyclic twins {[c.name for c in todo]}")
+        todo.remove(ready)
+        done.append(ready)
+        placed.add(ready.name)
+    return done
+
+
 def render_twins(
     env: jinja2.Environment, schemas: SchemaSet, config: Config, twins: Twins, tree: Path
 ) -> None:
@@ -402,6 +448,7 @@ def render_twins(
             (aliases if twin.alias is not None else classes).append(twin)
             if (spec.module, spec.name) in nested_targets:
                 classes.append(_class_twin(spec, twins, scope, nested=True))
+        classes = _dependency_order(classes)
         # Exported like the models: the module's top-level twin, the twins of inline
         # objects the config names, and the nested twins.
         top = {class_name(source, config), *named}

@@ -405,7 +405,8 @@ class FlowVerbs(FlowVerbsBase):
                 etc.). Takes a ``HookRef[ConferenceStatusCallback]`` too.
             enter_hook: A webhook invoked when this participant first enters the conference.
                 Takes a ``HookRef[JambonzCallback]`` too.
-            record: Recording configuration for the conference.
+            record: Recording configuration for the conference. Free-form; the schema lists
+                no keys for this object, so any JSON object is sent as is.
             listen: Audio streaming configuration for the conference. `stream` is the
                 preferred synonym.
             stream: Fork the room's mixed audio to a WebSocket (preferred synonym for
@@ -501,7 +502,8 @@ class FlowVerbs(FlowVerbsBase):
             barge_in: Default barge-in configuration. When enabled, callers can interrupt
                 playing prompts with speech or DTMF.
             tts_stream: Default TTS streaming configuration for the session.
-            record: Session-level call recording configuration.
+            record: Session-level call recording configuration. Free-form; the schema lists
+                no keys for this object, so any JSON object is sent as is.
             listen: Session-level audio streaming configuration defaults. Properties match
                 the listen verb but no fields are required here.
             stream: Session-level audio streaming configuration defaults. Alias for
@@ -615,11 +617,13 @@ class FlowVerbs(FlowVerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: IMPORTANT: Deepgram does NOT use a 'messages' array. The llmOptions
                 must contain a 'Settings' object with 'agent.think' (LLM provider, model,
                 and prompt) and 'agent.speak' (TTS provider and voice model). The system
-                prompt goes in Settings.agent.think.prompt, NOT in messages.
+                prompt goes in Settings.agent.think.prompt, NOT in messages. Free-form; the
+                schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
@@ -798,7 +802,8 @@ class FlowVerbs(FlowVerbsBase):
                 is ringing. Replaces the default ringback tone.
             dtmf_capture: Configuration for capturing DTMF digits during the bridged call.
                 Can be a simple array of patterns (applied to both legs) or an object with
-                childCall/parentCall arrays.
+                childCall/parentCall arrays. Free-form; the schema lists no keys for this
+                object, so any JSON object is sent as is.
             dtmf_hook: A webhook invoked when a captured DTMF pattern is detected during the
                 bridged call. Takes a ``HookRef[DialDtmfCallback]`` too.
             headers: Custom SIP headers to include on the outbound INVITE.
@@ -830,7 +835,8 @@ class FlowVerbs(FlowVerbsBase):
             dub: Nested dub verbs — audio dubbing configuration for mixing additional audio
                 tracks into the bridged call.
             tag: Arbitrary metadata to attach to this call leg. Included in subsequent
-                webhook invocations and CDRs.
+                webhook invocations and CDRs. Free-form; the schema lists no keys for this
+                object, so any JSON object is sent as is.
             forward_pai: If true, forward the P-Asserted-Identity header from the inbound
                 call to the outbound call.
             srtp_encryption: Request SRTP (encrypted media) on the outbound call. 'sdes'
@@ -921,7 +927,8 @@ class FlowVerbs(FlowVerbsBase):
         Args:
             id: An optional unique identifier for this verb instance.
             credentials: Google service account credentials as a JSON object or stringified
-                JSON.
+                JSON. Free-form; the schema lists no keys for this object, so any JSON
+                object is sent as is.
             project: The Google Cloud project ID.
             agent: The Dialogflow agent ID for CX, or the app ID for CES. Required for both.
             environment: The Dialogflow environment to use (CX).
@@ -945,7 +952,8 @@ class FlowVerbs(FlowVerbsBase):
             events: List of event types to receive via the eventHook.
             welcome_event: A Dialogflow event to trigger at the start of the conversation
                 (e.g. 'welcome').
-            welcome_event_params: Parameters to pass with the welcome event.
+            welcome_event_params: Parameters to pass with the welcome event. Free-form; the
+                schema lists no keys for this object, so any JSON object is sent as is.
             no_input_timeout: Seconds to wait for caller input before triggering the
                 no-input event.
             no_input_event: Dialogflow event to trigger when no input is received within the
@@ -1132,7 +1140,8 @@ class FlowVerbs(FlowVerbsBase):
             auth: Authentication credentials for ElevenLabs. Requires agent_id; api_key is
                 optional (if not provided, an unsigned URL is used).
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Options for the ElevenLabs conversation session.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
@@ -1393,11 +1402,13 @@ class FlowVerbs(FlowVerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
@@ -1507,7 +1518,8 @@ class FlowVerbs(FlowVerbsBase):
             model: The specific model to use from the vendor.
             auth: OpenAI credentials.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
@@ -1677,7 +1689,8 @@ class FlowVerbs(FlowVerbsBase):
                 mixed channel, 'stereo' sends caller and callee as separate left/right
                 channels, 'mixed' sends both as a single mixed stream.
             metadata: Arbitrary metadata to send to the websocket endpoint in the initial
-                connection message.
+                connection message. Free-form; the schema lists no keys for this object, so
+                any JSON object is sent as is.
             sample_rate: The audio sample rate in Hz.
             finish_on_key: A DTMF key that ends the listen session when pressed.
             max_length: Maximum duration in seconds for the listen session.
@@ -1766,11 +1779,13 @@ class FlowVerbs(FlowVerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
@@ -1928,11 +1943,13 @@ class FlowVerbs(FlowVerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
@@ -2122,11 +2139,13 @@ class FlowVerbs(FlowVerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
@@ -2270,8 +2289,11 @@ class FlowVerbs(FlowVerbsBase):
             id: (no description in the schema)
             account_sid: (no description in the schema)
             application_sid: (no description in the schema)
-            call_hook: Webhook URL or object for call control.
+            call_hook: Webhook URL or object for call control. Free-form; the schema lists
+                no keys for this object, so any JSON object is sent as is.
             call_status_hook: Webhook URL or object for call status notifications.
+                Free-form; the schema lists no keys for this object, so any JSON object is
+                sent as is.
             from_: The caller ID for the outbound call.
             caller_name: Display name for the caller.
             from_host: SIP host to use in the From header.
@@ -2280,14 +2302,16 @@ class FlowVerbs(FlowVerbsBase):
             speech_synthesis_language: (no description in the schema)
             speech_recognizer_vendor: (no description in the schema)
             speech_recognizer_language: (no description in the schema)
-            tag: Arbitrary metadata to attach to the call.
+            tag: Arbitrary metadata to attach to the call. Free-form; the schema lists no
+                keys for this object, so any JSON object is sent as is.
             to: The call destination.
             headers: Custom SIP headers to include on the outbound INVITE.
             timeout: Ring timeout in seconds.
             amd: Answering machine detection configuration.
             dual_streams: If true, send separate audio streams for each call leg.
             sip_request_within_dialog_hook: Webhook for in-dialog SIP requests.
-            refer_hook: Webhook for SIP REFER handling.
+            refer_hook: Webhook for SIP REFER handling. Free-form; the schema lists no keys
+                for this object, so any JSON object is sent as is.
             time_limit: Maximum call duration in seconds.
 
         Returns:
@@ -2391,7 +2415,8 @@ class FlowVerbs(FlowVerbsBase):
                 etc.). Takes a ``HookRef[ConferenceStatusCallback]`` too.
             enter_hook: A webhook invoked when this participant first enters the conference.
                 Takes a ``HookRef[JambonzCallback]`` too.
-            record: Recording configuration for the conference.
+            record: Recording configuration for the conference. Free-form; the schema lists
+                no keys for this object, so any JSON object is sent as is.
             listen: Audio streaming configuration for the conference. `stream` is the
                 preferred synonym.
             stream: Fork the room's mixed audio to a WebSocket (preferred synonym for
@@ -2469,11 +2494,13 @@ class FlowVerbs(FlowVerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation
@@ -2783,7 +2810,8 @@ class FlowVerbs(FlowVerbsBase):
             url: The websocket URL to stream audio to.
             ws_auth: Authentication credentials for the websocket connection.
             mix_type: How to mix audio channels.
-            metadata: Metadata to send with the initial connection.
+            metadata: Metadata to send with the initial connection. Free-form; the schema
+                lists no keys for this object, so any JSON object is sent as is.
             sample_rate: Audio sample rate in Hz.
             finish_on_key: DTMF key that ends the stream.
             max_length: Maximum duration in seconds.
@@ -2851,7 +2879,8 @@ class FlowVerbs(FlowVerbsBase):
         Args:
             id: An optional unique identifier for this verb instance.
             data: An object containing the metadata to attach to the call. Keys and values
-                are application-defined.
+                are application-defined. Free-form; the schema lists no keys for this
+                object, so any JSON object is sent as is.
 
         Returns:
             A new chain ending in this verb. ``await`` it to send the chain; it yields
@@ -3048,11 +3077,13 @@ class FlowVerbs(FlowVerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             event_hook: A webhook invoked for real-time events during the LLM conversation

@@ -3,45 +3,23 @@
 """TypedDict twins of the models in ``jambonz_types.callbacks.agent_turn``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
 from typing_extensions import Required, TypeAlias, TypedDict
 
 __all__ = [
-    "AgentTurnCallback1Dict",
     "AgentTurnCallback2Dict",
     "AgentTurnCallback3Dict",
     "AgentTurnCallback4Dict",
-    "LatencyDict",
     "PreflightDict",
+    "LatencyDict",
+    "AgentTurnCallback1Dict",
     "AgentTurnCallbackDict",
 ]
-
-
-class AgentTurnCallback1Dict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.agent_turn.AgentTurnCallback1` (wire keys).
-
-    Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection."""
-
-    type: Required[Literal["turn_end"]]
-    """Sent at the end of each conversational turn."""
-
-    transcript: Required[str]
-    """The user's final speech-to-text transcript for this turn."""
-
-    response: Required[str]
-    """The assistant's text response for this turn. May be trimmed to what was actually spoken if the turn was interrupted and alignment tracking is enabled."""
-
-    interrupted: Required[bool]
-    """True if the user interrupted the assistant before it finished speaking."""
-
-    latency: Required[LatencyDict]
-    """Latency metrics for this turn, all in milliseconds. Fields are absent when not applicable."""
 
 
 class AgentTurnCallback2Dict(TypedDict, total=False):
@@ -77,6 +55,18 @@ class AgentTurnCallback4Dict(TypedDict, total=False):
     """Sent when the user barges in (interrupts) while the assistant is speaking. This event has no additional data."""
 
 
+class PreflightDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.agent_turn.Preflight` (wire keys).
+
+    Early generation (preflight) metrics. Only present when earlyGeneration is enabled."""
+
+    result: Literal["hit", "miss", "pending"]
+    """Whether the speculative preflight transcript matched the final transcript ('hit'), did not match ('miss'), or was still in progress ('pending')."""
+
+    tokens: int
+    """Number of preflight tokens that were buffered. Only present on a 'hit'."""
+
+
 class LatencyDict(TypedDict, total=False):
     """The dict form of :class:`jambonz_types.callbacks.agent_turn.Latency` (wire keys).
 
@@ -98,16 +88,25 @@ class LatencyDict(TypedDict, total=False):
     """Early generation (preflight) metrics. Only present when earlyGeneration is enabled."""
 
 
-class PreflightDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.agent_turn.Preflight` (wire keys).
+class AgentTurnCallback1Dict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.agent_turn.AgentTurnCallback1` (wire keys).
 
-    Early generation (preflight) metrics. Only present when earlyGeneration is enabled."""
+    Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection."""
 
-    result: Literal["hit", "miss", "pending"]
-    """Whether the speculative preflight transcript matched the final transcript ('hit'), did not match ('miss'), or was still in progress ('pending')."""
+    type: Required[Literal["turn_end"]]
+    """Sent at the end of each conversational turn."""
 
-    tokens: int
-    """Number of preflight tokens that were buffered. Only present on a 'hit'."""
+    transcript: Required[str]
+    """The user's final speech-to-text transcript for this turn."""
+
+    response: Required[str]
+    """The assistant's text response for this turn. May be trimmed to what was actually spoken if the turn was interrupted and alignment tracking is enabled."""
+
+    interrupted: Required[bool]
+    """True if the user interrupted the assistant before it finished speaking."""
+
+    latency: Required[LatencyDict]
+    """Latency metrics for this turn, all in milliseconds. Fields are absent when not applicable."""
 
 
 AgentTurnCallbackDict: TypeAlias = (

@@ -3,19 +3,37 @@
 """TypedDict twins of the models in ``jambonz_types.callbacks.dial_hold``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
 __all__ = [
-    "DialHoldCallbackDict",
     "HoldDetailDict",
+    "DialHoldCallbackDict",
 ]
+
+_HoldDetailDictKeywords = TypedDict(
+    "_HoldDetailDictKeywords",
+    {
+        "from": str,
+    },
+    total=False,
+)
+"""The keys of :class:`HoldDetailDict` that are Python keywords (``from``)."""
+
+
+class HoldDetailDict(_HoldDetailDictKeywords, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.dial_hold.HoldDetail` (wire keys).
+
+    Details of the hold event."""
+
+    to: str
+    """SIP To header value."""
+
 
 _DialHoldCallbackDictKeywords = TypedDict(
     "_DialHoldCallbackDictKeywords",
@@ -89,22 +107,3 @@ class DialHoldCallbackDict(_DialHoldCallbackDictKeywords, total=False):
 
     hold_detail: Required[HoldDetailDict]
     """Details of the hold event."""
-
-
-_HoldDetailDictKeywords = TypedDict(
-    "_HoldDetailDictKeywords",
-    {
-        "from": str,
-    },
-    total=False,
-)
-"""The keys of :class:`HoldDetailDict` that are Python keywords (``from``)."""
-
-
-class HoldDetailDict(_HoldDetailDictKeywords, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.dial_hold.HoldDetail` (wire keys).
-
-    Details of the hold event."""
-
-    to: str
-    """SIP To header value."""

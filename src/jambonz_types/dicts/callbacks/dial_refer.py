@@ -3,19 +3,46 @@
 """TypedDict twins of the models in ``jambonz_types.callbacks.dial_refer``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
 __all__ = [
-    "DialReferCallbackDict",
     "ReferDetailsDict",
+    "DialReferCallbackDict",
 ]
+
+
+class ReferDetailsDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.dial_refer.ReferDetails` (wire keys).
+
+    Details of the SIP REFER request. Any custom X-* headers on the REFER are also included as snake_cased properties (e.g. X-Override-Number becomes x_override_number)."""
+
+    sip_refer_to: str
+    """Full SIP Refer-To header value."""
+
+    refer_to_user: str
+    """User part of the Refer-To URI (phone number or SIP user)."""
+
+    sip_referred_by: str
+    """SIP Referred-By header value, if present."""
+
+    referred_by_user: str
+    """User part of the Referred-By URI, if present."""
+
+    sip_user_agent: str
+    """User-Agent header from the REFER request."""
+
+    referring_call_sid: str
+    """Call SID of the leg that sent the REFER."""
+
+    referred_call_sid: str
+    """Call SID of the leg being referred."""
+
 
 _DialReferCallbackDictKeywords = TypedDict(
     "_DialReferCallbackDictKeywords",
@@ -89,30 +116,3 @@ class DialReferCallbackDict(_DialReferCallbackDictKeywords, total=False):
 
     refer_details: Required[ReferDetailsDict]
     """Details of the SIP REFER request. Any custom X-* headers on the REFER are also included as snake_cased properties (e.g. X-Override-Number becomes x_override_number)."""
-
-
-class ReferDetailsDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.dial_refer.ReferDetails` (wire keys).
-
-    Details of the SIP REFER request. Any custom X-* headers on the REFER are also included as snake_cased properties (e.g. X-Override-Number becomes x_override_number)."""
-
-    sip_refer_to: str
-    """Full SIP Refer-To header value."""
-
-    refer_to_user: str
-    """User part of the Refer-To URI (phone number or SIP user)."""
-
-    sip_referred_by: str
-    """SIP Referred-By header value, if present."""
-
-    referred_by_user: str
-    """User part of the Referred-By URI, if present."""
-
-    sip_user_agent: str
-    """User-Agent header from the REFER request."""
-
-    referring_call_sid: str
-    """Call SID of the leg that sent the REFER."""
-
-    referred_call_sid: str
-    """Call SID of the leg being referred."""

@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.callbacks.gather``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -15,9 +14,9 @@ from typing_extensions import TypedDict
 
 __all__ = [
     "AlternativeDict",
-    "GatherCallbackDict",
-    "SpeechDict",
     "VendorDict",
+    "SpeechDict",
+    "GatherCallbackDict",
 ]
 
 
@@ -29,6 +28,39 @@ class AlternativeDict(TypedDict, total=False):
 
     confidence: int | float
     """Confidence score between 0 and 1."""
+
+
+class VendorDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.gather.Vendor` (wire keys).
+
+    Vendor-specific STT data. Structure varies by provider."""
+
+    name: str
+    """STT vendor name (e.g. 'deepgram', 'google', 'aws')."""
+
+    evt: dict[str, JsonValue] | list[dict[str, JsonValue]]
+    """Raw vendor-specific event payload. A single object for simple utterances, or an array of objects when jambonz assembles the final transcript from multiple STT segments. Contains provider-specific fields like word-level timestamps, model info, etc."""
+
+
+class SpeechDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.gather.Speech` (wire keys).
+
+    Speech recognition results, present when reason is speechDetected."""
+
+    language_code: str
+    """Language code used for recognition (e.g. 'en-US')."""
+
+    channel_tag: int
+    """Audio channel number."""
+
+    is_final: bool
+    """Whether this is a final (not interim) recognition result."""
+
+    alternatives: list[AlternativeDict]
+    """Array of recognition alternatives, ordered by confidence."""
+
+    vendor: VendorDict
+    """Vendor-specific STT data. Structure varies by provider."""
 
 
 _GatherCallbackDictKeywords = TypedDict(
@@ -112,36 +144,3 @@ class GatherCallbackDict(_GatherCallbackDictKeywords, total=False):
 
     details: dict[str, JsonValue]
     """Error information if reason is error."""
-
-
-class SpeechDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.gather.Speech` (wire keys).
-
-    Speech recognition results, present when reason is speechDetected."""
-
-    language_code: str
-    """Language code used for recognition (e.g. 'en-US')."""
-
-    channel_tag: int
-    """Audio channel number."""
-
-    is_final: bool
-    """Whether this is a final (not interim) recognition result."""
-
-    alternatives: list[AlternativeDict]
-    """Array of recognition alternatives, ordered by confidence."""
-
-    vendor: VendorDict
-    """Vendor-specific STT data. Structure varies by provider."""
-
-
-class VendorDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.gather.Vendor` (wire keys).
-
-    Vendor-specific STT data. Structure varies by provider."""
-
-    name: str
-    """STT vendor name (e.g. 'deepgram', 'google', 'aws')."""
-
-    evt: dict[str, JsonValue] | list[dict[str, JsonValue]]
-    """Raw vendor-specific event payload. A single object for simple utterances, or an array of objects when jambonz assembles the final transcript from multiple STT segments. Contains provider-specific fields like word-level timestamps, model info, etc."""

@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.callbacks.gather_partial``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -15,9 +14,9 @@ from typing_extensions import TypedDict
 
 __all__ = [
     "AlternativeDict",
-    "GatherPartialCallbackDict",
-    "SpeechDict",
     "VendorDict",
+    "SpeechDict",
+    "GatherPartialCallbackDict",
 ]
 
 
@@ -29,6 +28,39 @@ class AlternativeDict(TypedDict, total=False):
 
     confidence: int | float
     """Confidence score between 0 and 1."""
+
+
+class VendorDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.gather_partial.Vendor` (wire keys).
+
+    Vendor-specific STT data. Structure varies by provider."""
+
+    name: str
+    """STT vendor name (e.g. 'deepgram', 'google', 'aws')."""
+
+    evt: dict[str, JsonValue]
+    """Raw vendor-specific event payload."""
+
+
+class SpeechDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.gather_partial.Speech` (wire keys).
+
+    Interim speech recognition results."""
+
+    language_code: str
+    """Language code used for recognition (e.g. 'en-US')."""
+
+    channel_tag: int
+    """Audio channel number."""
+
+    is_final: bool
+    """Always false for partial results."""
+
+    alternatives: list[AlternativeDict]
+    """Array of recognition alternatives, ordered by confidence."""
+
+    vendor: VendorDict
+    """Vendor-specific STT data. Structure varies by provider."""
 
 
 _GatherPartialCallbackDictKeywords = TypedDict(
@@ -93,36 +125,3 @@ class GatherPartialCallbackDict(_GatherPartialCallbackDictKeywords, total=False)
 
     speech: SpeechDict
     """Interim speech recognition results."""
-
-
-class SpeechDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.gather_partial.Speech` (wire keys).
-
-    Interim speech recognition results."""
-
-    language_code: str
-    """Language code used for recognition (e.g. 'en-US')."""
-
-    channel_tag: int
-    """Audio channel number."""
-
-    is_final: bool
-    """Always false for partial results."""
-
-    alternatives: list[AlternativeDict]
-    """Array of recognition alternatives, ordered by confidence."""
-
-    vendor: VendorDict
-    """Vendor-specific STT data. Structure varies by provider."""
-
-
-class VendorDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.gather_partial.Vendor` (wire keys).
-
-    Vendor-specific STT data. Structure varies by provider."""
-
-    name: str
-    """STT vendor name (e.g. 'deepgram', 'google', 'aws')."""
-
-    evt: dict[str, JsonValue]
-    """Raw vendor-specific event payload."""

@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.callbacks.session_new``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -14,12 +13,76 @@ from pydantic import JsonValue
 from typing_extensions import TypedDict
 
 __all__ = [
-    "DefaultsDict",
     "RecognizerDict",
-    "SessionNewCallbackDict",
     "SipDict",
     "SynthesizerDict",
+    "DefaultsDict",
+    "SessionNewCallbackDict",
 ]
+
+
+class RecognizerDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.session_new.Recognizer` (wire keys).
+
+    Default STT settings."""
+
+    vendor: str
+
+    language: str
+
+
+class SipDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.session_new.Sip` (wire keys).
+
+    The raw SIP INVITE message (drachtio SipRequest object, serialized). Only present for WebSocket and HTTP POST transports (not for HTTP GET). See https://drachtio.org/api#sip-request for the full drachtio SipRequest API."""
+
+    headers: dict[str, str]
+    """SIP headers from the INVITE as key-value pairs. Custom headers (X-* headers) from the originating carrier or SIP client are included here. Standard SIP headers like From, To, Contact, Call-ID, Via, etc. are also present."""
+
+    body: str
+    """SIP message body (typically SDP for INVITE)."""
+
+    method: str
+    """SIP method (always 'INVITE' for session:new)."""
+
+    uri: str
+    """Request-URI from the SIP INVITE."""
+
+    calledNumber: str
+    """Phone number extracted from the Request-URI."""
+
+    callingNumber: str
+    """Calling phone number extracted from P-Asserted-Identity or From header."""
+
+    type: Literal["request"]
+    """Always 'request' for an incoming INVITE."""
+
+    source: Literal["network", "application"]
+    """Origin of the SIP message."""
+
+    source_address: str
+    """IP address of the sender."""
+
+    source_port: str | int
+    """Port of the sender."""
+
+    protocol: str
+    """Transport protocol (e.g. 'udp', 'tcp', 'tls', 'wss')."""
+
+    payload: list[JsonValue]
+    """Message body organized into parts; useful for multipart content."""
+
+
+class SynthesizerDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.session_new.Synthesizer` (wire keys).
+
+    Default TTS settings."""
+
+    vendor: str
+
+    language: str
+
+    voice: str
 
 
 class DefaultsDict(TypedDict, total=False):
@@ -32,16 +95,6 @@ class DefaultsDict(TypedDict, total=False):
 
     recognizer: RecognizerDict
     """Default STT settings."""
-
-
-class RecognizerDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.session_new.Recognizer` (wire keys).
-
-    Default STT settings."""
-
-    vendor: str
-
-    language: str
 
 
 _SessionNewCallbackDictKeywords = TypedDict(
@@ -143,57 +196,3 @@ class SessionNewCallbackDict(_SessionNewCallbackDictKeywords, total=False):
 
     customerData: dict[str, JsonValue]
     """Custom data attached to the call via the REST API when creating an outbound call. Preserved as-is (not snake-cased)."""
-
-
-class SipDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.session_new.Sip` (wire keys).
-
-    The raw SIP INVITE message (drachtio SipRequest object, serialized). Only present for WebSocket and HTTP POST transports (not for HTTP GET). See https://drachtio.org/api#sip-request for the full drachtio SipRequest API."""
-
-    headers: dict[str, str]
-    """SIP headers from the INVITE as key-value pairs. Custom headers (X-* headers) from the originating carrier or SIP client are included here. Standard SIP headers like From, To, Contact, Call-ID, Via, etc. are also present."""
-
-    body: str
-    """SIP message body (typically SDP for INVITE)."""
-
-    method: str
-    """SIP method (always 'INVITE' for session:new)."""
-
-    uri: str
-    """Request-URI from the SIP INVITE."""
-
-    calledNumber: str
-    """Phone number extracted from the Request-URI."""
-
-    callingNumber: str
-    """Calling phone number extracted from P-Asserted-Identity or From header."""
-
-    type: Literal["request"]
-    """Always 'request' for an incoming INVITE."""
-
-    source: Literal["network", "application"]
-    """Origin of the SIP message."""
-
-    source_address: str
-    """IP address of the sender."""
-
-    source_port: str | int
-    """Port of the sender."""
-
-    protocol: str
-    """Transport protocol (e.g. 'udp', 'tcp', 'tls', 'wss')."""
-
-    payload: list[JsonValue]
-    """Message body organized into parts; useful for multipart content."""
-
-
-class SynthesizerDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.session_new.Synthesizer` (wire keys).
-
-    Default TTS settings."""
-
-    vendor: str
-
-    language: str
-
-    voice: str

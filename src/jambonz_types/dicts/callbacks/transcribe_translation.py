@@ -3,19 +3,34 @@
 """TypedDict twins of the models in ``jambonz_types.callbacks.transcribe_translation``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
 __all__ = [
-    "TranscribeTranslationCallbackDict",
     "TranslationDict",
+    "TranscribeTranslationCallbackDict",
 ]
+
+
+class TranslationDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.callbacks.transcribe_translation.Translation` (wire keys).
+
+    Translation result data."""
+
+    channel: Required[int]
+    """Audio channel number (1 or 2)."""
+
+    language: Required[str]
+    """Target language code for the translation."""
+
+    translation: Required[str]
+    """The translated text."""
+
 
 _TranscribeTranslationCallbackDictKeywords = TypedDict(
     "_TranscribeTranslationCallbackDictKeywords",
@@ -89,18 +104,3 @@ class TranscribeTranslationCallbackDict(_TranscribeTranslationCallbackDictKeywor
 
     translation: Required[TranslationDict]
     """Translation result data."""
-
-
-class TranslationDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.callbacks.transcribe_translation.Translation` (wire keys).
-
-    Translation result data."""
-
-    channel: Required[int]
-    """Audio channel number (1 or 2)."""
-
-    language: Required[str]
-    """Target language code for the translation."""
-
-    translation: Required[str]
-    """The translated text."""

@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.components.amd``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing_extensions import Required, TypedDict
 
@@ -14,9 +13,27 @@ from jambonz_types.dicts.components.action_hook import HookSpecDict
 from jambonz_types.dicts.components.recognizer import RecognizerDict
 
 __all__ = [
-    "AnsweringMachineDetectionDict",
     "TimersDict",
+    "AnsweringMachineDetectionDict",
 ]
+
+
+class TimersDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.components.amd.Timers` (wire keys).
+
+    Timer settings controlling AMD detection windows."""
+
+    noSpeechTimeoutMs: int | float
+    """Milliseconds to wait for any speech before returning amd_no_speech_detected."""
+
+    decisionTimeoutMs: int | float
+    """Milliseconds before returning amd_decision_timeout if no determination is made."""
+
+    toneTimeoutMs: int | float
+    """Milliseconds to wait for beep/tone detection."""
+
+    greetingCompletionTimeoutMs: int | float
+    """Milliseconds of silence after speech before determining the machine greeting is complete. Automatically reduced to 1000ms if a beep is detected."""
 
 
 class AnsweringMachineDetectionDict(TypedDict, total=False):
@@ -38,21 +55,3 @@ class AnsweringMachineDetectionDict(TypedDict, total=False):
 
     recognizer: RecognizerDict
     """Override the STT recognizer used for AMD speech detection. When omitted, AMD uses the session default recognizer with enhancedModel enabled."""
-
-
-class TimersDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.components.amd.Timers` (wire keys).
-
-    Timer settings controlling AMD detection windows."""
-
-    noSpeechTimeoutMs: int | float
-    """Milliseconds to wait for any speech before returning amd_no_speech_detected."""
-
-    decisionTimeoutMs: int | float
-    """Milliseconds before returning amd_decision_timeout if no determination is made."""
-
-    toneTimeoutMs: int | float
-    """Milliseconds to wait for beep/tone detection."""
-
-    greetingCompletionTimeoutMs: int | float
-    """Milliseconds of silence after speech before determining the machine greeting is complete. Automatically reduced to 1000ms if a beep is detected."""

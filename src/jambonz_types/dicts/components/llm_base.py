@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.components.llm_base``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from pydantic import JsonValue
 from typing_extensions import Required, TypedDict
@@ -17,8 +16,8 @@ from jambonz_types.dicts.components.hangup import HangupDict
 
 __all__ = [
     "AuthDict",
-    "LLMBasePropertiesDict",
     "McpServerDict",
+    "LLMBasePropertiesDict",
 ]
 
 
@@ -29,6 +28,19 @@ class AuthDict(TypedDict, total=False):
 
     apiKey: str
     """The API key for the LLM vendor."""
+
+
+class McpServerDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.components.llm_base.McpServer` (wire keys)."""
+
+    url: Required[str]
+    """The URL of the MCP server."""
+
+    auth: dict[str, JsonValue]
+    """Authentication for the MCP server."""
+
+    roots: list[dict[str, JsonValue]]
+    """MCP root definitions."""
 
 
 class LLMBasePropertiesDict(TypedDict, total=False):
@@ -83,16 +95,3 @@ class LLMBasePropertiesDict(TypedDict, total=False):
 
     cancelOnBargeIn: bool
     """On caller barge-in, cancel the in-progress server-side response. Intended for app-driven turn-taking configurations where the vendor does not cancel the response itself (server-VAD configurations are unaffected)."""
-
-
-class McpServerDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.components.llm_base.McpServer` (wire keys)."""
-
-    url: Required[str]
-    """The URL of the MCP server."""
-
-    auth: dict[str, JsonValue]
-    """Authentication for the MCP server."""
-
-    roots: list[dict[str, JsonValue]]
-    """MCP root definitions."""

@@ -3,20 +3,52 @@
 """TypedDict twins of the models in ``jambonz_types.components.recognizer_openai_options``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
 __all__ = [
-    "OpenAIRecognizerOptionsDict",
     "PromptTemplatesDict",
     "TurnDetectionDict",
+    "OpenAIRecognizerOptionsDict",
 ]
+
+
+class PromptTemplatesDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.components.recognizer_openai_options.PromptTemplates` (wire keys).
+
+    Templates for dynamic prompt generation."""
+
+    hintsTemplate: str
+    """Template for injecting hints into the prompt."""
+
+    conversationHistoryTemplate: str
+    """Template for injecting conversation history."""
+
+
+class TurnDetectionDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.components.recognizer_openai_options.TurnDetection` (wire keys).
+
+    Turn detection configuration for the OpenAI Realtime API."""
+
+    type: Required[Literal["none", "server_vad", "semantic_vad"]]
+    """Turn detection strategy."""
+
+    eagerness: Literal["low", "medium", "high", "auto"]
+    """How eagerly the model should respond."""
+
+    threshold: int | float
+    """VAD activation threshold (0-1)."""
+
+    prefix_padding_ms: int | float
+    """Milliseconds of audio to include before detected speech."""
+
+    silence_duration_ms: int | float
+    """Milliseconds of silence to detect end of speech."""
 
 
 class OpenAIRecognizerOptionsDict(TypedDict, total=False):
@@ -62,36 +94,3 @@ class OpenAIRecognizerOptionsDict(TypedDict, total=False):
 
     vadVoiceMs: int
     """Milliseconds of voice to detect start-of-speech for local VAD. Used only with the client-endpointed models."""
-
-
-class PromptTemplatesDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.components.recognizer_openai_options.PromptTemplates` (wire keys).
-
-    Templates for dynamic prompt generation."""
-
-    hintsTemplate: str
-    """Template for injecting hints into the prompt."""
-
-    conversationHistoryTemplate: str
-    """Template for injecting conversation history."""
-
-
-class TurnDetectionDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.components.recognizer_openai_options.TurnDetection` (wire keys).
-
-    Turn detection configuration for the OpenAI Realtime API."""
-
-    type: Required[Literal["none", "server_vad", "semantic_vad"]]
-    """Turn detection strategy."""
-
-    eagerness: Literal["low", "medium", "high", "auto"]
-    """How eagerly the model should respond."""
-
-    threshold: int | float
-    """VAD activation threshold (0-1)."""
-
-    prefix_padding_ms: int | float
-    """Milliseconds of audio to include before detected speech."""
-
-    silence_duration_ms: int | float
-    """Milliseconds of silence to detect end of speech."""

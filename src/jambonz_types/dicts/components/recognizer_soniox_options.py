@@ -3,21 +3,60 @@
 """TypedDict twins of the models in ``jambonz_types.components.recognizer_soniox_options``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from pydantic import JsonValue
 from typing_extensions import Required, TypedDict
 
 __all__ = [
-    "ContextDict",
     "GeneralItemDict",
-    "SonioxRecognizerOptionsDict",
     "StorageDict",
     "TranslationTermDict",
+    "ContextDict",
+    "SonioxRecognizerOptionsDict",
 ]
+
+
+class GeneralItemDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.components.recognizer_soniox_options.GeneralItem` (wire keys)."""
+
+    key: Required[str]
+
+    value: Required[str]
+
+
+class StorageDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.components.recognizer_soniox_options.Storage` (wire keys).
+
+    Soniox storage configuration for persisting transcripts."""
+
+    id: str
+    """Storage ID."""
+
+    title: str
+    """Storage title."""
+
+    disableStoreAudio: bool
+    """Disable audio storage."""
+
+    disableStoreTranscript: bool
+    """Disable transcript storage."""
+
+    disableSearch: bool
+    """Disable search indexing."""
+
+    metadata: dict[str, JsonValue]
+    """Custom metadata."""
+
+
+class TranslationTermDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.components.recognizer_soniox_options.TranslationTerm` (wire keys)."""
+
+    source: Required[str]
+
+    target: Required[str]
 
 
 class ContextDict(TypedDict, total=False):
@@ -36,14 +75,6 @@ class ContextDict(TypedDict, total=False):
 
     translation_terms: list[TranslationTermDict]
     """Source/target term mappings; only used when translation is enabled."""
-
-
-class GeneralItemDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.components.recognizer_soniox_options.GeneralItem` (wire keys)."""
-
-    key: Required[str]
-
-    value: Required[str]
 
 
 class SonioxRecognizerOptionsDict(TypedDict, total=False):
@@ -92,35 +123,3 @@ class SonioxRecognizerOptionsDict(TypedDict, total=False):
 
     storage: StorageDict
     """Soniox storage configuration for persisting transcripts."""
-
-
-class StorageDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.components.recognizer_soniox_options.Storage` (wire keys).
-
-    Soniox storage configuration for persisting transcripts."""
-
-    id: str
-    """Storage ID."""
-
-    title: str
-    """Storage title."""
-
-    disableStoreAudio: bool
-    """Disable audio storage."""
-
-    disableStoreTranscript: bool
-    """Disable transcript storage."""
-
-    disableSearch: bool
-    """Disable search indexing."""
-
-    metadata: dict[str, JsonValue]
-    """Custom metadata."""
-
-
-class TranslationTermDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.components.recognizer_soniox_options.TranslationTerm` (wire keys)."""
-
-    source: Required[str]
-
-    target: Required[str]

@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.components.recognizer_speechmatics_options``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -20,10 +19,10 @@ __all__ = [
     "PunctuationOverridesDict",
     "ReplacementDict",
     "SpeakerDiarizationConfigDict",
-    "SpeechmaticsRecognizerOptionsDict",
     "TranscriptFilteringConfigDict",
     "TranscriptionConfigDict",
     "TranslationConfigDict",
+    "SpeechmaticsRecognizerOptionsDict",
 ]
 
 
@@ -78,27 +77,6 @@ class SpeakerDiarizationConfigDict(TypedDict, total=False):
     speaker_sensitivity: int | float
 
     max_speakers: int | float
-
-
-class SpeechmaticsRecognizerOptionsDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.components.recognizer_speechmatics_options.SpeechmaticsRecognizerOptions` (wire keys).
-
-    Speechmatics-specific STT options. Only applies when recognizer vendor is 'speechmatics'."""
-
-    host: str
-    """Speechmatics host URL."""
-
-    profile: Literal["adaptive", "agile", "smart", "external"]
-    """Speechmatics profile."""
-
-    transcription_config: TranscriptionConfigDict
-    """Speechmatics transcription configuration."""
-
-    translation_config: TranslationConfigDict
-    """Speechmatics translation configuration."""
-
-    audio_events_config: AudioEventsConfigDict
-    """Audio event detection configuration."""
 
 
 class TranscriptFilteringConfigDict(TypedDict, total=False):
@@ -169,3 +147,24 @@ class TranslationConfigDict(TypedDict, total=False):
 
     enable_partials: bool
     """Enable partial translations."""
+
+
+class SpeechmaticsRecognizerOptionsDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.components.recognizer_speechmatics_options.SpeechmaticsRecognizerOptions` (wire keys).
+
+    Speechmatics-specific STT options. Only applies when recognizer vendor is 'speechmatics'."""
+
+    host: str
+    """Speechmatics host URL."""
+
+    profile: Literal["adaptive", "agile", "smart", "external"]
+    """Speechmatics profile."""
+
+    transcription_config: TranscriptionConfigDict
+    """Speechmatics transcription configuration."""
+
+    translation_config: TranslationConfigDict
+    """Speechmatics translation configuration."""
+
+    audio_events_config: AudioEventsConfigDict
+    """Audio event detection configuration."""

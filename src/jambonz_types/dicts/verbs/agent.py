@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.verbs.agent``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -20,84 +19,19 @@ from jambonz_types.dicts.components.recognizer import RecognizerDict
 from jambonz_types.dicts.components.synthesizer import SynthesizerDict
 
 __all__ = [
-    "AgentDict",
     "AuthDict",
     "BargeInDict",
     "ConnectOptionsDict",
     "LanguageConfigDict",
-    "LlmDict",
     "LlmMessageDict",
     "LlmOptionsDict",
+    "LlmDict",
     "McpServerDict",
     "NoiseIsolationDict",
     "ToolFillerConfigDict",
     "TurnDetectionDict",
+    "AgentDict",
 ]
-
-
-class AgentDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.agent.Agent` (wire keys).
-
-    Configures a complete voice AI agent by wiring together STT → LLM → TTS with integrated turn detection. Provides a higher-level abstraction than manually orchestrating the individual components. Optimized for building voice AI agents with proper turn-taking behavior."""
-
-    verb: Literal["agent"]
-
-    id: str
-    """An optional unique identifier for this verb instance."""
-
-    stt: RecognizerDict
-    """Speech-to-text configuration for the agent."""
-
-    tts: SynthesizerDict
-    """Text-to-speech configuration for the agent."""
-
-    autoLockLanguage: bool | Literal["always"]
-    """When using Deepgram Flux Multilingual, automatically adjust STT language hints and switch TTS voice based on detected language. Values: false (disabled), true (lock on first utterance), 'always' (continuously adapt on every turn). Default: false."""
-
-    languageConfig: dict[str, LanguageConfigDict]
-    """Per-language overrides for TTS. Keys are BCP-47 language codes. When autoLockLanguage detects a language switch, the agent uses the corresponding config."""
-
-    turnDetection: Literal["stt", "krisp"] | TurnDetectionDict
-    """Turn detection strategy. Controls when the agent decides the user has finished speaking. STT vendors with native turn-taking (deepgramflux, assemblyai, speechmatics) always use their built-in detection regardless of this setting."""
-
-    bargeIn: BargeInDict
-    """Controls whether and how the user can interrupt the assistant while it is speaking."""
-
-    noResponseTimeout: int | float
-    """Seconds to wait after the assistant finishes speaking before prompting the user to respond. 0 disables. Default: 0."""
-
-    llm: LlmDict
-    """LLM configuration for the agent. Optional: when omitted, or when `vendor`/`model` are omitted, they fall back to the application's configured default LLM (like `stt`/`tts`)."""
-
-    actionHook: str | HookSpecDict
-    """A webhook invoked when the agent ends."""
-
-    eventHook: str | HookSpecDict
-    """A webhook invoked for agent events. Receives event types: 'user_transcript' (user speech recognized), 'llm_response' (assistant reply), 'user_interruption' (barge-in detected), and 'turn_end' (end-of-turn summary with transcript, response, and latency metrics)."""
-
-    toolHook: str | HookSpecDict
-    """A webhook invoked when the LLM requests a tool/function call. The payload includes the tool name and arguments; the response provides the tool result."""
-
-    greeting: bool
-    """Whether the LLM should generate an initial greeting before the user speaks. Default: true."""
-
-    earlyGeneration: bool
-    """Enable speculative LLM prompting before end-of-turn is confirmed. When using Krisp turn detection, set this to true to speculatively prompt the LLM before Krisp confirms the turn has ended. If the transcript matches when turn ends, buffered tokens are released immediately — reducing response latency. Note: Deepgram Flux performs early generation automatically via its native EagerEndOfTurn signal regardless of this setting. Default: false."""
-
-    noiseIsolation: Literal["krisp", "rnnoise"] | NoiseIsolationDict
-    """Enable server-side noise isolation to reduce background noise on call audio. Defaults to filtering inbound (caller) audio; set direction to 'write' for outbound. Useful for improving STT accuracy in noisy environments."""
-
-    mcpServers: list[McpServerDict]
-    """External MCP servers that provide tools to the LLM. The agent connects at startup via SSE, discovers available tools, and makes them callable by the LLM."""
-
-    handoff: HandoffDict
-    """Declarative transfer-to-human config. When present, the runtime injects a 'transfer_to_human' tool into the agent's toolset and runs the packaged transfer choreography (blind/warm) when the LLM calls it."""
-
-    hangup: HangupDict
-    """Enable the built-in hangup tool. When present, the runtime injects a 'hangup' tool into the agent's toolset; when the LLM calls it, the call is ended with a reason placed in an X-Reason SIP header (LLM-supplied reason wins, falling back to hangup.reason)."""
-
-    toolFiller: Literal[False] | ToolFillerConfigDict
-    """Configuration for playing filler audio while tool calls are in progress. Prevents silence during long-running tool executions."""
 
 
 class AuthDict(TypedDict, total=False):
@@ -153,30 +87,6 @@ class LanguageConfigDict(TypedDict, total=False):
     """TTS config override for this language. Merged with default tts."""
 
 
-class LlmDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.agent.Llm` (wire keys).
-
-    LLM configuration for the agent. Optional: when omitted, or when `vendor`/`model` are omitted, they fall back to the application's configured default LLM (like `stt`/`tts`)."""
-
-    vendor: str
-    """LLM vendor id. Must match a `@jambonz/llm` registered adapter. Optional: falls back to the application's default LLM vendor."""
-
-    model: str
-    """Vendor-specific model id (e.g. 'gpt-4o', 'claude-sonnet-4-5-20250929'). Optional: falls back to the application's default LLM model."""
-
-    label: str
-    """Optional label to disambiguate when the account has multiple credentials for the same vendor."""
-
-    auth: AuthDict
-    """Optional inline credentials. When omitted, feature-server looks up credentials by (vendor, label) from the database."""
-
-    connectOptions: ConnectOptionsDict
-    """SDK-level client options."""
-
-    llmOptions: LlmOptionsDict
-    """Per-call LLM configuration."""
-
-
 class LlmMessageDict(TypedDict, total=False):
     """The dict form of :class:`jambonz_types.verbs.agent.LlmMessage` (wire keys).
 
@@ -212,6 +122,30 @@ class LlmOptionsDict(TypedDict, total=False):
 
     tools: list[dict[str, JsonValue]]
     """Tool / function definitions available to the model. The MCP-flat shape `{name, description, parameters}` is canonical; the OpenAI-wrapped form `{type:'function', function:{...}}` is also accepted."""
+
+
+class LlmDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.agent.Llm` (wire keys).
+
+    LLM configuration for the agent. Optional: when omitted, or when `vendor`/`model` are omitted, they fall back to the application's configured default LLM (like `stt`/`tts`)."""
+
+    vendor: str
+    """LLM vendor id. Must match a `@jambonz/llm` registered adapter. Optional: falls back to the application's default LLM vendor."""
+
+    model: str
+    """Vendor-specific model id (e.g. 'gpt-4o', 'claude-sonnet-4-5-20250929'). Optional: falls back to the application's default LLM model."""
+
+    label: str
+    """Optional label to disambiguate when the account has multiple credentials for the same vendor."""
+
+    auth: AuthDict
+    """Optional inline credentials. When omitted, feature-server looks up credentials by (vendor, label) from the database."""
+
+    connectOptions: ConnectOptionsDict
+    """SDK-level client options."""
+
+    llmOptions: LlmOptionsDict
+    """Per-call LLM configuration."""
 
 
 class McpServerDict(TypedDict, total=False):
@@ -277,3 +211,68 @@ class TurnDetectionDict(TypedDict, total=False):
 
     model: str
     """Optional Krisp model name override."""
+
+
+class AgentDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.agent.Agent` (wire keys).
+
+    Configures a complete voice AI agent by wiring together STT → LLM → TTS with integrated turn detection. Provides a higher-level abstraction than manually orchestrating the individual components. Optimized for building voice AI agents with proper turn-taking behavior."""
+
+    verb: Literal["agent"]
+
+    id: str
+    """An optional unique identifier for this verb instance."""
+
+    stt: RecognizerDict
+    """Speech-to-text configuration for the agent."""
+
+    tts: SynthesizerDict
+    """Text-to-speech configuration for the agent."""
+
+    autoLockLanguage: bool | Literal["always"]
+    """When using Deepgram Flux Multilingual, automatically adjust STT language hints and switch TTS voice based on detected language. Values: false (disabled), true (lock on first utterance), 'always' (continuously adapt on every turn). Default: false."""
+
+    languageConfig: dict[str, LanguageConfigDict]
+    """Per-language overrides for TTS. Keys are BCP-47 language codes. When autoLockLanguage detects a language switch, the agent uses the corresponding config."""
+
+    turnDetection: Literal["stt", "krisp"] | TurnDetectionDict
+    """Turn detection strategy. Controls when the agent decides the user has finished speaking. STT vendors with native turn-taking (deepgramflux, assemblyai, speechmatics) always use their built-in detection regardless of this setting."""
+
+    bargeIn: BargeInDict
+    """Controls whether and how the user can interrupt the assistant while it is speaking."""
+
+    noResponseTimeout: int | float
+    """Seconds to wait after the assistant finishes speaking before prompting the user to respond. 0 disables. Default: 0."""
+
+    llm: LlmDict
+    """LLM configuration for the agent. Optional: when omitted, or when `vendor`/`model` are omitted, they fall back to the application's configured default LLM (like `stt`/`tts`)."""
+
+    actionHook: str | HookSpecDict
+    """A webhook invoked when the agent ends."""
+
+    eventHook: str | HookSpecDict
+    """A webhook invoked for agent events. Receives event types: 'user_transcript' (user speech recognized), 'llm_response' (assistant reply), 'user_interruption' (barge-in detected), and 'turn_end' (end-of-turn summary with transcript, response, and latency metrics)."""
+
+    toolHook: str | HookSpecDict
+    """A webhook invoked when the LLM requests a tool/function call. The payload includes the tool name and arguments; the response provides the tool result."""
+
+    greeting: bool
+    """Whether the LLM should generate an initial greeting before the user speaks. Default: true."""
+
+    earlyGeneration: bool
+    """Enable speculative LLM prompting before end-of-turn is confirmed. When using Krisp turn detection, set this to true to speculatively prompt the LLM before Krisp confirms the turn has ended. If the transcript matches when turn ends, buffered tokens are released immediately — reducing response latency. Note: Deepgram Flux performs early generation automatically via its native EagerEndOfTurn signal regardless of this setting. Default: false."""
+
+    noiseIsolation: Literal["krisp", "rnnoise"] | NoiseIsolationDict
+    """Enable server-side noise isolation to reduce background noise on call audio. Defaults to filtering inbound (caller) audio; set direction to 'write' for outbound. Useful for improving STT accuracy in noisy environments."""
+
+    mcpServers: list[McpServerDict]
+    """External MCP servers that provide tools to the LLM. The agent connects at startup via SSE, discovers available tools, and makes them callable by the LLM."""
+
+    handoff: HandoffDict
+    """Declarative transfer-to-human config. When present, the runtime injects a 'transfer_to_human' tool into the agent's toolset and runs the packaged transfer choreography (blind/warm) when the LLM calls it."""
+
+    hangup: HangupDict
+    """Enable the built-in hangup tool. When present, the runtime injects a 'hangup' tool into the agent's toolset; when the LLM calls it, the call is ended with a reason placed in an X-Reason SIP header (LLM-supplied reason wins, falling back to hangup.reason)."""
+
+    toolFiller: Literal[False] | ToolFillerConfigDict
+    """Configuration for playing filler audio while tool calls are in progress. Prevents silence during long-running tool executions."""

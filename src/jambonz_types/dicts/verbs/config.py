@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.verbs.config``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -26,10 +25,10 @@ from jambonz_types.dicts.verbs.transcribe import NestedTranscribeDict
 
 __all__ = [
     "BargeInDict",
-    "ConfigDict",
     "NoiseIsolationDict",
     "TtsStreamDict",
     "TurnTakingDict",
+    "ConfigDict",
 ]
 
 
@@ -49,6 +48,44 @@ class BargeInDict(TypedDict, total=False):
     input: list[Literal["speech", "digits"]]
 
     minBargeinWordCount: int | float
+
+
+class NoiseIsolationDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.config.NoiseIsolation` (wire keys).
+
+    Noise isolation configuration to reduce background noise on call audio. Defaults to filtering inbound (caller) audio; can also filter outbound audio via the direction option."""
+
+    enable: bool
+
+    vendor: str
+
+    level: int | float
+
+    model: str
+
+
+class TtsStreamDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.config.TtsStream` (wire keys).
+
+    Default TTS streaming configuration for the session."""
+
+    enable: bool
+
+    synthesizer: SynthesizerDict
+
+
+class TurnTakingDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.config.TurnTaking` (wire keys).
+
+    Turn-taking detection configuration for conversational AI applications."""
+
+    enable: bool
+
+    vendor: str
+
+    threshold: int | float
+
+    model: str
 
 
 class ConfigDict(TypedDict, total=False):
@@ -136,41 +173,3 @@ class ConfigDict(TypedDict, total=False):
 
     turnTaking: TurnTakingDict
     """Turn-taking detection configuration for conversational AI applications."""
-
-
-class NoiseIsolationDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.config.NoiseIsolation` (wire keys).
-
-    Noise isolation configuration to reduce background noise on call audio. Defaults to filtering inbound (caller) audio; can also filter outbound audio via the direction option."""
-
-    enable: bool
-
-    vendor: str
-
-    level: int | float
-
-    model: str
-
-
-class TtsStreamDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.config.TtsStream` (wire keys).
-
-    Default TTS streaming configuration for the session."""
-
-    enable: bool
-
-    synthesizer: SynthesizerDict
-
-
-class TurnTakingDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.config.TurnTaking` (wire keys).
-
-    Turn-taking detection configuration for conversational AI applications."""
-
-    enable: bool
-
-    vendor: str
-
-    threshold: int | float
-
-    model: str

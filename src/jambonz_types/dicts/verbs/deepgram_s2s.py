@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.verbs.deepgram_s2s``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -19,8 +18,8 @@ from jambonz_types.dicts.components.hangup import HangupDict
 
 __all__ = [
     "AuthDict",
-    "DeepgramS2SDict",
     "McpServerDict",
+    "DeepgramS2SDict",
 ]
 
 
@@ -31,6 +30,19 @@ class AuthDict(TypedDict, total=False):
 
     apiKey: str
     """The API key for the LLM vendor."""
+
+
+class McpServerDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.deepgram_s2s.McpServer` (wire keys)."""
+
+    url: Required[str]
+    """The URL of the MCP server."""
+
+    auth: dict[str, JsonValue]
+    """Authentication for the MCP server."""
+
+    roots: list[dict[str, JsonValue]]
+    """MCP root definitions."""
 
 
 class DeepgramS2SDict(TypedDict, total=False):
@@ -88,16 +100,3 @@ class DeepgramS2SDict(TypedDict, total=False):
 
     verb: Literal["deepgram_s2s"]
     """The verb name."""
-
-
-class McpServerDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.deepgram_s2s.McpServer` (wire keys)."""
-
-    url: Required[str]
-    """The URL of the MCP server."""
-
-    auth: dict[str, JsonValue]
-    """Authentication for the MCP server."""
-
-    roots: list[dict[str, JsonValue]]
-    """MCP root definitions."""

@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.verbs.dialogflow``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -17,9 +16,27 @@ from jambonz_types.dicts.components.action_hook import HookSpecDict
 from jambonz_types.dicts.components.synthesizer import SynthesizerDict
 
 __all__ = [
-    "DialogflowDict",
     "QueryInputDict",
+    "DialogflowDict",
 ]
+
+
+class QueryInputDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.dialogflow.QueryInput` (wire keys).
+
+    Initial query input to send to Dialogflow."""
+
+    text: str
+    """Text input."""
+
+    intent: str
+    """Intent to trigger."""
+
+    event: str
+    """Event to trigger."""
+
+    dtmf: str
+    """DTMF input."""
 
 
 class DialogflowDict(TypedDict, total=False):
@@ -98,21 +115,3 @@ class DialogflowDict(TypedDict, total=False):
 
     queryInput: QueryInputDict
     """Initial query input to send to Dialogflow."""
-
-
-class QueryInputDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.dialogflow.QueryInput` (wire keys).
-
-    Initial query input to send to Dialogflow."""
-
-    text: str
-    """Text input."""
-
-    intent: str
-    """Intent to trigger."""
-
-    event: str
-    """Event to trigger."""
-
-    dtmf: str
-    """DTMF input."""

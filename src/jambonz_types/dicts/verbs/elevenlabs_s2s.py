@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.verbs.elevenlabs_s2s``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -19,9 +18,9 @@ from jambonz_types.dicts.components.hangup import HangupDict
 
 __all__ = [
     "ElevenLabsAuthDict",
-    "ElevenLabsS2SDict",
     "LlmOptionsDict",
     "McpServerDict",
+    "ElevenLabsS2SDict",
 ]
 
 
@@ -38,6 +37,34 @@ class ElevenLabsAuthDict(TypedDict, total=False):
 
     api_key: str
     """The ElevenLabs API key. Optional; when provided, a signed URL is used for the WebSocket connection."""
+
+
+class LlmOptionsDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.elevenlabs_s2s.LlmOptions` (wire keys).
+
+    Options for the ElevenLabs conversation session."""
+
+    conversation_initiation_client_data: dict[str, JsonValue]
+    """Optional data sent to the agent when the conversation starts."""
+
+    input_sample_rate: int
+    """Audio input sample rate in Hz."""
+
+    output_sample_rate: int
+    """Audio output sample rate in Hz."""
+
+
+class McpServerDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.elevenlabs_s2s.McpServer` (wire keys)."""
+
+    url: Required[str]
+    """The URL of the MCP server."""
+
+    auth: dict[str, JsonValue]
+    """Authentication for the MCP server."""
+
+    roots: list[dict[str, JsonValue]]
+    """MCP root definitions."""
 
 
 class ElevenLabsS2SDict(TypedDict, total=False):
@@ -95,31 +122,3 @@ class ElevenLabsS2SDict(TypedDict, total=False):
 
     verb: Literal["elevenlabs_s2s"]
     """The verb name."""
-
-
-class LlmOptionsDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.elevenlabs_s2s.LlmOptions` (wire keys).
-
-    Options for the ElevenLabs conversation session."""
-
-    conversation_initiation_client_data: dict[str, JsonValue]
-    """Optional data sent to the agent when the conversation starts."""
-
-    input_sample_rate: int
-    """Audio input sample rate in Hz."""
-
-    output_sample_rate: int
-    """Audio output sample rate in Hz."""
-
-
-class McpServerDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.elevenlabs_s2s.McpServer` (wire keys)."""
-
-    url: Required[str]
-    """The URL of the MCP server."""
-
-    auth: dict[str, JsonValue]
-    """Authentication for the MCP server."""
-
-    roots: list[dict[str, JsonValue]]
-    """MCP root definitions."""

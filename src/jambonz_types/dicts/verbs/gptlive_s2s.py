@@ -3,10 +3,9 @@
 """TypedDict twins of the models in ``jambonz_types.verbs.gptlive_s2s``: the same objects as dict literals.
 
 Wire (camelCase) keys; ``Required`` marks the keys the schema requires. Static types
-only: the models validate at run time, exactly as the jambonz server does.
+only: the models validate at run time, exactly as the jambonz server does. (No
+``from __future__ import annotations``: ``Required`` must stay visible at run time.)
 """
-
-from __future__ import annotations
 
 from typing import Literal
 
@@ -19,12 +18,12 @@ from jambonz_types.dicts.components.hangup import HangupDict
 
 __all__ = [
     "AuthDict",
-    "DelegationDict",
-    "GPTLiveS2SDict",
-    "LlmOptionsDict",
     "McpServerDict",
     "ResponsesDict",
+    "DelegationDict",
     "SessionUpdateDict",
+    "LlmOptionsDict",
+    "GPTLiveS2SDict",
 ]
 
 
@@ -37,6 +36,33 @@ class AuthDict(TypedDict, total=False):
     """The OpenAI API key. Required — the session cannot be authenticated without it."""
 
 
+class McpServerDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.gptlive_s2s.McpServer` (wire keys)."""
+
+    url: Required[str]
+    """The URL of the MCP server."""
+
+    auth: dict[str, JsonValue]
+    """Authentication for the MCP server."""
+
+    roots: list[dict[str, JsonValue]]
+    """MCP root definitions."""
+
+
+class ResponsesDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.gptlive_s2s.Responses` (wire keys).
+
+    Configuration for a Responses-targeted delegation. Required when type is 'responses'."""
+
+    model: Required[str]
+    """The Responses-side model the delegated turns run on (e.g. gpt-5.5). Required by the server, and distinct from the GPT Live voice model in the connection URL."""
+
+    tools: list[dict[str, JsonValue]]
+    """Function tools in the flat Responses shape: {type:'function', name, description, parameters}. jambonz prepends the injected handoff/hangup/MCP tools here."""
+
+    instructions: str
+
+
 class DelegationDict(TypedDict, total=False):
     """The dict form of :class:`jambonz_types.verbs.gptlive_s2s.Delegation` (wire keys).
 
@@ -47,6 +73,24 @@ class DelegationDict(TypedDict, total=False):
 
     responses: ResponsesDict
     """Configuration for a Responses-targeted delegation. Required when type is 'responses'."""
+
+
+class SessionUpdateDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.gptlive_s2s.SessionUpdate` (wire keys).
+
+    Startup configuration, sent as the first session.update client event. Required: the server withholds session.started — and therefore caller audio — until it arrives."""
+
+    delegation: DelegationDict
+    """How the model delegates work it cannot do itself. Replacing this mid-call requires the complete object."""
+
+
+class LlmOptionsDict(TypedDict, total=False):
+    """The dict form of :class:`jambonz_types.verbs.gptlive_s2s.LlmOptions` (wire keys).
+
+    Configuration passed to the LLM including the system prompt, temperature, tools/functions, and other model parameters. The structure varies by vendor but typically includes 'messages' (conversation history), 'temperature', 'tools' (function definitions), and 'maxTokens'."""
+
+    session_update: Required[SessionUpdateDict]
+    """Startup configuration, sent as the first session.update client event. Required: the server withholds session.started — and therefore caller audio — until it arrives."""
 
 
 class GPTLiveS2SDict(TypedDict, total=False):
@@ -104,48 +148,3 @@ class GPTLiveS2SDict(TypedDict, total=False):
 
     verb: Literal["gptlive_s2s"]
     """The verb name."""
-
-
-class LlmOptionsDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.gptlive_s2s.LlmOptions` (wire keys).
-
-    Configuration passed to the LLM including the system prompt, temperature, tools/functions, and other model parameters. The structure varies by vendor but typically includes 'messages' (conversation history), 'temperature', 'tools' (function definitions), and 'maxTokens'."""
-
-    session_update: Required[SessionUpdateDict]
-    """Startup configuration, sent as the first session.update client event. Required: the server withholds session.started — and therefore caller audio — until it arrives."""
-
-
-class McpServerDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.gptlive_s2s.McpServer` (wire keys)."""
-
-    url: Required[str]
-    """The URL of the MCP server."""
-
-    auth: dict[str, JsonValue]
-    """Authentication for the MCP server."""
-
-    roots: list[dict[str, JsonValue]]
-    """MCP root definitions."""
-
-
-class ResponsesDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.gptlive_s2s.Responses` (wire keys).
-
-    Configuration for a Responses-targeted delegation. Required when type is 'responses'."""
-
-    model: Required[str]
-    """The Responses-side model the delegated turns run on (e.g. gpt-5.5). Required by the server, and distinct from the GPT Live voice model in the connection URL."""
-
-    tools: list[dict[str, JsonValue]]
-    """Function tools in the flat Responses shape: {type:'function', name, description, parameters}. jambonz prepends the injected handoff/hangup/MCP tools here."""
-
-    instructions: str
-
-
-class SessionUpdateDict(TypedDict, total=False):
-    """The dict form of :class:`jambonz_types.verbs.gptlive_s2s.SessionUpdate` (wire keys).
-
-    Startup configuration, sent as the first session.update client event. Required: the server withholds session.started — and therefore caller audio — until it arrives."""
-
-    delegation: DelegationDict
-    """How the model delegates work it cannot do itself. Replacing this mid-call requires the complete object."""
