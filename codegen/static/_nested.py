@@ -18,8 +18,6 @@ checkers (the prompt is then silently empty), so:
 
 from __future__ import annotations
 
-import difflib
-import logging
 from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 from pydantic import AfterValidator, Field, JsonValue, SerializerFunctionWrapHandler, WrapSerializer
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NestedPlay", "NestedSay", "unknown_key_warning"]
 
-_log = logging.getLogger("jambonz_types")
 _WARNED: set[tuple[str, str]] = set()
 _KNOWN: dict[type[Say] | type[Play], frozenset[str]] = {}
 
@@ -54,11 +51,19 @@ def _norm(key: str) -> str:
 
 def unknown_key_warning(prompt: str, key: str, known: frozenset[str]) -> str:
     """The warning text for ``key`` in a nested ``prompt``: names the closest valid key."""
+    import difflib  # here, not at the top: only a typo pays for it (first-use budget)
+
     options = sorted(known - {"verb"})
     same = [k for k in options if _norm(k) == _norm(key)]
     close = same or difflib.get_close_matches(key, options, n=1, cutoff=0.6)
     hint = f'; did you mean "{close[0]}"?' if close else f" (valid keys: {', '.join(options)})"
     return f'nested {prompt}: unknown key "{key}" is sent as is, but jambonz does not use it{hint}'
+
+
+def _warn(message: str) -> None:
+    import logging  # imported on the first warning only: importing a verb stays cheap
+
+    logging.getLogger("jambonz_types").warning(message)
 
 
 def _checker(prompt: str, model: type[Say] | type[Play]) -> AfterValidator:
@@ -67,7 +72,7 @@ def _checker(prompt: str, model: type[Say] | type[Play]) -> AfterValidator:
         for key in value:
             if key not in known and (prompt, key) not in _WARNED:
                 _WARNED.add((prompt, key))
-                _log.warning(unknown_key_warning(prompt, key[:60], known))
+                _warn(unknown_key_warning(prompt, key[:60], known))
         return value
 
     return AfterValidator(check)
