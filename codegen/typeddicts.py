@@ -49,6 +49,7 @@ __all__ = [
     "render_twins",
     "twin_ref",
     "widen_verbs",
+    "write_model_inits",
 ]
 
 TWIN_PACKAGE = "dicts"
@@ -494,3 +495,113 @@ def render_twins(
         ),
         encoding="utf-8",
     )
+
+
+# -- model constructors ----------------------------------------------------------------------
+
+_INIT_INDENT = " " * 4
+
+
+def _module_scope(text: str, module: str, package: str) -> dict[Ref, str]:
+    """(module, name) -> local name of everything a generated model module defines/imports."""
+    from .ir import _resolve_module
+
+    scope: dict[Ref, str] = {}
+    for stmt in ast.parse(text).body:
+        if isinstance(stmt, ast.ImportFrom):
+            source = _resolve_module(module, stmt, package)
+            for alias in stmt.names:
+                scope[(source, alias.name)] = alias.asname or alias.name
+        elif isinstance(stmt, ast.ClassDef):
+            scope[(module, stmt.name)] = stmt.name
+    return scope
+
+
+def _import_source(ref: Ref, package: str) -> str:
+    return ref[0][1:] if ref[0].startswith("@") else f"{package}.{ref[0]}"
+
+
+def write_model_inits(tree: Path, package: str, twins: Twins) -> None:
+    """Give every generated model a typed ``__init__`` for type checkers only.
+
+    pydantic's synthesized signature (PEP 681) types each parameter exactly like the
+    field, so ``Dial(target=[{...}])`` would be a type error while ``Verbs().dial(
+    target=[{...}])`` is not. The ``__init__`` added under ``if TYPE_CHECKING:`` takes
+    what the builder takes (the model or its TypedDict twin); the attributes keep their
+    honest types, and at run time nothing changes (pydantic validates dicts as always).
+    """
+    by_module: dict[str, list[ModelSpec]] = {}
+    for ref, spec in sorted(twins.models.items()):
+        if spec.root is None:
+            by_module.setdefault(ref[0], []).append(spec)
+    for module, specs in sorted(by_module.items()):
+        path = tree / Path(*module.split(".")).with_suffix(".py")
+        path.write_text(
+            _with_inits(path.read_text(encoding="utf-8"), module, specs, package, twins),
+            encoding="utf-8",
+        )
+
+
+def _with_inits(
+    text: str, module: str, specs: Sequence[ModelSpec], package: str, twins: Twins
+) -> str:
+    """``text`` (one model module) with the typed ``__init__`` of each class in ``specs``."""
+    scope = _module_scope(text, module, package)
+    taken = set(scope.values())
+    added: dict[Ref, str] = {}
+
+    def local(ref: Ref) -> str:
+        found = scope.get(ref) or added.get(ref)
+        if found is None:
+            found = ref[1]
+            if found in taken:
+                found = "".join(p.title() for p in ref[0].split(".")[-1].split("_")) + found
+            if found in taken:  # pragma: no cover - would need two same-named modules
+                raise SystemExit(f"codegen.typeddicts: cannot import {ref} into {module}")
+            taken.add(found)
+            added[ref] = found
+        return found
+
+    inits: dict[str, str] = {}
+    for spec in specs:
+        owner = (spec.module, spec.name)
+        lines = [
+            f"{_INIT_INDENT}if TYPE_CHECKING:",
+            "",
+            f"{_INIT_INDENT * 2}def __init__(",
+            f"{_INIT_INDENT * 3}self,",
+        ]
+        if spec.fields:
+            lines.append(f"{_INIT_INDENT * 3}*,")
+        for p in spec.fields:
+            wide = _widen_param(owner, p, twins)
+            refs = dict(wide.refs)
+            node = ast.parse(wide.annotation, mode="eval")
+            for n in ast.walk(node):
+                if isinstance(n, ast.Name) and n.id in refs:
+                    n.id = local(refs[n.id])
+            default = "" if p.required else " = ..."
+            lines.append(f"{_INIT_INDENT * 3}{p.name}: {ast.unparse(node)}{default},")
+        lines.append(f"{_INIT_INDENT * 2}) -> None: ...")
+        inits[spec.name] = "\n".join(lines)
+    have_flag = ("@typing", "TYPE_CHECKING") in scope
+    tree_ast = ast.parse(text)
+    out = text.splitlines()
+    # Insert from the bottom up so earlier line numbers stay valid.
+    classes = [n for n in tree_ast.body if isinstance(n, ast.ClassDef) and n.name in inits]
+    for cls in sorted(classes, key=lambda c: c.end_lineno or 0, reverse=True):
+        assert cls.end_lineno is not None
+        out[cls.end_lineno : cls.end_lineno] = ["", inits[cls.name]]
+    imports = sorted(
+        f"from {_import_source(ref, package)} import {ref[1]}"
+        + (f" as {name}" if name != ref[1] else "")
+        for ref, name in added.items()
+        if ref[0] != "@builtins"
+    )
+    first = next(n for n in tree_ast.body if isinstance(n, ast.ClassDef))
+    block = [] if have_flag else ["from typing import TYPE_CHECKING", ""]
+    if imports:
+        block += ["if TYPE_CHECKING:", *(f"{_INIT_INDENT}{line}" for line in imports), ""]
+    at = first.lineno - 1 - len(first.decorator_list)
+    out[at:at] = [*block, ""]
+    return "\n".join(out) + "\n"

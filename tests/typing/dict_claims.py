@@ -22,7 +22,7 @@ from jambonz_types.dicts import (
     SynthesizerDict,
     TargetDict,
 )
-from jambonz_types.verbs import Say
+from jambonz_types.verbs import Dial, Gather, Say
 
 __all__: list[str] = []
 
@@ -81,3 +81,15 @@ def negatives() -> None:
     typo: SayDict = {"txt": "x"}  # type: ignore[typeddict-unknown-key]  # pyright: ignore[reportAssignmentType]
     no_type: TargetDict = {"number": "1"}  # type: ignore[typeddict-item]  # pyright: ignore[reportAssignmentType]
     del bad_say, bad_target, typo, no_type
+
+
+def model_constructors() -> None:
+    # The models' own constructors take the twins too (attributes keep the model types).
+    dial = Dial(target=[{"type": "phone", "number": "1"}], action_hook={"url": "/done"})
+    assert_type(dial.target, list[Target])
+    assert_type(Say(text="x", synthesizer={"vendor": "google"}).synthesizer, Synthesizer | None)
+    assert_type(Gather(say={"text": "Press 1"}).say, NestedSayDict | Say | None)
+    Dial(target=[{"type": "phne", "number": "1"}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+    Say(text="x", synthesizer={"vendr": "google"})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    Gather(say={"txt": "Press 1"})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    Target(number="1")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]

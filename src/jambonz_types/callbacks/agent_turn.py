@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzCallback
 from jambonz_types._ints import JsonInt
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.callbacks.agent_turn import LatencyDict, PreflightDict
 
 
 class Preflight(JambonzCallback):
@@ -27,6 +30,15 @@ class Preflight(JambonzCallback):
     """
     Number of preflight tokens that were buffered. Only present on a 'hit'.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            result: Literal["hit", "miss", "pending"] | None = ...,
+            tokens: JsonInt | None = ...,
+        ) -> None: ...
 
 
 class Latency(JambonzCallback):
@@ -58,6 +70,18 @@ class Latency(JambonzCallback):
     Early generation (preflight) metrics. Only present when earlyGeneration is enabled.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            transcriber_latency: JsonInt | None = ...,
+            turn_detection_latency: JsonInt | None = ...,
+            model_latency: JsonInt | None = ...,
+            voice_latency: JsonInt | None = ...,
+            preflight: Preflight | PreflightDict | None = ...,
+        ) -> None: ...
+
 
 class AgentTurnCallback1(JambonzCallback):
     """
@@ -88,6 +112,18 @@ class AgentTurnCallback1(JambonzCallback):
     Latency metrics for this turn, all in milliseconds. Fields are absent when not applicable.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["turn_end"],
+            transcript: StrictStr,
+            response: StrictStr,
+            interrupted: StrictBool,
+            latency: Latency | LatencyDict,
+        ) -> None: ...
+
 
 class AgentTurnCallback2(JambonzCallback):
     """
@@ -105,6 +141,15 @@ class AgentTurnCallback2(JambonzCallback):
     """
     The user's final speech-to-text transcript.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["user_transcript"],
+            transcript: StrictStr,
+        ) -> None: ...
 
 
 class AgentTurnCallback3(JambonzCallback):
@@ -124,6 +169,15 @@ class AgentTurnCallback3(JambonzCallback):
     The assistant's complete text response.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["llm_response"],
+            response: StrictStr,
+        ) -> None: ...
+
 
 class AgentTurnCallback4(JambonzCallback):
     """
@@ -137,6 +191,14 @@ class AgentTurnCallback4(JambonzCallback):
     """
     Sent when the user barges in (interrupts) while the assistant is speaking. This event has no additional data.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["user_interruption"],
+        ) -> None: ...
 
 
 class AgentTurnCallback(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ConfigDict, StrictStr
 
@@ -44,3 +44,16 @@ class EnqueueWaitCallback(JambonzCallback):
     """
     SIP Call-ID.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            queue_sid: StrictStr,
+            queue_time: JsonInt,
+            queue_size: JsonInt | None = ...,
+            queue_position: JsonInt | None = ...,
+            call_sid: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+        ) -> None: ...

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
 from jambonz_types._ints import JsonInt
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.callbacks.gather_partial import AlternativeDict, SpeechDict, VendorDict
 
 
 class Alternative(JambonzCallback):
@@ -23,6 +28,15 @@ class Alternative(JambonzCallback):
     """
     Confidence score between 0 and 1.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            transcript: StrictStr | None = ...,
+            confidence: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
 
 
 class Vendor(JambonzCallback):
@@ -41,6 +55,15 @@ class Vendor(JambonzCallback):
     """
     Raw vendor-specific event payload.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            name: StrictStr | None = ...,
+            evt: dict[str, JsonValue] | None = ...,
+        ) -> None: ...
 
 
 class Speech(JambonzCallback):
@@ -71,6 +94,18 @@ class Speech(JambonzCallback):
     """
     Vendor-specific STT data. Structure varies by provider.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            language_code: StrictStr | None = ...,
+            channel_tag: JsonInt | None = ...,
+            is_final: StrictBool | None = ...,
+            alternatives: Sequence[Alternative | AlternativeDict] | None = ...,
+            vendor: Vendor | VendorDict | None = ...,
+        ) -> None: ...
 
 
 class GatherPartialCallback(JambonzCallback):
@@ -152,3 +187,27 @@ class GatherPartialCallback(JambonzCallback):
     """
     Interim speech recognition results.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: StrictStr | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            b3: StrictStr | None = ...,
+            caller_name: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            speech: Speech | SpeechDict | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictStr
 
@@ -11,6 +11,14 @@ from jambonz_types._base import JambonzCallback
 from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.callbacks.session_new import (
+        DefaultsDict,
+        RecognizerDict,
+        SipDict,
+        SynthesizerDict,
+    )
 
 
 class Sip(JambonzCallback):
@@ -78,6 +86,25 @@ class Sip(JambonzCallback):
     Message body organized into parts; useful for multipart content.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            headers: dict[str, StrictStr] | None = ...,
+            body: StrictStr | None = ...,
+            method: StrictStr | None = ...,
+            uri: StrictStr | None = ...,
+            called_number: StrictStr | None = ...,
+            calling_number: StrictStr | None = ...,
+            type: Literal["request"] | None = ...,
+            source: Literal["network", "application"] | None = ...,
+            source_address: StrictStr | None = ...,
+            source_port: StrictStr | JsonInt | None = ...,
+            protocol: StrictStr | None = ...,
+            payload: list[JsonValue] | None = ...,
+        ) -> None: ...
+
 
 class Synthesizer(JambonzCallback):
     """
@@ -91,6 +118,16 @@ class Synthesizer(JambonzCallback):
     language: StrictStr | None = None
     voice: StrictStr | None = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            vendor: StrictStr | None = ...,
+            language: StrictStr | None = ...,
+            voice: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class Recognizer(JambonzCallback):
     """
@@ -102,6 +139,15 @@ class Recognizer(JambonzCallback):
     )
     vendor: StrictStr | None = None
     language: StrictStr | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            vendor: StrictStr | None = ...,
+            language: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class Defaults(JambonzCallback):
@@ -120,6 +166,15 @@ class Defaults(JambonzCallback):
     """
     Default STT settings.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            synthesizer: Synthesizer | SynthesizerDict | None = ...,
+            recognizer: Recognizer | RecognizerDict | None = ...,
+        ) -> None: ...
 
 
 class SessionNewCallback(BaseCallback):
@@ -177,3 +232,47 @@ class SessionNewCallback(BaseCallback):
     """
     Custom data attached to the call via the REST API when creating an outbound call. Preserved as-is (not snake-cased).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            caller_name: StrictStr | None = ...,
+            caller_id: StrictStr | None = ...,
+            service_provider_sid: StrictStr | None = ...,
+            parent_call_sid: StrictStr | None = ...,
+            fs_sip_address: StrictStr | None = ...,
+            fs_public_ip: StrictStr | None = ...,
+            sip: Sip | SipDict | None = ...,
+            env_vars: dict[str, JsonValue] | None = ...,
+            defaults: Defaults | DefaultsDict | None = ...,
+            customer_data: dict[str, JsonValue] | None = ...,
+        ) -> None: ...

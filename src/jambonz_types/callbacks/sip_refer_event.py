@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict
 
@@ -28,3 +28,12 @@ class SipReferEventCallback(JambonzCallback):
     """
     SIP status code from the NOTIFY sipfrag body (e.g. 100 for trying, 180 for ringing, 200 for success).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            event: Literal["transfer-status"],
+            call_status: JsonInt,
+        ) -> None: ...

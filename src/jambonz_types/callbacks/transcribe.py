@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ConfigDict, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -11,6 +11,16 @@ from jambonz_types._base import JambonzCallback
 from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Literal
+
+    from jambonz_types.dicts.callbacks.transcribe import (
+        AlternativeDict,
+        SpeechDict,
+        SpeechEventDict,
+    )
 
 
 class Alternative(JambonzCallback):
@@ -25,6 +35,15 @@ class Alternative(JambonzCallback):
     """
     Confidence score between 0 and 1.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            transcript: StrictStr | None = ...,
+            confidence: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
 
 
 class Speech(JambonzCallback):
@@ -52,6 +71,17 @@ class Speech(JambonzCallback):
     Array of recognition alternatives, ordered by confidence.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            language_code: StrictStr | None = ...,
+            channel_tag: JsonInt | None = ...,
+            is_final: StrictBool | None = ...,
+            alternatives: Sequence[Alternative | AlternativeDict] | None = ...,
+        ) -> None: ...
+
 
 class SpeechEvent(JambonzCallback):
     """
@@ -66,6 +96,14 @@ class SpeechEvent(JambonzCallback):
     """
     Event type from the STT vendor.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class TranscribeCallback(BaseCallback):
@@ -105,3 +143,44 @@ class TranscribeCallback(BaseCallback):
     """
     STT usage data from the vendor.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            speech: Speech | SpeechDict | None = ...,
+            speech_event: SpeechEvent | SpeechEventDict | None = ...,
+            stt_latency_ms: StrictStr | None = ...,
+            stt_talkspurts: StrictStr | None = ...,
+            stt_start_time: StrictStr | None = ...,
+            stt_stop_time: StrictStr | None = ...,
+            stt_usage: JsonValue | None = ...,
+        ) -> None: ...

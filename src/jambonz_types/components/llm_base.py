@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
@@ -13,6 +13,14 @@ from jambonz_types._ints import JsonInt
 from .action_hook import HookSpec
 from .handoff import Handoff
 from .hangup import Hangup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.components.llm_base import AuthDict, McpServerDict
 
 
 class Auth(JambonzModel):
@@ -31,6 +39,14 @@ class Auth(JambonzModel):
     The API key for the LLM vendor.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class McpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -48,6 +64,16 @@ class McpServer(JambonzModel):
     """
     MCP root definitions.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            auth: dict[str, JsonValue] | None = ...,
+            roots: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
 
 
 class LLMBaseProperties(JambonzModel):
@@ -158,3 +184,26 @@ class LLMBaseProperties(JambonzModel):
     """
     On caller barge-in, cancel the in-progress server-side response. Intended for app-driven turn-taking configurations where the vendor does not cancel the response itself (server-VAD configurations are unaffected).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            vendor: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            auth: Auth | AuthDict | None = ...,
+            connect_options: dict[str, JsonValue] | None = ...,
+            llm_options: dict[str, JsonValue] | None = ...,
+            mcp_servers: Sequence[McpServer | McpServerDict] | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            events: list[StrictStr] | None = ...,
+            response_timeout_ms: JsonInt | None = ...,
+            cancel_on_response_timeout: StrictBool | None = ...,
+            cancel_on_barge_in: StrictBool | None = ...,
+        ) -> None: ...

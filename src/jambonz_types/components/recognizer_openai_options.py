@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 from jambonz_types._ints import JsonInt
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.recognizer_openai_options import (
+        PromptTemplatesDict,
+        TurnDetectionDict,
+    )
 
 
 class PromptTemplates(JambonzModel):
@@ -36,6 +42,15 @@ class PromptTemplates(JambonzModel):
     """
     Template for injecting conversation history.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            hints_template: StrictStr | None = ...,
+            conversation_history_template: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class TurnDetection(JambonzModel):
@@ -66,6 +81,18 @@ class TurnDetection(JambonzModel):
     """
     Milliseconds of silence to detect end of speech.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["none", "server_vad", "semantic_vad"],
+            eagerness: Literal["low", "medium", "high", "auto"] | None = ...,
+            threshold: StrictInt | StrictFloat | None = ...,
+            prefix_padding_ms: StrictInt | StrictFloat | None = ...,
+            silence_duration_ms: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
 
 
 class OpenAIRecognizerOptions(JambonzModel):
@@ -141,3 +168,23 @@ class OpenAIRecognizerOptions(JambonzModel):
     """
     Milliseconds of voice to detect start-of-speech for local VAD. Used only with the client-endpointed models.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            prompt: StrictStr | None = ...,
+            prompt_templates: PromptTemplates | PromptTemplatesDict | None = ...,
+            language: StrictStr | None = ...,
+            languages: list[StrictStr] | None = ...,
+            keywords: list[StrictStr] | None = ...,
+            delay: Literal["minimal", "low", "medium", "high", "xhigh"] | None = ...,
+            input_audio_noise_reduction: Literal["near_field", "far_field"] | None = ...,
+            turn_detection: TurnDetection | TurnDetectionDict | None = ...,
+            vad_mode: JsonInt | None = ...,
+            vad_silence_ms: JsonInt | None = ...,
+            vad_voice_ms: JsonInt | None = ...,
+        ) -> None: ...

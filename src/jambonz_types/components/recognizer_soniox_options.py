@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 from jambonz_types._ints import JsonInt
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.recognizer_soniox_options import (
+        ContextDict,
+        GeneralItemDict,
+        StorageDict,
+        TranslationTermDict,
+    )
 
 
 class GeneralItem(JambonzModel):
@@ -19,6 +29,15 @@ class GeneralItem(JambonzModel):
     key: StrictStr
     value: StrictStr
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            key: StrictStr,
+            value: StrictStr,
+        ) -> None: ...
+
 
 class TranslationTerm(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -27,6 +46,15 @@ class TranslationTerm(JambonzModel):
     )
     source: StrictStr
     target: StrictStr
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            source: StrictStr,
+            target: StrictStr,
+        ) -> None: ...
 
 
 class Context(JambonzModel):
@@ -54,6 +82,17 @@ class Context(JambonzModel):
     """
     Source/target term mappings; only used when translation is enabled.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            general: Sequence[GeneralItem | GeneralItemDict] | None = ...,
+            text: StrictStr | None = ...,
+            terms: list[StrictStr] | None = ...,
+            translation_terms: Sequence[TranslationTerm | TranslationTermDict] | None = ...,
+        ) -> None: ...
 
 
 class Storage(JambonzModel):
@@ -99,6 +138,19 @@ class Storage(JambonzModel):
     """
     Custom metadata.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            title: StrictStr | None = ...,
+            disable_store_audio: StrictBool | None = ...,
+            disable_store_transcript: StrictBool | None = ...,
+            disable_search: StrictBool | None = ...,
+            metadata: dict[str, JsonValue] | None = ...,
+        ) -> None: ...
 
 
 class SonioxRecognizerOptions(JambonzModel):
@@ -220,3 +272,24 @@ class SonioxRecognizerOptions(JambonzModel):
     """
     Soniox storage configuration for persisting transcripts.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            language_hints: list[StrictStr] | None = ...,
+            enable_language_identification: StrictBool | None = ...,
+            enable_speaker_diarization: StrictBool | None = ...,
+            endpoint_detection: StrictBool | None = ...,
+            endpoint_sensitivity: StrictInt | StrictFloat | None = ...,
+            max_endpoint_delay_ms: JsonInt | None = ...,
+            max_non_final_tokens_duration_ms: JsonInt | None = ...,
+            profanity_filter: StrictBool | None = ...,
+            context: Context | ContextDict | None = ...,
+            speech_context: StrictStr | None = ...,
+            client_request_reference: StrictStr | None = ...,
+            storage: Storage | StorageDict | None = ...,
+        ) -> None: ...

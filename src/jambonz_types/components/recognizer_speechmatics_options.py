@@ -3,11 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.recognizer_speechmatics_options import (
+        AudioEventsConfigDict,
+        AudioFilteringConfigDict,
+        ConversationConfigDict,
+        PunctuationOverridesDict,
+        ReplacementDict,
+        SpeakerDiarizationConfigDict,
+        TranscriptFilteringConfigDict,
+        TranscriptionConfigDict,
+        TranslationConfigDict,
+    )
 
 
 class SpeakerDiarizationConfig(JambonzModel):
@@ -17,12 +32,29 @@ class SpeakerDiarizationConfig(JambonzModel):
     speaker_sensitivity: StrictInt | StrictFloat | None = None
     max_speakers: StrictInt | StrictFloat | None = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            speaker_sensitivity: StrictInt | StrictFloat | None = ...,
+            max_speakers: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
+
 
 class ConversationConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     end_of_utterance_silence_trigger: StrictInt | StrictFloat | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            end_of_utterance_silence_trigger: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
 
 
 class PunctuationOverrides(JambonzModel):
@@ -32,12 +64,29 @@ class PunctuationOverrides(JambonzModel):
     permitted_marks: list[StrictStr] | None = None
     sensitivity: StrictInt | StrictFloat | None = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            permitted_marks: list[StrictStr] | None = ...,
+            sensitivity: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
+
 
 class AudioFilteringConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     volume_threshold: StrictInt | StrictFloat
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            volume_threshold: StrictInt | StrictFloat,
+        ) -> None: ...
 
 
 class Replacement(JambonzModel):
@@ -47,6 +96,15 @@ class Replacement(JambonzModel):
     )
     from_: Annotated[StrictStr, Field(validation_alias="from", serialization_alias="from")]
     to: StrictStr
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            from_: StrictStr,
+            to: StrictStr,
+        ) -> None: ...
 
 
 class TranscriptFilteringConfig(JambonzModel):
@@ -59,6 +117,15 @@ class TranscriptFilteringConfig(JambonzModel):
     """
     Word replacement rules applied to the transcript. 'from' accepts a plain word or a /regex/.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            remove_disfluencies: StrictBool | None = ...,
+            replacements: Sequence[Replacement | ReplacementDict] | None = ...,
+        ) -> None: ...
 
 
 class TranscriptionConfig(JambonzModel):
@@ -119,6 +186,33 @@ class TranscriptionConfig(JambonzModel):
     audio_filtering_config: AudioFilteringConfig | None = None
     transcript_filtering_config: TranscriptFilteringConfig | None = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            language: StrictStr | None = ...,
+            domain: StrictStr | None = ...,
+            additional_vocab: list[JsonValue] | None = ...,
+            diarization: StrictStr | None = ...,
+            speaker_diarization_config: SpeakerDiarizationConfig
+            | SpeakerDiarizationConfigDict
+            | None = ...,
+            conversation_config: ConversationConfig | ConversationConfigDict | None = ...,
+            enable_partials: StrictBool | None = ...,
+            max_delay: StrictInt | StrictFloat | None = ...,
+            max_delay_mode: Literal["fixed", "flexible"] | None = ...,
+            output_locale: StrictStr | None = ...,
+            punctuation_overrides: PunctuationOverrides | PunctuationOverridesDict | None = ...,
+            operating_point: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            enable_entities: StrictBool | None = ...,
+            audio_filtering_config: AudioFilteringConfig | AudioFilteringConfigDict | None = ...,
+            transcript_filtering_config: TranscriptFilteringConfig
+            | TranscriptFilteringConfigDict
+            | None = ...,
+        ) -> None: ...
+
 
 class TranslationConfig(JambonzModel):
     """
@@ -137,6 +231,15 @@ class TranslationConfig(JambonzModel):
     Enable partial translations.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            target_languages: list[StrictStr],
+            enable_partials: StrictBool | None = ...,
+        ) -> None: ...
+
 
 class AudioEventsConfig(JambonzModel):
     """
@@ -150,6 +253,14 @@ class AudioEventsConfig(JambonzModel):
     """
     Audio event types to detect.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            types: list[Literal["applause", "music", "laughter"]] | None = ...,
+        ) -> None: ...
 
 
 class SpeechmaticsRecognizerOptions(JambonzModel):
@@ -181,3 +292,15 @@ class SpeechmaticsRecognizerOptions(JambonzModel):
     """
     Audio event detection configuration.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            host: StrictStr | None = ...,
+            profile: Literal["adaptive", "agile", "smart", "external"] | None = ...,
+            transcription_config: TranscriptionConfig | TranscriptionConfigDict | None = ...,
+            translation_config: TranslationConfig | TranslationConfigDict | None = ...,
+            audio_events_config: AudioEventsConfig | AudioEventsConfigDict | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -58,3 +58,17 @@ class XAIRecognizerOptions(JambonzModel):
     """
     Maximum milliseconds of silence to wait before forcing an end-of-turn final result. Range 1-5000.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+            endpointing: JsonInt | None = ...,
+            diarize: StrictBool | None = ...,
+            filler_words: StrictBool | None = ...,
+            keyterms: list[StrictStr] | None = ...,
+            smart_turn: StrictInt | StrictFloat | None = ...,
+            smart_turn_timeout: JsonInt | None = ...,
+        ) -> None: ...

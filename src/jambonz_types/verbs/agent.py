@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -16,6 +16,28 @@ from ..components.handoff import Handoff
 from ..components.hangup import Hangup
 from ..components.recognizer import Recognizer
 from ..components.synthesizer import Synthesizer
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.components.recognizer import RecognizerDict
+    from jambonz_types.dicts.components.synthesizer import SynthesizerDict
+    from jambonz_types.dicts.verbs.agent import (
+        AuthDict,
+        BargeInDict,
+        ConnectOptionsDict,
+        LanguageConfigDict,
+        LlmDict,
+        LlmMessageDict,
+        LlmOptionsDict,
+        McpServerDict,
+        NoiseIsolationDict,
+        ToolFillerConfigDict,
+        TurnDetectionDict,
+    )
 
 
 class TurnDetection(JambonzModel):
@@ -39,6 +61,16 @@ class TurnDetection(JambonzModel):
     """
     Optional Krisp model name override.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            mode: Literal["krisp"],
+            threshold: StrictInt | StrictFloat | None = ...,
+            model: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class BargeIn(JambonzModel):
@@ -80,6 +112,19 @@ class BargeIn(JambonzModel):
     If true, once the user interrupts the assistant does not resume speaking. Default: false.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enable: StrictBool | None = ...,
+            strategy: Literal["vad", "interruptPrediction"] | None = ...,
+            vendor: StrictStr | None = ...,
+            threshold: StrictInt | StrictFloat | None = ...,
+            min_speech_duration: StrictInt | StrictFloat | None = ...,
+            sticky: StrictBool | None = ...,
+        ) -> None: ...
+
 
 class Auth(JambonzModel):
     """
@@ -93,6 +138,14 @@ class Auth(JambonzModel):
     api_key: Annotated[
         StrictStr | None, Field(validation_alias="apiKey", serialization_alias="apiKey")
     ] = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class ConnectOptions(JambonzModel):
@@ -112,6 +165,17 @@ class ConnectOptions(JambonzModel):
     base_url: Annotated[
         StrictStr | None, Field(validation_alias="baseURL", serialization_alias="baseURL")
     ] = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            timeout: StrictInt | StrictFloat | None = ...,
+            max_retries: JsonInt | None = ...,
+            endpoint: StrictStr | None = ...,
+            base_url: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class NoiseIsolation(JambonzModel):
@@ -140,6 +204,17 @@ class NoiseIsolation(JambonzModel):
     Optional model name override.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            mode: StrictStr,
+            level: StrictInt | StrictFloat | None = ...,
+            direction: Literal["read", "write"] | None = ...,
+            model: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class McpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -158,6 +233,16 @@ class McpServer(JambonzModel):
     MCP root definitions.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            auth: dict[str, JsonValue] | None = ...,
+            roots: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
+
 
 class LlmMessage(JambonzModel):
     """
@@ -170,6 +255,15 @@ class LlmMessage(JambonzModel):
     )
     role: Literal["system", "user", "assistant", "tool"]
     content: JsonValue
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            role: Literal["system", "user", "assistant", "tool"],
+            content: JsonValue,
+        ) -> None: ...
 
 
 class ToolFillerConfig(JambonzModel):
@@ -204,6 +298,18 @@ class ToolFillerConfig(JambonzModel):
     Seconds from tool invocation before generating a longer explanatory response (for type='backchannel'). Useful for tools that may take 10+ seconds. Default: 10
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["audio", "backchannel"],
+            start_delay_secs: StrictInt | StrictFloat | None = ...,
+            url: StrictStr | None = ...,
+            style: StrictStr | None = ...,
+            escalation_secs: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
+
 
 class LanguageConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -214,6 +320,14 @@ class LanguageConfig(JambonzModel):
     """
     TTS config override for this language. Merged with default tts.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            tts: Synthesizer | SynthesizerDict | None = ...,
+        ) -> None: ...
 
 
 class LlmOptions(JambonzModel):
@@ -264,6 +378,20 @@ class LlmOptions(JambonzModel):
     Tool / function definitions available to the model. The MCP-flat shape `{name, description, parameters}` is canonical; the OpenAI-wrapped form `{type:'function', function:{...}}` is also accepted.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            system_prompt: StrictStr | None = ...,
+            messages: Sequence[LlmMessage | LlmMessageDict] | None = ...,
+            initial_messages: Sequence[LlmMessage | LlmMessageDict] | None = ...,
+            max_tokens: JsonInt | None = ...,
+            temperature: StrictInt | StrictFloat | None = ...,
+            reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = ...,
+            tools: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
+
 
 class Llm(JambonzModel):
     """
@@ -303,6 +431,19 @@ class Llm(JambonzModel):
     """
     Per-call LLM configuration.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            vendor: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            label: StrictStr | None = ...,
+            auth: Auth | AuthDict | None = ...,
+            connect_options: ConnectOptions | ConnectOptionsDict | None = ...,
+            llm_options: LlmOptions | LlmOptionsDict | None = ...,
+        ) -> None: ...
 
 
 class Agent(JambonzModel):
@@ -431,3 +572,36 @@ class Agent(JambonzModel):
     """
     Configuration for playing filler audio while tool calls are in progress. Prevents silence during long-running tool executions.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["agent"] = ...,
+            id: StrictStr | None = ...,
+            stt: Recognizer | RecognizerDict | None = ...,
+            tts: Synthesizer | SynthesizerDict | None = ...,
+            auto_lock_language: StrictBool | Literal["always"] | None = ...,
+            language_config: Mapping[str, LanguageConfig | LanguageConfigDict] | None = ...,
+            turn_detection: Literal["stt", "krisp"]
+            | TurnDetection
+            | TurnDetectionDict
+            | None = ...,
+            barge_in: BargeIn | BargeInDict | None = ...,
+            no_response_timeout: StrictInt | StrictFloat | None = ...,
+            llm: Llm | LlmDict | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            greeting: StrictBool | None = ...,
+            early_generation: StrictBool | None = ...,
+            noise_isolation: Literal["krisp", "rnnoise"]
+            | NoiseIsolation
+            | NoiseIsolationDict
+            | None = ...,
+            mcp_servers: Sequence[McpServer | McpServerDict] | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            tool_filler: Literal[False] | ToolFillerConfig | ToolFillerConfigDict | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
@@ -13,6 +13,18 @@ from jambonz_types._ints import JsonInt
 from ..components.action_hook import HookSpec
 from ..components.handoff import Handoff
 from ..components.hangup import Hangup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.verbs.elevenlabs_s2s import (
+        ElevenLabsAuthDict,
+        LlmOptionsDict,
+        McpServerDict,
+    )
 
 
 class ElevenLabsAuth(JambonzModel):
@@ -41,6 +53,16 @@ class ElevenLabsAuth(JambonzModel):
     The ElevenLabs API key. Optional; when provided, a signed URL is used for the WebSocket connection.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            llm_api_key: StrictStr | None = ...,
+            agent_id: StrictStr,
+            api_key: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class LlmOptions(JambonzModel):
     """
@@ -64,6 +86,16 @@ class LlmOptions(JambonzModel):
     Audio output sample rate in Hz.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            conversation_initiation_client_data: dict[str, JsonValue] | None = ...,
+            input_sample_rate: JsonInt | None = ...,
+            output_sample_rate: JsonInt | None = ...,
+        ) -> None: ...
+
 
 class McpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -81,6 +113,16 @@ class McpServer(JambonzModel):
     """
     MCP root definitions.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            auth: dict[str, JsonValue] | None = ...,
+            roots: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
 
 
 class ElevenLabsS2S(JambonzModel):
@@ -195,3 +237,27 @@ class ElevenLabsS2S(JambonzModel):
     """
     The verb name.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            vendor: Literal["elevenlabs"] | None = ...,
+            model: StrictStr | None = ...,
+            auth: ElevenLabsAuth | ElevenLabsAuthDict,
+            connect_options: dict[str, JsonValue] | None = ...,
+            llm_options: LlmOptions | LlmOptionsDict | None = ...,
+            mcp_servers: Sequence[McpServer | McpServerDict] | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            events: list[StrictStr] | None = ...,
+            response_timeout_ms: JsonInt | None = ...,
+            cancel_on_response_timeout: StrictBool | None = ...,
+            cancel_on_barge_in: StrictBool | None = ...,
+            verb: Literal["elevenlabs_s2s"] = ...,
+        ) -> None: ...

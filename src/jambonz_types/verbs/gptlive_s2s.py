@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
@@ -14,6 +14,21 @@ from jambonz_types._rules import Rule
 from ..components.action_hook import HookSpec
 from ..components.handoff import Handoff
 from ..components.hangup import Hangup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.verbs.gptlive_s2s import (
+        AuthDict,
+        DelegationDict,
+        LlmOptionsDict,
+        McpServerDict,
+        ResponsesDict,
+        SessionUpdateDict,
+    )
 
 
 class Auth(JambonzModel):
@@ -31,6 +46,14 @@ class Auth(JambonzModel):
     """
     The OpenAI API key. Required — the session cannot be authenticated without it.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr,
+        ) -> None: ...
 
 
 class Responses(JambonzModel):
@@ -51,6 +74,16 @@ class Responses(JambonzModel):
     Function tools in the flat Responses shape: {type:'function', name, description, parameters}. jambonz prepends the injected handoff/hangup/MCP tools here.
     """
     instructions: StrictStr | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            model: StrictStr,
+            tools: list[dict[str, JsonValue]] | None = ...,
+            instructions: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class Delegation(JambonzModel):
@@ -82,6 +115,15 @@ class Delegation(JambonzModel):
     Configuration for a Responses-targeted delegation. Required when type is 'responses'.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["client", "responses"] | None = ...,
+            responses: Responses | ResponsesDict | None = ...,
+        ) -> None: ...
+
 
 class SessionUpdate(JambonzModel):
     """
@@ -104,6 +146,14 @@ class SessionUpdate(JambonzModel):
     How the model delegates work it cannot do itself. Replacing this mid-call requires the complete object.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            delegation: Delegation | DelegationDict | None = ...,
+        ) -> None: ...
+
 
 class LlmOptions(JambonzModel):
     """
@@ -118,6 +168,14 @@ class LlmOptions(JambonzModel):
     """
     Startup configuration, sent as the first session.update client event. Required: the server withholds session.started — and therefore caller audio — until it arrives.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            session_update: SessionUpdate | SessionUpdateDict,
+        ) -> None: ...
 
 
 class McpServer(JambonzModel):
@@ -136,6 +194,16 @@ class McpServer(JambonzModel):
     """
     MCP root definitions.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            auth: dict[str, JsonValue] | None = ...,
+            roots: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
 
 
 class GPTLiveS2S(JambonzModel):
@@ -276,3 +344,27 @@ class GPTLiveS2S(JambonzModel):
     """
     The verb name.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            vendor: Literal["gptlive"] | None = ...,
+            model: StrictStr | None = ...,
+            auth: Auth | AuthDict,
+            connect_options: dict[str, JsonValue] | None = ...,
+            llm_options: LlmOptions | LlmOptionsDict,
+            mcp_servers: Sequence[McpServer | McpServerDict] | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            events: list[StrictStr] | None = ...,
+            response_timeout_ms: JsonInt | None = ...,
+            cancel_on_response_timeout: StrictBool | None = ...,
+            cancel_on_barge_in: StrictBool | None = ...,
+            verb: Literal["gptlive_s2s"] = ...,
+        ) -> None: ...
