@@ -66,7 +66,9 @@ def _require(session: nox.Session, *modules: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite except the npm-backed conformance cross-check."""
-    _require(session, "pytest", "jsonschema", "hypothesis", "pydantic")
+    # mypy and pyright: tests/typing runs both on the typing claims (and pyright's
+    # language server for editor completion), so they must not be skipped.
+    _require(session, "pytest", "jsonschema", "hypothesis", "pydantic", "mypy", "pyright")
     session.run(PY, "-m", "pytest", "-m", "not conformance", *session.posargs, env=_env())
 
 

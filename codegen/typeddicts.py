@@ -158,21 +158,26 @@ def _union(members: Sequence[str]) -> str:
 
 
 class _Scope:
-    """Local names of the refs one generated module uses, unique within it."""
+    """Local names of the refs one generated module uses, unique within it.
 
-    def __init__(self, own_module: str) -> None:
+    ``existing`` holds what the module already defines or imports (a model module the
+    typed ``__init__`` goes into); only names added through :meth:`name` are imported.
+    """
+
+    def __init__(self, own_module: str, existing: Mapping[Ref, str] | None = None) -> None:
         self.own = own_module
+        self.existing = dict(existing or {})
         self.local: dict[Ref, str] = {}
 
     def name(self, ref: Ref) -> str:
-        found = self.local.get(ref)
+        found = self.existing.get(ref) or self.local.get(ref)
         if found is None:
             found = ref[1]
-            taken = set(self.local.values())
+            taken = {*self.existing.values(), *self.local.values()}
             if found in taken:
                 found = "".join(p.title() for p in ref[0].rsplit(".", 1)[-1].split("_")) + found
             if found in taken:  # pragma: no cover - two modules of the same name
-                raise SystemExit(f"codegen.typeddicts: cannot alias {ref}")
+                raise SystemExit(f"codegen.typeddicts: cannot alias {ref} in {self.own}")
             self.local[ref] = found
         return found
 
@@ -181,10 +186,13 @@ class _Scope:
         for (module, name), local in sorted(self.local.items()):
             if module == self.own or module == "@builtins":
                 continue
-            source = module[1:] if module.startswith("@") else f"{package}.{module}"
             alias = f" as {local}" if local != name else ""
-            lines.append(f"from {source} import {name}{alias}")
+            lines.append(f"from {_import_source((module, name), package)} import {name}{alias}")
         return lines
+
+
+def _import_source(ref: Ref, package: str) -> str:
+    return ref[0][1:] if ref[0].startswith("@") else f"{package}.{ref[0]}"
 
 
 def _twin_expr(
@@ -517,10 +525,6 @@ def _module_scope(text: str, module: str, package: str) -> dict[Ref, str]:
     return scope
 
 
-def _import_source(ref: Ref, package: str) -> str:
-    return ref[0][1:] if ref[0].startswith("@") else f"{package}.{ref[0]}"
-
-
 def write_model_inits(tree: Path, package: str, twins: Twins) -> None:
     """Give every generated model a typed ``__init__`` for type checkers only.
 
@@ -546,21 +550,8 @@ def _with_inits(
     text: str, module: str, specs: Sequence[ModelSpec], package: str, twins: Twins
 ) -> str:
     """``text`` (one model module) with the typed ``__init__`` of each class in ``specs``."""
-    scope = _module_scope(text, module, package)
-    taken = set(scope.values())
-    added: dict[Ref, str] = {}
-
-    def local(ref: Ref) -> str:
-        found = scope.get(ref) or added.get(ref)
-        if found is None:
-            found = ref[1]
-            if found in taken:
-                found = "".join(p.title() for p in ref[0].split(".")[-1].split("_")) + found
-            if found in taken:  # pragma: no cover - would need two same-named modules
-                raise SystemExit(f"codegen.typeddicts: cannot import {ref} into {module}")
-            taken.add(found)
-            added[ref] = found
-        return found
+    existing = _module_scope(text, module, package)
+    scope = _Scope(module, existing)
 
     inits: dict[str, str] = {}
     for spec in specs:
@@ -579,12 +570,12 @@ def _with_inits(
             node = ast.parse(wide.annotation, mode="eval")
             for n in ast.walk(node):
                 if isinstance(n, ast.Name) and n.id in refs:
-                    n.id = local(refs[n.id])
+                    n.id = scope.name(refs[n.id])
             default = "" if p.required else " = ..."
             lines.append(f"{_INIT_INDENT * 3}{p.name}: {ast.unparse(node)}{default},")
         lines.append(f"{_INIT_INDENT * 2}) -> None: ...")
         inits[spec.name] = "\n".join(lines)
-    have_flag = ("@typing", "TYPE_CHECKING") in scope
+    have_flag = ("@typing", "TYPE_CHECKING") in existing
     tree_ast = ast.parse(text)
     out = text.splitlines()
     # Insert from the bottom up so earlier line numbers stay valid.
@@ -592,12 +583,7 @@ def _with_inits(
     for cls in sorted(classes, key=lambda c: c.end_lineno or 0, reverse=True):
         assert cls.end_lineno is not None
         out[cls.end_lineno : cls.end_lineno] = ["", inits[cls.name]]
-    imports = sorted(
-        f"from {_import_source(ref, package)} import {ref[1]}"
-        + (f" as {name}" if name != ref[1] else "")
-        for ref, name in added.items()
-        if ref[0] != "@builtins"
-    )
+    imports = scope.imports(package)
     first = next(n for n in tree_ast.body if isinstance(n, ast.ClassDef))
     block = [] if have_flag else ["from typing import TYPE_CHECKING", ""]
     if imports:

@@ -112,7 +112,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(workspace: Path) -> Iterator[LanguageServer]:
     """One language server for the module (its first analysis of the package is slow)."""
-    pytest.importorskip("pyright")
     settings: Message = {
         "python": {"pythonPath": sys.executable},
         "python.analysis": {"extraPaths": [str(ROOT / "src")], "typeCheckingMode": "basic"},
