@@ -8,8 +8,8 @@ The envelope is parsed here and only here; ``data`` stays raw JSON in the envelo
 because for ``verb:hook`` its model depends on which hook fired, which only the app
 knows. :data:`PAYLOAD_MODELS` gives the model of every type whose payload is fixed,
 and the payload models jambonz sends but the schema package does not describe
-(``session:adulting``, ``dial:confirm``, ``tts:tokens-result``, ``jambonz:error``)
-are defined here on the tolerant ``JambonzCallback`` base; ``llm:tool-call`` and
+(``session:adulting``, ``tts:tokens-result``, ``jambonz:error``) are defined here on
+the tolerant ``JambonzCallback`` base; ``dial:confirm``, ``llm:tool-call`` and
 ``llm:event`` come from :mod:`jambonz_types.payloads`, because verbs' hook parameters
 are typed with them.
 
@@ -39,7 +39,7 @@ from jambonz_types.callbacks import (
     TtsStreamingEventCallback,
     VerbStatusCallback,
 )
-from jambonz_types.payloads import LlmEventCallback, LlmToolCallCallback
+from jambonz_types.payloads import DialConfirmCallback, LlmEventCallback, LlmToolCallCallback
 
 from .exceptions import InvalidMessage
 
@@ -111,10 +111,6 @@ class SessionAdultingCallback(SessionNewCallback):
 
     parent_call_info: dict[str, JsonValue] | None = None
     """The parent (A leg) call info, as jambonz has it."""
-
-
-class DialConfirmCallback(BaseCallback):
-    """``dial:confirm``: call info of the dialed (B) leg, sent to the dial's confirmHook."""
 
 
 class AgentEventCallback(JambonzCallback):

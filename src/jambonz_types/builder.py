@@ -114,7 +114,7 @@ if TYPE_CHECKING:
     from .dicts.verbs.stream import NestedStreamDict
     from .dicts.verbs.transcribe import NestedTranscribeDict, TranscribeDict
     from .dicts.verbs.transfer import BriefDict
-    from .payloads import LlmEventCallback, LlmToolCallCallback
+    from .payloads import DialConfirmCallback, LlmEventCallback, LlmToolCallCallback
     from .verbs.agent import BargeIn as AgentBargeIn
     from .verbs.agent import LanguageConfig, Llm, ToolFillerConfig, TurnDetection
     from .verbs.agent import McpServer as AgentMcpServer
@@ -747,7 +747,11 @@ class Verbs(VerbsBase):
         answer_on_bridge: StrictBool | None = None,
         caller_id: StrictStr | None = None,
         caller_name: StrictStr | None = None,
-        confirm_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        confirm_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[DialConfirmCallback]
+        | None = None,
         refer_hook: StrictStr | HookSpec | HookSpecDict | HookRef[DialReferCallback] | None = None,
         dial_music: StrictStr | None = None,
         dtmf_capture: list[StrictStr] | dict[str, JsonValue] | None = None,
@@ -798,7 +802,7 @@ class Verbs(VerbsBase):
             confirm_hook: A webhook invoked when a target answers, before the call is
                 bridged. Used for call screening — the webhook can return verbs (e.g. a
                 'say' prompt and 'gather') to confirm the callee wants to accept the call.
-                Takes a ``HookRef[JambonzCallback]`` too.
+                Takes a ``HookRef[DialConfirmCallback]`` too.
             refer_hook: A webhook invoked when a SIP REFER is received on the bridged call.
                 Allows handling call transfers initiated by the far end. Takes a
                 ``HookRef[DialReferCallback]`` too.

@@ -73,7 +73,7 @@ HOOK_PAYLOADS: HookPayloadTable = HookPayloadTable(
         ("deepgram_s2s", "toolHook"): ("payloads", "LlmToolCallCallback"),
         ("dequeue", "actionHook"): ("callbacks.dequeue", "DequeueCallback"),
         ("dial", "actionHook"): ("callbacks.dial", "DialCallback"),
-        ("dial", "confirmHook"): ("_base", "JambonzCallback"),
+        ("dial", "confirmHook"): ("payloads", "DialConfirmCallback"),
         ("dial", "dtmfHook"): ("callbacks.dial_dtmf", "DialDtmfCallback"),
         ("dial", "onHoldHook"): ("callbacks.dial_hold", "DialHoldCallback"),
         ("dial", "referHook"): ("callbacks.dial_refer", "DialReferCallback"),

@@ -1,12 +1,13 @@
 """Hook payloads jambonz posts that no schema describes (copied verbatim from codegen/static).
 
-The schemas type a verb's ``toolHook`` and ``eventHook`` as plain hooks and say nothing
-about what arrives there. The feature server posts an ``llm:tool-call`` to a
-speech-to-speech verb's ``toolHook`` and ``llm:event`` messages to its ``eventHook``;
-these are their payload models. ``[tool.jambonz-codegen.hook-payloads]`` names them for
-those hooks, so ``openai_s2s(tool_hook=...)`` takes a ``HookRef[LlmToolCallCallback]``
-and a handler written for the tool call is accepted where it belongs (and nowhere
-else). ``jambonz_runtime`` re-exports both.
+The schemas type some hooks as plain hooks and say nothing about what arrives there.
+The feature server posts an ``llm:tool-call`` to a speech-to-speech verb's ``toolHook``,
+``llm:event`` messages to its ``eventHook`` and ``dial:confirm`` (the dialed leg's call
+info) to dial's ``confirmHook``; these are their payload models.
+``[tool.jambonz-codegen.hook-payloads]`` names them for those hooks, so
+``openai_s2s(tool_hook=...)`` takes a ``HookRef[LlmToolCallCallback]`` and a handler
+written for the tool call is accepted where it belongs (and nowhere else).
+``jambonz_runtime`` re-exports them.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from __future__ import annotations
 from pydantic import JsonValue
 
 from ._base import JambonzCallback
+from .callbacks.base import BaseCallback
 
-__all__ = ["LlmEventCallback", "LlmToolCallCallback"]
+__all__ = ["DialConfirmCallback", "LlmEventCallback", "LlmToolCallCallback"]
+
+
+class DialConfirmCallback(BaseCallback):
+    """``dial:confirm``: call info of the dialed (B) leg, sent to the dial's confirmHook."""
 
 
 class LlmToolCallCallback(JambonzCallback):

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from jambonz_runtime import App, LlmEventCallback, LlmToolCallCallback, Session
+from jambonz_runtime import (
+    App,
+    DialConfirmCallback,
+    LlmEventCallback,
+    LlmToolCallCallback,
+    Session,
+)
 from jambonz_types import HOOK_PAYLOADS, HookRef, JambonzCallback, Verbs
 from jambonz_types.callbacks import GatherCallback
 from jambonz_types.payloads import LlmToolCallCallback as TypesToolCall
@@ -28,6 +34,11 @@ async def events(session: Session, event: LlmEventCallback) -> None:
     session.log.info("llm event %s", event.type)
 
 
+@app.action_hook("/confirm")
+async def confirm(session: Session, leg: DialConfirmCallback) -> Verbs:
+    return Verbs().say(text=f"Call for {leg.to}. Press 1 to accept.")
+
+
 @app.action_hook("/menu")
 async def menu(session: Session, result: GatherCallback) -> Verbs:
     return Verbs().hangup()
@@ -42,6 +53,7 @@ def positives(any_hook: HookRef[JambonzCallback]) -> None:
     )
     assert_type(Verbs().llm(vendor="openai", llm_options={}, tool_hook=tools), Verbs)
     assert_type(Verbs().agent(tool_hook=tools), Verbs)
+    assert_type(Verbs().dial(target=[], confirm_hook=confirm), Verbs)
     # Contravariance still holds: a handler for any payload serves every hook.
     assert_type(Verbs().openai_s2s(vendor="openai", llm_options={}, tool_hook=any_hook), Verbs)
     assert_type(HOOK_PAYLOADS[("openai_s2s", "toolHook")], type[JambonzCallback])
@@ -51,3 +63,4 @@ def negatives() -> None:
     Verbs().openai_s2s(vendor="openai", llm_options={}, tool_hook=menu)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     Verbs().openai_s2s(vendor="openai", llm_options={}, event_hook=tools)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     Verbs().gather(action_hook=tools)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    Verbs().dial(target=[], confirm_hook=menu)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
