@@ -12,7 +12,7 @@ import logging
 import pytest
 from pydantic import ValidationError
 
-from jambonz_types import Verbs
+from jambonz_types import Verbs, _nested
 from jambonz_types.verbs import Gather, Play, Say
 
 
@@ -58,6 +58,14 @@ def test_non_object_is_rejected() -> None:
         Gather.from_wire({"verb": "gather", "say": "hello"})
 
 
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget which keys were warned about: "once per process" as if the process were new
+    (other tests, e.g. the CLI's, validate the same typos earlier in this process)."""
+    monkeypatch.setattr(_nested, "_WARNED", set())
+
+
+@pytest.mark.usefixtures("fresh_process")
 def test_unknown_key_in_a_dict_prompt_is_kept_and_warned_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -72,6 +80,7 @@ def test_unknown_key_in_a_dict_prompt_is_kept_and_warned_once(
     ]
 
 
+@pytest.mark.usefixtures("fresh_process")
 def test_unknown_key_warning_names_the_closest_key_per_prompt(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
