@@ -21,7 +21,8 @@ from .config import Config
 from .ir import ParamSpec, Ref, VerbSpec, build_ir
 from .report import SURFACE_FILE, api_surface, dump_surface
 from .schemas import SchemaSet, pascal
-from .typeddicts import load_twins, render_twins, widen_verbs, write_model_inits
+from .typeddicts import load_twins, render_twins
+from .widen import widen_verbs, write_model_inits
 
 if TYPE_CHECKING:
     from .generate import GeneratedModule

@@ -22,7 +22,8 @@ say they take another schema's properties with none required (gather's nested ``
 dial's nested ``listen``). Their twin is ``Nested<Model>Dict`` (every key optional, no
 ``verb``); the model keeps accepting any object at run time, as ajv does.
 
-:func:`widen_verbs` makes every builder parameter that takes a model take its twin too.
+:mod:`codegen.widen` makes every builder and model parameter that takes a model take
+its twin too.
 """
 
 from __future__ import annotations
@@ -30,26 +31,28 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from .config import Config
-from .ir import ModelSpec, ParamSpec, Ref, VerbSpec
+from .ir import ModelSpec, ParamSpec, Ref
 from .schemas import GROUPS, SchemaSet, class_name
 
 __all__ = [
-    "FREE_FORM_NOTE",
+    "FREE_FORM",
     "TWIN_PACKAGE",
+    "Scope",
     "Twins",
+    "import_source",
     "load_twins",
+    "members",
     "nested_ref",
     "render_twins",
     "twin_ref",
-    "widen_verbs",
-    "write_model_inits",
+    "union_of",
 ]
 
 TWIN_PACKAGE = "dicts"
@@ -63,7 +66,7 @@ _PLAIN = {
     "JsonInt": "int",
 }
 """Strict pydantic types -> what a dict literal holds (strictness is the model's job)."""
-_FREE_FORM = "dict[str, JsonValue]"
+FREE_FORM = "dict[str, JsonValue]"
 _GROUP_DOCS = {
     "verbs": "TypedDict twins of the verb models: each verb's dict form, wire keys.",
     "components": "TypedDict twins of the shared objects (synthesizer, recognizer, hooks, ...).",
@@ -147,17 +150,17 @@ def load_twins(
 # -- annotations -----------------------------------------------------------------------------
 
 
-def _members(node: ast.expr) -> list[ast.expr]:
+def members(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return [*_members(node.left), *_members(node.right)]
+        return [*members(node.left), *members(node.right)]
     return [node]
 
 
-def _union(members: Sequence[str]) -> str:
+def union_of(members: Sequence[str]) -> str:
     return " | ".join(dict.fromkeys(members))
 
 
-class _Scope:
+class Scope:
     """Local names of the refs one generated module uses, unique within it.
 
     ``existing`` holds what the module already defines or imports (a model module the
@@ -187,21 +190,21 @@ class _Scope:
             if module == self.own or module == "@builtins":
                 continue
             alias = f" as {local}" if local != name else ""
-            lines.append(f"from {_import_source((module, name), package)} import {name}{alias}")
+            lines.append(f"from {import_source((module, name), package)} import {name}{alias}")
         return lines
 
 
-def _import_source(ref: Ref, package: str) -> str:
+def import_source(ref: Ref, package: str) -> str:
     return ref[0][1:] if ref[0].startswith("@") else f"{package}.{ref[0]}"
 
 
 def _twin_expr(
-    node: ast.expr, refs: Mapping[str, Ref], twins: Twins, scope: _Scope, where: str
+    node: ast.expr, refs: Mapping[str, Ref], twins: Twins, scope: Scope, where: str
 ) -> str:
     """The twin (dict-literal) spelling of one model annotation node."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        parts = [_twin_expr(m, refs, twins, scope, where) for m in _members(node)]
-        return _union([p for p in parts if p != "None"])
+        parts = [_twin_expr(m, refs, twins, scope, where) for m in members(node)]
+        return union_of([p for p in parts if p != "None"])
     if isinstance(node, ast.Name):
         ref = refs.get(node.id, ("@builtins", node.id))
         if ref in twins.models:
@@ -227,114 +230,23 @@ def _twin_expr(
     raise SystemExit(f"codegen.typeddicts: {where}: unsupported annotation {ast.unparse(node)}")
 
 
-def _field_twin(owner: Ref, p: ParamSpec, twins: Twins, scope: _Scope) -> str:
+def _field_twin(owner: Ref, p: ParamSpec, twins: Twins, scope: Scope) -> str:
     target = twins.nested_target(owner, p.wire)
     if target is not None:
         refs = dict(p.refs)
         kept = [
             m
-            for m in _members(ast.parse(p.annotation, mode="eval").body)
-            if ast.unparse(m) != _FREE_FORM
+            for m in members(ast.parse(p.annotation, mode="eval").body)
+            if ast.unparse(m) != FREE_FORM
             and not (isinstance(m, ast.Name) and refs[m.id][0].startswith("_"))
         ]
         parts = [
             *(_twin_expr(m, refs, twins, scope, f"{owner[1]}.{p.wire}") for m in kept),
             scope.name(nested_ref(target)),
         ]
-        return _union([x for x in parts if x != "None"])
+        return union_of([x for x in parts if x != "None"])
     node = ast.parse(p.annotation, mode="eval").body
     return _twin_expr(node, dict(p.refs), twins, scope, f"{owner[1]}.{p.wire}")
-
-
-# -- builder parameters ----------------------------------------------------------------------
-
-_SEQUENCE: Ref = ("@collections.abc", "Sequence")
-
-
-def _widen_expr(node: ast.expr, refs: dict[str, Ref], twins: Twins) -> tuple[str, bool]:
-    """``X`` -> ``X | XDict`` wherever ``X`` is a model; ``list[...]`` of those -> ``Sequence``
-    (a ``list[X]`` argument must still fit, and ``list`` is invariant)."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        parts = [_widen_expr(m, refs, twins) for m in _members(node)]
-        return _union([t for t, _ in parts]), any(w for _, w in parts)
-    if isinstance(node, ast.Name):
-        ref = refs.get(node.id)
-        if ref is not None and ref in twins.models and twins.models[ref].root is None:
-            twin = twin_ref(ref)
-            refs[twin[1]] = twin
-            return f"{node.id} | {twin[1]}", True
-        return node.id, False
-    if (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Name)
-        and node.value.id in ("list", "dict")
-    ):
-        elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        parts = [_widen_expr(e, refs, twins) for e in elts]
-        widened = any(w for _, w in parts)
-        head = node.value.id
-        if widened and head == "list":
-            head = "Sequence"
-            refs["Sequence"] = _SEQUENCE
-        elif widened:
-            head = "Mapping"
-            refs["Mapping"] = ("@collections.abc", "Mapping")
-        return f"{head}[{', '.join(t for t, _ in parts)}]", widened
-    return ast.unparse(node), False
-
-
-def _widen_param(owner: Ref, p: ParamSpec, twins: Twins) -> ParamSpec:
-    refs = dict(p.refs)
-    target = twins.nested_target(owner, p.wire)
-    members = _members(ast.parse(p.annotation, mode="eval").body)
-    if target is not None:
-        out: list[str] = []
-        for m in members:
-            text = ast.unparse(m)
-            if isinstance(m, ast.Name) and refs[m.id][0].startswith("_"):
-                # A static nested type (``_nested.NestedSay``) takes the model as well.
-                refs[target[1]] = target
-                out.append(target[1])
-            elif text != _FREE_FORM:
-                out.append(text)
-        nested = nested_ref(target)
-        refs[nested[1]] = nested
-        none = [x for x in out if x == "None"]
-        annotation = _union([*(x for x in out if x != "None"), nested[1], *none])
-    else:
-        text, widened = _widen_expr(ast.parse(p.annotation, mode="eval").body, refs, twins)
-        if not widened:
-            return p
-        annotation = text
-    used = {n.id for n in ast.walk(ast.parse(annotation, mode="eval")) if isinstance(n, ast.Name)}
-    return replace(
-        p,
-        annotation=annotation,
-        refs=tuple(sorted((name, ref) for name, ref in refs.items() if name in used)),
-    )
-
-
-FREE_FORM_NOTE = (
-    "Free-form; the schema lists no keys for this object, so any JSON object is sent as is."
-)
-"""Appended to the docstring of every parameter still typed ``dict[str, JsonValue]``."""
-
-
-def _note_free_form(p: ParamSpec) -> ParamSpec:
-    if _FREE_FORM not in p.annotation:
-        return p
-    return replace(p, description=f"{p.description} {FREE_FORM_NOTE}".strip())
-
-
-def widen_verbs(verbs: Iterable[VerbSpec], twins: Twins) -> list[VerbSpec]:
-    """The builder methods with every model-typed parameter also taking the model's twin
-    (and the truly free-form ones saying so in their docstring)."""
-    out = []
-    for v in verbs:
-        owner = (v.model.module, v.model.name)
-        params = tuple(_note_free_form(_widen_param(owner, p, twins)) for p in v.params)
-        out.append(replace(v, params=params))
-    return out
 
 
 # -- modules ---------------------------------------------------------------------------------
@@ -376,7 +288,7 @@ class _Class:
         return tuple(k for k in self.keys if k.keyword)
 
 
-def _class_twin(spec: ModelSpec, twins: Twins, scope: _Scope, nested: bool) -> _Class:
+def _class_twin(spec: ModelSpec, twins: Twins, scope: Scope, nested: bool) -> _Class:
     owner = (spec.module, spec.name)
     qual = f"jambonz_types.{spec.qualname}"
     if spec.root is not None:
@@ -447,7 +359,7 @@ def render_twins(
     named = set(config.titles.values())
     for module, specs in sorted(by_module.items()):
         source = files[module]
-        scope = _Scope(f"{TWIN_PACKAGE}.{module}")
+        scope = Scope(f"{TWIN_PACKAGE}.{module}")
         for spec in specs:  # the module's own twins keep their names
             scope.name(twin_ref((spec.module, spec.name)))
         classes: list[_Class] = []
@@ -503,91 +415,3 @@ def render_twins(
         ),
         encoding="utf-8",
     )
-
-
-# -- model constructors ----------------------------------------------------------------------
-
-_INIT_INDENT = " " * 4
-
-
-def _module_scope(text: str, module: str, package: str) -> dict[Ref, str]:
-    """(module, name) -> local name of everything a generated model module defines/imports."""
-    from .ir import _resolve_module
-
-    scope: dict[Ref, str] = {}
-    for stmt in ast.parse(text).body:
-        if isinstance(stmt, ast.ImportFrom):
-            source = _resolve_module(module, stmt, package)
-            for alias in stmt.names:
-                scope[(source, alias.name)] = alias.asname or alias.name
-        elif isinstance(stmt, ast.ClassDef):
-            scope[(module, stmt.name)] = stmt.name
-    return scope
-
-
-def write_model_inits(tree: Path, package: str, twins: Twins) -> None:
-    """Give every generated model a typed ``__init__`` for type checkers only.
-
-    pydantic's synthesized signature (PEP 681) types each parameter exactly like the
-    field, so ``Dial(target=[{...}])`` would be a type error while ``Verbs().dial(
-    target=[{...}])`` is not. The ``__init__`` added under ``if TYPE_CHECKING:`` takes
-    what the builder takes (the model or its TypedDict twin); the attributes keep their
-    honest types, and at run time nothing changes (pydantic validates dicts as always).
-    """
-    by_module: dict[str, list[ModelSpec]] = {}
-    for ref, spec in sorted(twins.models.items()):
-        if spec.root is None:
-            by_module.setdefault(ref[0], []).append(spec)
-    for module, specs in sorted(by_module.items()):
-        path = tree / Path(*module.split(".")).with_suffix(".py")
-        path.write_text(
-            _with_inits(path.read_text(encoding="utf-8"), module, specs, package, twins),
-            encoding="utf-8",
-        )
-
-
-def _with_inits(
-    text: str, module: str, specs: Sequence[ModelSpec], package: str, twins: Twins
-) -> str:
-    """``text`` (one model module) with the typed ``__init__`` of each class in ``specs``."""
-    existing = _module_scope(text, module, package)
-    scope = _Scope(module, existing)
-
-    inits: dict[str, str] = {}
-    for spec in specs:
-        owner = (spec.module, spec.name)
-        lines = [
-            f"{_INIT_INDENT}if TYPE_CHECKING:",
-            "",
-            f"{_INIT_INDENT * 2}def __init__(",
-            f"{_INIT_INDENT * 3}self,",
-        ]
-        if spec.fields:
-            lines.append(f"{_INIT_INDENT * 3}*,")
-        for p in spec.fields:
-            wide = _widen_param(owner, p, twins)
-            refs = dict(wide.refs)
-            node = ast.parse(wide.annotation, mode="eval")
-            for n in ast.walk(node):
-                if isinstance(n, ast.Name) and n.id in refs:
-                    n.id = scope.name(refs[n.id])
-            default = "" if p.required else " = ..."
-            lines.append(f"{_INIT_INDENT * 3}{p.name}: {ast.unparse(node)}{default},")
-        lines.append(f"{_INIT_INDENT * 2}) -> None: ...")
-        inits[spec.name] = "\n".join(lines)
-    have_flag = ("@typing", "TYPE_CHECKING") in existing
-    tree_ast = ast.parse(text)
-    out = text.splitlines()
-    # Insert from the bottom up so earlier line numbers stay valid.
-    classes = [n for n in tree_ast.body if isinstance(n, ast.ClassDef) and n.name in inits]
-    for cls in sorted(classes, key=lambda c: c.end_lineno or 0, reverse=True):
-        assert cls.end_lineno is not None
-        out[cls.end_lineno : cls.end_lineno] = ["", inits[cls.name]]
-    imports = scope.imports(package)
-    first = next(n for n in tree_ast.body if isinstance(n, ast.ClassDef))
-    block = [] if have_flag else ["from typing import TYPE_CHECKING", ""]
-    if imports:
-        block += ["if TYPE_CHECKING:", *(f"{_INIT_INDENT}{line}" for line in imports), ""]
-    at = first.lineno - 1 - len(first.decorator_list)
-    out[at:at] = [*block, ""]
-    return "\n".join(out) + "\n"
