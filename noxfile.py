@@ -122,10 +122,16 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff format --check and ruff check (generated code is excluded in pyproject)."""
-    _require(session, "ruff")
+    """ruff format --check, ruff check, and the import-linter layering contracts."""
+    _require(session, "ruff", "importlinter")
     session.run(PY, "-m", "ruff", "format", "--check", ".")
     session.run(PY, "-m", "ruff", "check", ".")
+    # The layers and the no-cycles rule of both packages ([tool.importlinter] in
+    # pyproject.toml; README "Architecture").
+    lint_imports = (
+        "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"
+    )
+    session.run(PY, "-c", lint_imports, env=_env())
 
 
 @nox.session

@@ -24,6 +24,9 @@ The public surface:
   events (:class:`DtmfEvent`, :class:`MarkEvent`, :class:`PlayDoneEvent`,
   :class:`TextEvent`); constants and :class:`~jambonz_runtime.audio.Clock` live in
   :mod:`jambonz_runtime.audio`;
+* production serving: :class:`SessionStore` (:class:`MemoryStore`, :class:`RedisStore`)
+  keeps typed call state (``App(state=Model)``) across sockets, processes and deploys;
+  ``jambonz-typed serve --workers N --store redis://...``;
 * env vars: :class:`EnvVar`, :func:`env_schema`, :func:`read_env`;
 * payload models jambonz sends that the schema package lacks (``DialConfirmCallback``,
   ``LlmToolCallCallback``, ...) and the envelope :class:`InboundMessage`;
@@ -88,29 +91,34 @@ if TYPE_CHECKING:
     from .exceptions import RestStatusError as RestStatusError
     from .exceptions import RestUnprocessable as RestUnprocessable
     from .exceptions import SessionClosed as SessionClosed
+    from .exceptions import SessionMoved as SessionMoved
     from .exceptions import SignatureError as SignatureError
+    from .exceptions import StoreError as StoreError
     from .exceptions import TtsStreamClosed as TtsStreamClosed
     from .flow import CallFlow as CallFlow
     from .flow import FlowHandler as FlowHandler
-    from .messages import AgentEventCallback as AgentEventCallback
-    from .messages import DialConfirmCallback as DialConfirmCallback
-    from .messages import InboundMessage as InboundMessage
-    from .messages import JambonzErrorCallback as JambonzErrorCallback
-    from .messages import LlmEventCallback as LlmEventCallback
-    from .messages import LlmToolCallCallback as LlmToolCallCallback
-    from .messages import SessionAdultingCallback as SessionAdultingCallback
-    from .messages import TtsTokensResultCallback as TtsTokensResultCallback
+    from .protocol import AgentEventCallback as AgentEventCallback
+    from .protocol import DialConfirmCallback as DialConfirmCallback
+    from .protocol import InboundMessage as InboundMessage
+    from .protocol import JambonzErrorCallback as JambonzErrorCallback
     from .protocol import JambonzProtocol as JambonzProtocol
+    from .protocol import LlmEventCallback as LlmEventCallback
+    from .protocol import LlmToolCallCallback as LlmToolCallCallback
+    from .protocol import SessionAdultingCallback as SessionAdultingCallback
+    from .protocol import TtsTokensResultCallback as TtsTokensResultCallback
     from .rest import RestClient as RestClient
     from .server import JambonzServer as JambonzServer
     from .server import serve as serve
     from .session import Session as Session
-    from .signature import verify_signature as verify_signature
+    from .store import MemoryStore as MemoryStore
+    from .store import RedisStore as RedisStore
+    from .store import SessionStore as SessionStore
     from .tts import TtsSendResult as TtsSendResult
     from .tts import TtsStreamer as TtsStreamer
     from .webhook import WebhookApp as WebhookApp
     from .webhook import WebhookResponse as WebhookResponse
     from .webhook import WebhookSession as WebhookSession
+    from .webhook.signature import verify_signature as verify_signature
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -167,6 +175,11 @@ __all__ = [
     "Session",
     "SessionAdultingCallback",
     "SessionClosed",
+    "SessionMoved",
+    "SessionStore",
+    "StoreError",
+    "MemoryStore",
+    "RedisStore",
     "SessionHandler",
     "TextEvent",
     "SignatureError",
@@ -192,7 +205,7 @@ _LAZY: dict[str, str] = {
     "WebhookResponse": "webhook",
     "WebhookSession": "webhook",
     "RestClient": "rest",
-    "verify_signature": "signature",
+    "verify_signature": "webhook.signature",
     "MissingExtra": "exceptions",
     "RestAuthError": "exceptions",
     "RestBadRequest": "exceptions",
@@ -241,17 +254,22 @@ _LAZY: dict[str, str] = {
     "JambonzError": "exceptions",
     "MessageTooLarge": "exceptions",
     "SessionClosed": "exceptions",
+    "SessionMoved": "exceptions",
+    "StoreError": "exceptions",
+    "MemoryStore": "store",
+    "RedisStore": "store",
+    "SessionStore": "store",
     "TtsStreamClosed": "exceptions",
     "CallFlow": "flow",
     "FlowHandler": "flow",
-    "AgentEventCallback": "messages",
-    "DialConfirmCallback": "messages",
-    "InboundMessage": "messages",
-    "JambonzErrorCallback": "messages",
-    "LlmEventCallback": "messages",
-    "LlmToolCallCallback": "messages",
-    "SessionAdultingCallback": "messages",
-    "TtsTokensResultCallback": "messages",
+    "AgentEventCallback": "protocol",
+    "DialConfirmCallback": "protocol",
+    "InboundMessage": "protocol",
+    "JambonzErrorCallback": "protocol",
+    "LlmEventCallback": "protocol",
+    "LlmToolCallCallback": "protocol",
+    "SessionAdultingCallback": "protocol",
+    "TtsTokensResultCallback": "protocol",
     "JambonzProtocol": "protocol",
     "JambonzServer": "server",
     "serve": "server",

@@ -23,10 +23,11 @@ message that triggered the handler, so concurrent hooks never cross-ack.
 from __future__ import annotations
 
 import inspect
+import json
 import typing
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeAlias, overload
+from typing import TYPE_CHECKING, Generic, Literal, TypeAlias, overload
 
 from pydantic import BaseModel, JsonValue
 from typing_extensions import TypeVar
@@ -46,7 +47,8 @@ from .context import CallContext
 from .envvars import EnvVar
 from .envvars import env_schema as build_env_schema
 from .exceptions import ConfigurationError
-from .messages import (
+from .flow import FlowHandler, FlowRoute
+from .protocol._messages import (
     AgentEventCallback,
     DialConfirmCallback,
     JambonzErrorCallback,
@@ -55,18 +57,16 @@ from .messages import (
     SessionAdultingCallback,
     TtsTokensResultCallback,
 )
+from .protocol._replies import Reply, SupportsToWire, to_wire
 from .session import Session
 
 if TYPE_CHECKING:
-    from jambonz_types import Verb
-
-    from ._audio_socket import AudioRoute
-    from .audio import AudioPlatform, JambonzAudioHandler, VonageAudioHandler
-    from .flow import FlowHandler
+    from .audio._socket import AudioRoute
+    from .audio._streams import AudioPlatform, JambonzAudioHandler, VonageAudioHandler
 else:
     # The verb union imports every verb model (most of a second); the aliases below only
     # need it for type checkers, so at run time any generated model stands in for it.
-    from jambonz_types import JambonzModel as Verb
+    pass
 
 __all__ = [
     "App",
@@ -82,25 +82,14 @@ P = TypeVar("P", bound=JambonzCallback)
 M = TypeVar("M", bound=BaseModel)
 _H = TypeVar("_H", bound=Callable[..., Awaitable[object]])
 _A = TypeVar("_A", bound=Callable[..., Awaitable[None]])
-S = TypeVar("S", bound=CallContext, default=Session, contravariant=True)
+S = TypeVar("S", bound="CallContext[object]", default=Session, contravariant=True)
 """What an app's handlers take as first argument: ``Session`` (websocket-only apps, the
-default) or ``CallContext`` (apps served over the websocket and HTTP webhooks).
+default) or ``CallContext`` (apps served over the websocket and HTTP webhooks), each
+parameterised by the app's state type (``Session[MyState]`` for ``App(state=MyState)``).
 
 Contravariant: an ``App[CallContext]`` is usable wherever an ``App[Session]`` is (its
 handlers accept any context), not the other way round."""
 
-
-class SupportsToWire(Protocol):
-    """A verb list builder (``jambonz_types.Verbs``): anything with ``to_wire()``."""
-
-    def to_wire(self) -> list[dict[str, JsonValue]]:
-        """The verbs in wire form."""
-        ...
-
-
-Reply: TypeAlias = SupportsToWire | Sequence[Verb] | None
-"""What a hook handler returns: a ``Verbs`` builder, a sequence of verb models, or
-``None`` (ack with ``[]``: nothing changes)."""
 
 SessionHandler = Callable[[Session, SessionNewCallback], Awaitable[Reply]]
 """Handler of ``session:new``."""
@@ -113,41 +102,11 @@ NotificationHandler = Callable[[Session, M], Awaitable[None]]
 
 # The same three shapes for an ``App[S]`` (``S`` = the handlers' context type); ``_C``
 # has no default, so it may precede ``P``/``M`` in an alias's parameter list.
-_C = TypeVar("_C", bound=CallContext)
+_C = TypeVar("_C", bound="CallContext[object]")
+_St = TypeVar("_St", bound=BaseModel)
 _SessionHandler: TypeAlias = Callable[[_C, SessionNewCallback], Awaitable[Reply]]
 _HookHandler: TypeAlias = Callable[[_C, P], Awaitable[Reply]]
 _Notification: TypeAlias = Callable[[_C, M], Awaitable[None]]
-
-
-def to_wire(reply: Reply) -> list[dict[str, JsonValue]]:
-    """Turn a handler's return value into the ack's ``data``.
-
-    Raises:
-        TypeError: the value is not verbs (e.g. a plain dict, or a str).
-    """
-    if reply is None:
-        return []
-    to_wire_method = getattr(reply, "to_wire", None)
-    if callable(to_wire_method):
-        wire = to_wire_method()
-        if isinstance(wire, list):
-            return wire
-        raise TypeError(f"{type(reply).__name__}.to_wire() returned {type(wire).__name__}")
-    if isinstance(reply, (str, bytes, Mapping)) or not isinstance(reply, Sequence):
-        raise TypeError(
-            f"a handler must return verbs (Verbs or a sequence of verb models) or None, "
-            f"got {type(reply).__name__}"
-        )
-    out: list[dict[str, JsonValue]] = []
-    for index, verb in enumerate(reply):
-        to_dict = getattr(verb, "to_dict", None)
-        if not callable(to_dict):
-            raise TypeError(
-                f"verb {index} is a {type(verb).__name__}, not a verb model; build it "
-                "with jambonz_types.verbs (or Verbs.from_json for raw JSON)"
-            )
-        out.append(to_dict())
-    return out
 
 
 @dataclass(frozen=True)
@@ -160,13 +119,6 @@ class _Hook:
 class _Notify:
     model: type[BaseModel]
     handler: Callable[[Session, BaseModel], Awaitable[object]]
-
-
-@dataclass(frozen=True)
-class _FlowRoute:
-    handler: FlowHandler
-    filler: list[dict[str, JsonValue]] | None
-    filler_after: float
 
 
 def _payload_model(handler: Callable[..., object], what: str) -> type[JambonzCallback]:
@@ -215,7 +167,7 @@ def _check_annotation(handler: Callable[..., object], model: type[BaseModel], wh
 
 def _check_audio_annotation(handler: Callable[..., object], platform: str) -> None:
     """Refuse a handler annotated with the other platform's stream (mypy does too)."""
-    from .audio import JambonzAudioStream, VonageAudioStream
+    from .audio._streams import JambonzAudioStream, VonageAudioStream
 
     try:
         hints = typing.get_type_hints(handler)
@@ -232,6 +184,18 @@ def _check_audio_annotation(handler: Callable[..., object], platform: str) -> No
             f"on_audio(platform={platform!r}): {handler.__qualname__} takes "
             f"{other.__name__}, but this platform's sockets give a {wanted.__name__}"
         )
+
+
+def _check_state_model(model: object) -> None:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise ConfigurationError(f"App(state=...) takes a pydantic model class, got {model!r}")
+    try:
+        model()
+    except Exception as exc:
+        raise ConfigurationError(
+            f"App(state={model.__name__}): every call starts with {model.__name__}(), "
+            f"so every field needs a default ({exc})"
+        ) from exc
 
 
 def _norm_path(path: str) -> str:
@@ -268,17 +232,83 @@ class App(Generic[S]):
             does that by itself (``flow(filler=..., filler_after=...)``).
         reconnect_grace: seconds a dropped call's session is kept for its
             ``session:reconnect`` (the server's backoff reaches 13.5 s over 4 drops).
+        state: the app's per-call state, a pydantic model whose fields all have
+            defaults: each call starts with ``state()``, handlers see it typed as
+            ``session.state`` (annotate them with ``Session[MyState]``), and a session
+            store (``serve(..., store=...)``) saves it as JSON and restores it on
+            whichever instance a reconnect reaches. Default: a plain dict per call.
+        transport: with ``state``, says which context the handlers take:
+            ``"websocket"`` (default): ``Session[State]``, with the socket commands;
+            ``"any"``: ``CallContext[State]``, served by ``serve`` and ``WebhookApp``
+            alike (``App(state=S, transport="any")`` is an ``App[CallContext[S]]``).
+            Without ``state``, write ``App[CallContext]()`` as before.
+        name: the app's namespace in a session store.
     """
+
+    @overload
+    def __init__(
+        self: App[Session[_St]],
+        *,
+        state: type[_St],
+        transport: Literal["websocket"] = "websocket",
+        name: str = "default",
+        env_vars: Mapping[str, EnvVar] | None = None,
+        env_schema: Mapping[str, JsonValue] | None = None,
+        error_reply: Reply = None,
+        ack_warning_after: float = 4.0,
+        reconnect_grace: float = 60.0,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: App[CallContext[_St]],
+        *,
+        state: type[_St],
+        transport: Literal["any"],
+        name: str = "default",
+        env_vars: Mapping[str, EnvVar] | None = None,
+        env_schema: Mapping[str, JsonValue] | None = None,
+        error_reply: Reply = None,
+        ack_warning_after: float = 4.0,
+        reconnect_grace: float = 60.0,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        state: None = None,
+        transport: Literal["websocket", "any"] = "websocket",
+        name: str = "default",
+        env_vars: Mapping[str, EnvVar] | None = None,
+        env_schema: Mapping[str, JsonValue] | None = None,
+        error_reply: Reply = None,
+        ack_warning_after: float = 4.0,
+        reconnect_grace: float = 60.0,
+    ) -> None: ...
 
     def __init__(
         self,
         *,
+        state: type[BaseModel] | None = None,
+        transport: Literal["websocket", "any"] = "websocket",
+        name: str = "default",
         env_vars: Mapping[str, EnvVar] | None = None,
         env_schema: Mapping[str, JsonValue] | None = None,
         error_reply: Reply = None,
         ack_warning_after: float = 4.0,
         reconnect_grace: float = 60.0,
     ) -> None:
+        if state is not None:
+            _check_state_model(state)
+        self.state_model: type[BaseModel] | None = state
+        self.transport: Literal["websocket", "any"] = transport
+        """Who may serve the app: ``"websocket"`` only, or ``"any"`` (webhooks too)."""
+        """The app's per-call state model (``None``: ``session.state`` is a dict)."""
+        if not name or any(c in name for c in " :\r\n"):
+            raise ConfigurationError(f"app name {name!r}: use a non-empty name without ':'")
+        self.name = name
+        """Namespaces the app's calls in a session store (apps sharing a store differ)."""
         if env_vars is not None and env_schema is not None:
             raise ConfigurationError("give env_vars (typed) or env_schema (raw), not both")
         self.env_vars: dict[str, EnvVar] = dict(env_vars) if env_vars is not None else {}
@@ -292,13 +322,40 @@ class App(Generic[S]):
         self.ack_warning_after = ack_warning_after
         self.reconnect_grace = reconnect_grace
         self._session_handlers: dict[str, _SessionHandler[S]] = {}
-        self._flows: dict[str, _FlowRoute] = {}
+        self._flows: dict[str, FlowRoute] = {}
         self._adulting_handlers: dict[str, _Hook] = {}
         self._hooks: dict[str, _Hook] = {}
         self._by_type: dict[str, _Notify | _Hook] = {}
         self.sessions: dict[str, Session] = {}
         """Live sessions by call sid (including ones waiting for a reconnect)."""
         self._audio_routes: dict[tuple[str, str], AudioRoute] = {}
+
+    def new_state(self) -> object:
+        """A fresh per-call state: ``state()`` of the model, or an empty dict."""
+        return {} if self.state_model is None else self.state_model()
+
+    def dump_state(self, state: object) -> str:
+        """The state as JSON, as a session store keeps it.
+
+        Raises:
+            TypeError, ValueError: a dict state holding something JSON cannot carry.
+        """
+        if isinstance(state, BaseModel):
+            return state.model_dump_json()
+        return json.dumps(state, separators=(",", ":"), allow_nan=False)
+
+    def load_state(self, text: str) -> object:
+        """The state back from :meth:`dump_state`'s JSON.
+
+        Raises:
+            ValueError: the JSON does not fit the state model (pydantic's error).
+        """
+        if self.state_model is None:
+            value = json.loads(text)
+            if not isinstance(value, dict):
+                raise ValueError("stored state is not a JSON object")
+            return value
+        return self.state_model.model_validate_json(text)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -366,7 +423,7 @@ class App(Generic[S]):
         def register(handler: FlowHandler) -> FlowHandler:
             if route in self._session_handlers or route in self._flows:
                 raise ConfigurationError(f"two on_session/flow handlers for path {route!r}")
-            self._flows[route] = _FlowRoute(handler, wire, filler_after)
+            self._flows[route] = FlowRoute(handler, wire, filler_after)
             return handler
 
         return register
@@ -415,7 +472,7 @@ class App(Generic[S]):
         The same path may also carry an ``on_session`` handler: sockets are told apart by
         their subprotocol.
         """
-        from ._audio_socket import AudioRoute
+        from .audio._socket import AudioRoute
 
         if platform not in ("jambonz", "vonage"):
             raise ConfigurationError(
@@ -548,7 +605,7 @@ class App(Generic[S]):
         this is the fallback when no path-specific handler matches, and the return
         value is the ack.
         """
-        from .messages import ACK_REQUIRED, PAYLOAD_MODELS
+        from .protocol._messages import ACK_REQUIRED, PAYLOAD_MODELS
 
         if event not in PAYLOAD_MODELS or event == "session:new":
             raise ConfigurationError(

@@ -31,6 +31,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
+from typing_extensions import TypeVar
+
 from jambonz_types.callbacks import SessionNewCallback
 
 if TYPE_CHECKING:
@@ -38,14 +40,19 @@ if TYPE_CHECKING:
 
 __all__ = ["CallContext"]
 
+_StateT_co = TypeVar("_StateT_co", covariant=True, default=dict[str, object])
+
 if TYPE_CHECKING:
     _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
 else:  # LoggerAdapter is subscriptable at run time only from Python 3.11
     _LoggerAdapter = logging.LoggerAdapter
 
 
-class CallContext(Protocol):
+class CallContext(Protocol[_StateT_co]):
     """One call as a transport-neutral handler sees it (read side only).
+
+    Parameterised by the app's state type: ``CallContext[MyState]`` for an
+    ``App[CallContext[MyState]](state=MyState)``; plain ``CallContext`` has a dict state.
 
     Implemented by :class:`~jambonz_runtime.session.Session` (websocket) and
     :class:`~jambonz_runtime.webhook.WebhookSession` (HTTP webhooks).
@@ -62,8 +69,8 @@ class CallContext(Protocol):
         ...
 
     @property
-    def state(self) -> dict[str, object]:
-        """Free per-call storage for the app, kept from hook to hook of the call."""
+    def state(self) -> _StateT_co:
+        """The app's per-call state (its state model, or a dict), kept from hook to hook."""
         ...
 
     @property

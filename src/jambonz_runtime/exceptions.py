@@ -77,8 +77,10 @@ __all__ = [
     "RestStatusError",
     "RestUnprocessable",
     "SessionClosed",
+    "SessionMoved",
     "SignatureError",
     "SignatureFailure",
+    "StoreError",
     "TtsStreamClosed",
 ]
 
@@ -325,3 +327,20 @@ class RestUnprocessable(RestStatusError):
 
 class RestServerError(RestStatusError):
     """5xx: the jambonz side failed (e.g. no feature server available)."""
+
+
+class SessionMoved(SessionClosed):
+    """Another instance took the call over (``session:reconnect`` landed there).
+
+    Raised when this process tries to send for a call it no longer owns: the session
+    store's fencing token moved on, so jambonz now talks to another instance and
+    anything sent from here would be a second driver of the same call.
+    """
+
+
+class StoreError(JambonzError):
+    """The session store could not be reached or answered something unexpected.
+
+    The runtime never lets this end a call: the call goes on from memory, the error is
+    logged once per call until the store answers again.
+    """

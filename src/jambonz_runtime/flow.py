@@ -79,17 +79,17 @@ from jambonz_types import JambonzCallback, Verbs
 from jambonz_types.callbacks import SessionNewCallback
 from jambonz_types.flow import FlowRunner, FlowStep, FlowVerbs
 
+from ._log import CallLogger
 from .exceptions import CallEnded, FlowUsageError, InvalidPayload, MessageTooLarge, SessionClosed
-from .messages import InboundMessage
-from .session import CallLogger, Session, SocketGone, _Link
+from .protocol._messages import InboundMessage
+from .protocol._replies import Reply, to_wire
+from .session import Session, SocketGone, _Link
 
 if TYPE_CHECKING:
     from jambonz_types import Verb
     from jambonz_types.flow import FlowChainBase
 
-    from .app import App, _FlowRoute
-
-__all__ = ["HOOK_PREFIX", "CallFlow", "FlowHandler"]
+__all__ = ["HOOK_PREFIX", "CallFlow", "FlowHandler", "FlowRoute"]
 
 T = TypeVar("T")
 
@@ -98,6 +98,15 @@ HOOK_PREFIX: Final = "/jambonz-flow/"
 
 FlowHandler = Callable[["CallFlow"], Awaitable[None]]
 """A call flow: ``async def main(call: CallFlow) -> None``, registered with ``App.flow``."""
+
+
+@dataclass(frozen=True)
+class FlowRoute:
+    """One ``App.flow`` registration: the flow, and how a slow hook is bridged."""
+
+    handler: FlowHandler
+    filler: list[dict[str, JsonValue]] | None
+    filler_after: float
 
 
 @dataclass(eq=False)
@@ -130,14 +139,15 @@ class CallFlow(FlowVerbs):
 
     def __init__(
         self,
-        app: App,
-        route: _FlowRoute,
+        route: FlowRoute,
         session: Session,
         first: InboundMessage,
         link: _Link,
+        *,
+        error_reply: Reply = None,
     ) -> None:
         self.session: Session = session
-        self._app = app
+        self._error_reply = error_reply
         self._route = route
         self._token = secrets.token_hex(4)
         self._seq = 0
@@ -378,9 +388,7 @@ class CallFlow(FlowVerbs):
             await asyncio.wait({self._background})
         if self.session.ended:
             return
-        from .app import to_wire
-
-        reply = to_wire(self._app.error_reply) if error is not None else []
+        reply = to_wire(self._error_reply) if error is not None else []
         pending, self._pending = self._pending, None
         if pending is not None:
             if pending.timer is not None:

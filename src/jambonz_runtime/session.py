@@ -19,52 +19,27 @@ attached or not. Each session owns one :class:`~jambonz_runtime.tts.TtsStreamer`
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, Protocol, cast
 
 from pydantic import JsonValue
+from typing_extensions import TypeVar
 
 from jambonz_types.callbacks import SessionNewCallback
 
-from ._commands import Command, SessionCommands, encode
+from ._log import CallLogger, call_logger
 from .envvars import EnvValue, EnvVar, read_env
-from .exceptions import MAX_MESSAGE_BYTES, SessionClosed
-from .protocol import JambonzProtocol
+from .exceptions import MAX_MESSAGE_BYTES, SessionClosed, SessionMoved
+from .protocol._commands import Command, SessionCommands, encode
+from .protocol._machine import JambonzProtocol
+from .protocol._messages import InboundMessage
 from .tts import TtsStreamer
 
-if TYPE_CHECKING:
-    from .flow import CallFlow
+__all__ = ["CallLogger", "HookClaimer", "Session", "StateT"]
 
-__all__ = ["CallLogger", "Session"]
-
-_log = logging.getLogger("jambonz_runtime")
-
-
-if TYPE_CHECKING:
-    _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
-else:  # LoggerAdapter is subscriptable at run time only from Python 3.11
-    _LoggerAdapter = logging.LoggerAdapter
-
-
-class CallLogger(_LoggerAdapter):
-    """Adds ``call_sid`` to every record (``record.call_sid``) and to the message text."""
-
-    def process(
-        self, msg: object, kwargs: MutableMapping[str, object]
-    ) -> tuple[object, MutableMapping[str, object]]:
-        """Attach the call sid; see :class:`logging.LoggerAdapter`."""
-        call_sid = (self.extra or {}).get("call_sid") or "-"
-        extra = kwargs.get("extra")
-        merged: dict[str, object] = dict(extra) if isinstance(extra, Mapping) else {}
-        merged.setdefault("call_sid", call_sid)
-        kwargs["extra"] = merged
-        return f"[{call_sid}] {msg}", kwargs
-
-
-def call_logger(call_sid: str | None, base: logging.Logger | None = None) -> CallLogger:
-    """A logger whose records carry ``call_sid``."""
-    return CallLogger(base or _log, {"call_sid": call_sid or "-"})
+StateT = TypeVar("StateT", default=dict[str, object])
+"""The type of a session's :attr:`Session.state`: the app's state model
+(``App(state=MyState)``), or a plain ``dict[str, object]`` by default."""
 
 
 class SocketGone(Exception):
@@ -84,7 +59,19 @@ class _Link(Protocol):
     async def close(self, code: int, reason: str) -> None: ...
 
 
-class Session(SessionCommands):
+class HookClaimer(Protocol):
+    """Something that takes over some of a session's hooks (a running ``CallFlow``).
+
+    Why a protocol: the session only needs to ask "is this hook yours?"; depending on
+    the flow module itself would tie the two into an import cycle.
+    """
+
+    def _claim(self, msg: InboundMessage, link: _Link) -> bool:
+        """Take ``msg`` (and answer it on ``link``) if it is one of this claimer's hooks."""
+        ...
+
+
+class Session(SessionCommands, Generic[StateT]):
     """One call. Handlers get it as their first argument.
 
     The typed command methods (:meth:`redirect`, :meth:`tool_output`, :meth:`mute`,
@@ -94,7 +81,11 @@ class Session(SessionCommands):
     Attributes:
         call_sid: the call sid (``None`` only until the first payload names it).
         call: the ``session:new`` (or adulting/redirect) payload that started it.
-        state: free storage for the app; kept across reconnects.
+        state: the app's per-call state: an instance of its state model
+            (``App(state=MyState)``, so ``Session[MyState]`` in handler signatures) or a
+            plain dict. Kept across reconnects; with a session store, saved after every
+            handler that changed it and restored on whichever instance the reconnect
+            reaches.
         path: the websocket URL path the call arrived on.
         log: a logger that stamps ``call_sid`` on every record.
         tts: this call's TTS token streamer (``tts:tokens`` with backpressure).
@@ -108,10 +99,11 @@ class Session(SessionCommands):
         *,
         env_vars: Mapping[str, EnvVar] | None = None,
         max_outbound_bytes: int = MAX_MESSAGE_BYTES,
+        state: StateT | None = None,
     ) -> None:
         self.call_sid = call_sid
         self.call = call
-        self.state: dict[str, object] = {}
+        self.state: StateT = cast(StateT, {}) if state is None else state
         self.path = path
         self.log: CallLogger = call_logger(call_sid)
         self.max_outbound_bytes: int = max_outbound_bytes
@@ -127,10 +119,18 @@ class Session(SessionCommands):
         self._initial_verbs: asyncio.Future[list[dict[str, JsonValue]]] | None = None
         self._initial_acked = False
         self._grace_timer: asyncio.TimerHandle | None = None
-        self._on_end: list[Callable[[Session], None]] = []
+        self._on_end: list[Callable[[Session[Any]], None]] = []
         # The linear call flow running this call, if the app uses one (``App.flow``): the
         # dispatcher offers it every verb:hook first (it owns the hook paths it assigned).
-        self._flow: CallFlow | None = None
+        self._flow: HookClaimer | None = None
+        # Session store bookkeeping (server/_persist.py): the fencing token this process
+        # holds, the state as last saved, and whether the call moved to another instance.
+        self._token: int | None = None
+        self._saved_state: str | None = None
+        self._store_failing = False
+        self._moved = False
+        self._on_queued: Callable[[], None] | None = None
+        self._closing: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         state = "ended" if self._ended else ("attached" if self.connected else "detached")
@@ -173,6 +173,11 @@ class Session(SessionCommands):
             MessageTooLarge: the command is over the 24 KiB cap (nothing was sent or
                 queued).
         """
+        if self._moved:
+            raise SessionMoved(
+                f"call {self.call_sid} moved to another instance; the {command.command} "
+                "command was not sent from here"
+            )
         if self._ended:
             raise SessionClosed(
                 f"call {self.call_sid} has ended; cannot send the {command.command} command"
@@ -180,17 +185,24 @@ class Session(SessionCommands):
         await self._send_text(encode(command, limit=self.max_outbound_bytes))
 
     async def _send_text(self, text: str) -> None:
+        if self._moved:
+            raise SessionMoved(f"call {self.call_sid} moved to another instance; not sent")
         if self._ended:
             raise SessionClosed(f"call {self.call_sid} has ended; cannot send {text[:80]!r}")
         link = self._link
         if link is None:
             # Detached: keep it, in order; flushed right after session:reconnect is acked.
-            self._outbox.append(text)
+            self._queue(text)
             return
         try:
             await link.send_text(text)
         except SocketGone:
-            self._outbox.append(text)
+            self._queue(text)
+
+    def _queue(self, text: str) -> None:
+        self._outbox.append(text)
+        if self._on_queued is not None:
+            self._on_queued()  # a session store keeps the outbox for another instance
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the socket from the app side.
@@ -217,6 +229,21 @@ class Session(SessionCommands):
     def _take_outbox(self) -> list[str]:
         out, self._outbox = self._outbox, []
         return out
+
+    def _move(self) -> None:
+        """Another instance owns the call now: stop here without ending it in the store."""
+        if self._ended:
+            return
+        self._moved = True
+        self._outbox.clear()  # already in the store for the new owner, or refused there
+        link, self._link = self._link, None
+        self.log.warning("call moved to another instance; this process stops driving it")
+        self._end()
+        if link is not None and link.is_open:
+            # Kept on the session so the task is not garbage-collected mid-close.
+            self._closing = asyncio.get_running_loop().create_task(
+                link.close(1001, "call moved to another instance")
+            )
 
     def _end(self) -> None:
         if self._ended:

@@ -65,16 +65,16 @@ from pydantic import JsonValue, ValidationError
 from jambonz_types import JambonzError
 from jambonz_types.callbacks.tts_streaming_event import TtsStreamingEventCallback
 
-from ._commands import (
+from ._eager import start_eagerly
+from .exceptions import TtsStreamClosed
+from .protocol._commands import (
     Command,
     TtsClearCommand,
     TtsFlushCommand,
     TtsTokensCommand,
     _TtsTokensData,
 )
-from ._eager import start_eagerly
-from .exceptions import TtsStreamClosed
-from .messages import TtsTokensResultCallback
+from .protocol._messages import TtsTokensResultCallback
 
 __all__ = [
     "SERVER_BUFFER_CHARS",

@@ -25,9 +25,9 @@ from examples import (
 )
 from jambonz_runtime import RestClient
 from jambonz_runtime.server import OPTIONS_SUPPORTED
-from jambonz_runtime.signature import SIGNATURE_HEADER
 from jambonz_runtime.testing import SimulatedCall, Simulator
-from jambonz_runtime.webhook.testing import WebhookSimulator
+from jambonz_runtime.testing.webhook import WebhookSimulator
+from jambonz_runtime.webhook.signature import SIGNATURE_HEADER
 from jambonz_types.callbacks import (
     DequeueCallback,
     DialCallback,
@@ -396,7 +396,7 @@ async def test_webhook_ivr_menu_signed_state_and_env() -> None:
 
 
 async def test_rest_outbound_call_against_a_fake_api(monkeypatch: pytest.MonkeyPatch) -> None:
-    from .fake_api import FakeApi
+    from .rest.fake_api import FakeApi
 
     base = "/v1/Accounts/acc1"
     call_path = f"{base}/Calls/call-1"
@@ -435,7 +435,7 @@ async def test_rest_outbound_call_against_a_fake_api(monkeypatch: pytest.MonkeyP
 
 
 async def test_rest_outbound_call_tolerates_a_call_already_gone() -> None:
-    from .fake_api import FakeApi
+    from .rest.fake_api import FakeApi
 
     async with FakeApi() as api:
         api.respond("POST", "/v1/Accounts/a/Calls", 201, json_body={"sid": "gone"})

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from pydantic import JsonValue
 
-from jambonz_runtime._commands import Command, encode
+from jambonz_runtime.protocol._commands import Command, encode
 from jambonz_runtime.tts import (
     TtsSendResult,
     TtsStreamClosed,

@@ -7,7 +7,8 @@ jambonz account. Commands (one module each):
 * ``validate FILE...``: verb arrays checked as the jambonz server does (:mod:`.validate`);
 * ``new NAME``: a project that passes its tests and mypy --strict (:mod:`.new`);
 * ``call MODULE:APP``: a simulated phone call in text (:mod:`.call`);
-* ``schema [VERB]``: the vendored schema version and each verb's needs (:mod:`.schema`).
+* ``schema [VERB]``: the vendored schema version and each verb's needs (:mod:`.schema`);
+* ``serve MODULE:APP``: production serving, ``--workers N``, ``--store`` (:mod:`.serve`).
 
 Only the standard library's argparse; errors are one line on stderr (``--debug`` adds
 the traceback); colour only on a terminal without ``NO_COLOR``.
@@ -30,7 +31,7 @@ PROG: Final = "jambonz-typed"
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command registered."""
-    from . import call, new, schema, validate
+    from . import call, new, schema, serve, validate
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show tracebacks (and debug logs) on errors"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (validate, new, call, schema):
+    for module in (validate, new, call, schema, serve):
         module.add_parser(commands, [common])
     return parser
 

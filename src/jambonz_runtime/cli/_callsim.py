@@ -23,7 +23,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from pydantic import JsonValue
 from websockets.exceptions import ConnectionClosed
@@ -694,7 +694,7 @@ class _Walk:
 
 
 async def run_call(
-    app: App,
+    app: App[Any],
     caller: Caller,
     emit: Callable[[CallEvent], None],
     *,

@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from pydantic import JsonValue
 
@@ -60,7 +60,7 @@ __all__ = ["EventPrinter", "TerminalCaller", "add_parser", "load_app", "pick_pat
 _MAX_PROMPTS: Final = 3
 
 
-def load_app(spec: str) -> App:
+def load_app(spec: str) -> App[Any]:
     """Import ``module:attr`` (or ``path/to/file.py:attr``; ``attr`` defaults to ``app``).
 
     ``attr`` may be an :class:`App` or a function that returns one (a factory). The
@@ -122,7 +122,7 @@ def _import_file(path: Path) -> object:
     return module
 
 
-def pick_path(app: App, path: str | None) -> str:
+def pick_path(app: App[Any], path: str | None) -> str:
     """The websocket path to call: ``path`` if the app answers it, else its only path
     (or ``/`` among several)."""
     paths = app.paths

@@ -9,10 +9,12 @@ typed handlers but nothing else; an app that only uses websockets never loads th
 * :class:`WebhookSession`: the per-call context handlers get over HTTP;
 * :class:`WebhookResponse`: the typed verb builder plus the HTTP body/headers, for apps
   served by another framework;
-* :mod:`jambonz_runtime.webhook.testing` (import it explicitly): an in-process ASGI
-  driver playing jambonz's HTTP side.
+* :mod:`jambonz_runtime.testing.webhook` (also importable as
+  ``jambonz_runtime.webhook.testing``): an in-process ASGI driver playing jambonz's
+  HTTP side.
 
-Signature helpers are in :mod:`jambonz_runtime.signature` (no web framework needed).
+Signature helpers are in :mod:`jambonz_runtime.webhook.signature` (no web framework
+needed).
 """
 
 from __future__ import annotations

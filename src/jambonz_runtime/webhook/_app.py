@@ -51,21 +51,27 @@ import time
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeAlias, cast
+from typing import Any, Final, Generic, TypeAlias, cast
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, JsonValue, ValidationError
+from typing_extensions import TypeVar
 
 from jambonz_types.callbacks import SessionNewCallback
 
-from ..app import App, Reply, _Hook, _Notify, to_wire
+from .._log import call_logger
+from ..app import App, _Hook, _Notify
+from ..context import CallContext
 from ..exceptions import ConfigurationError, HandlerError, SignatureError, preview
-from ..session import Session, call_logger
-from ..signature import DEFAULT_TOLERANCE, SIGNATURE_HEADER, verify_signature
+from ..protocol._replies import Reply, to_wire
+from ..session import Session
 from ._response import MEDIA_TYPE, encode_verbs
 from ._session import WebhookSession
+from .signature import DEFAULT_TOLERANCE, SIGNATURE_HEADER, verify_signature
 
 __all__ = ["ASGIMessage", "ASGIReceive", "ASGIScope", "ASGISend", "WebhookApp"]
+
+_StateT = TypeVar("_StateT", default=dict[str, object])
 
 _log = logging.getLogger("jambonz_runtime.webhook")
 
@@ -81,7 +87,7 @@ ASGISend: TypeAlias = Callable[[MutableMapping[str, object]], Awaitable[None]]
 _CALL_OVER: Final = frozenset({"completed", "failed", "busy", "no-answer"})
 _ADULTING: Final = "/adulting"
 _ALLOW: Final = "GET, POST, OPTIONS"
-_AnyHandler: TypeAlias = Callable[[WebhookSession, BaseModel], Awaitable[object]]
+_AnyHandler: TypeAlias = Callable[[WebhookSession[Any], BaseModel], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ def _first_param_annotation(handler: Callable[..., object]) -> object:
     return hints.get(params[0].name)
 
 
-class WebhookApp:
+class WebhookApp(Generic[_StateT]):
     """An ASGI application serving ``app`` as jambonz HTTP webhooks.
 
     ``app`` must be an ``App[CallContext]`` (handlers written for both transports) or an
@@ -159,7 +165,7 @@ class WebhookApp:
 
     def __init__(
         self,
-        app: App[WebhookSession],
+        app: App[WebhookSession[_StateT]] | App[CallContext[_StateT]],
         *,
         secret: str | Sequence[str] | None = None,
         signature_tolerance: float | None = DEFAULT_TOLERANCE,
@@ -182,7 +188,7 @@ class WebhookApp:
         self.max_body_bytes = max_body_bytes
         self.session_idle_timeout = session_idle_timeout
         self.response_warning_after = response_warning_after
-        self._sessions: dict[str, tuple[WebhookSession, float]] = {}
+        self._sessions: dict[str, tuple[WebhookSession[Any], float]] = {}
         self._check_app()
         if not self._secrets:
             _log.info("webhook signatures are not checked (no secret given)")
@@ -232,7 +238,7 @@ class WebhookApp:
     # -- sessions ----------------------------------------------------------------------
 
     @property
-    def sessions(self) -> Mapping[str, WebhookSession]:
+    def sessions(self) -> Mapping[str, WebhookSession[_StateT]]:
         """Calls seen by this process and not over yet, by call sid (read only)."""
         self._expire(time.monotonic())
         return {sid: entry[0] for sid, entry in self._sessions.items()}
@@ -248,7 +254,7 @@ class WebhookApp:
 
     def _session(
         self, payload: dict[str, JsonValue], path: str, *, starting: bool
-    ) -> WebhookSession:
+    ) -> WebhookSession[Any]:
         now = time.monotonic()
         self._expire(now)
         raw_sid = payload.get("call_sid")
@@ -259,12 +265,14 @@ class WebhookApp:
             return session
         log = call_logger(call_sid, _log)
         call = _lenient_call(payload, log, loud=starting)
-        session = WebhookSession(call_sid, call, path, env_vars=self.app.env_vars)
+        session = WebhookSession[Any](
+            call_sid, call, path, env_vars=self.app.env_vars, state=self.app.new_state()
+        )
         if call_sid is not None:
             self._sessions[call_sid] = (session, now)
         return session
 
-    def _end(self, session: WebhookSession) -> None:
+    def _end(self, session: WebhookSession[Any]) -> None:
         session._ended = True
         sid = session.call_sid
         if sid is not None and self._sessions.get(sid, (None, 0.0))[0] is session:
@@ -457,7 +465,7 @@ class WebhookApp:
         self,
         request: _Request,
         payload: dict[str, JsonValue],
-        handler: Callable[[WebhookSession, SessionNewCallback], Awaitable[Reply]],
+        handler: Callable[[WebhookSession[Any], SessionNewCallback], Awaitable[Reply]],
     ) -> _Answer:
         session = self._session(payload, request.path, starting=True)
         call = session.call
@@ -489,7 +497,7 @@ class WebhookApp:
     async def _answer(
         self,
         request: _Request,
-        session: WebhookSession,
+        session: WebhookSession[Any],
         kind: str,
         run: Callable[[], Awaitable[object]],
     ) -> _Answer:

@@ -16,16 +16,21 @@ workers, keep call state in a shared store instead.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Generic, cast
+
+from typing_extensions import TypeVar
 
 from jambonz_types.callbacks import SessionNewCallback
 
+from .._log import CallLogger, call_logger
 from ..envvars import EnvValue, EnvVar, read_env
-from ..session import CallLogger, call_logger
 
 __all__ = ["WebhookSession"]
 
+_StateT = TypeVar("_StateT", default=dict[str, object])
 
-class WebhookSession:
+
+class WebhookSession(Generic[_StateT]):
     """One call served over HTTP webhooks (implements ``CallContext``).
 
     Attributes:
@@ -44,10 +49,11 @@ class WebhookSession:
         path: str,
         *,
         env_vars: Mapping[str, EnvVar] | None = None,
+        state: _StateT | None = None,
     ) -> None:
         self.call_sid = call_sid
         self.call = call
-        self.state: dict[str, object] = {}
+        self.state: _StateT = cast(_StateT, {}) if state is None else state
         self.path = path
         self.log: CallLogger = call_logger(call_sid)
         self._env_decl: Mapping[str, EnvVar] = env_vars or {}
