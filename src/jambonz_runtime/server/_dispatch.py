@@ -52,6 +52,11 @@ from ..session import Session, SocketGone
 from ._metrics import NO_METRICS, Metrics
 from ._persist import Persistence
 
+_HOOKED_NOTIFICATIONS: Final[frozenset[str]] = frozenset(
+    {"llm:tool-call", "llm:event", "agent:tool-call", "agent:event"}
+)
+"""Notifications sent to a hook the app named in a verb (``toolHook``, ``eventHook``)."""
+
 __all__ = ["Connection", "SocketGone"]
 
 _log = logging.getLogger("jambonz_runtime")
@@ -475,7 +480,13 @@ class Connection:
             session.tts.receive_streaming_event(msg.data)
             self._spawn(session.tts.send_pending())
         entry = self.app._by_type.get(msg.type)
-        if isinstance(entry, _Notify):
+        hook = self._find_hook(msg.hook) if msg.type in _HOOKED_NOTIFICATIONS else None
+        if hook is not None:
+            # The verb's toolHook/eventHook names a handler registered with
+            # app.action_hook/event_hook (its HookRef is typed with this payload): it
+            # handles the notification; like every notification, nothing is acked.
+            self._spawn(self._notify(msg, session, _Notify(hook.model, hook.handler)))
+        elif isinstance(entry, _Notify):
             self._spawn(self._notify(msg, session, entry))
         if msg.type == "call:status":
             status = msg.data.get("call_status")
