@@ -617,3 +617,6 @@ class Connection:
             await entry.handler(session, payload)
         except Exception as exc:
             session.log.error("handler for %s raised: %r", msg.type, exc, exc_info=exc)
+        if self.persist is not None and not session.ended:
+            # A notification handler may change the state too (no ack to wait for).
+            await self.persist.after_handler(self.app, session)
