@@ -47,6 +47,8 @@ PACKAGE_EXPORTS: tuple[tuple[str, str], ...] = (
     ("VerbValidationError", "_errors"),
     ("Verbs", "builder"),
     ("check_jambonz_version", "_versions"),
+    ("new_since", "_versions"),
+    ("parse_version", "_versions"),
 )
 
 _HOOKREF: Ref = ("_hooks", "HookRef")

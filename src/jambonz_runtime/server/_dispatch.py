@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, JsonValue, ValidationError
 
+from jambonz_types import check_jambonz_version
 from jambonz_types.callbacks import SessionNewCallback
 
 from .._eager import start_eagerly
@@ -533,6 +534,8 @@ class Connection:
         started = time.monotonic()
         try:
             verbs = to_wire(await run())  # type: ignore[arg-type]  # to_wire rejects non-verbs
+            if self.app.jambonz_version is not None:
+                check_jambonz_version(verbs, self.app.jambonz_version)
         except Exception as exc:
             error = HandlerError(msg.type, msg.msgid, session.call_sid)
             error.__cause__ = exc
