@@ -552,6 +552,21 @@ class JambonzServer:
             return self._unauthorized()
         return None
 
+    def _plain_route(self, request_path: str) -> tuple[App[Never], str] | None:
+        """The route of a plain ``GET`` upgrade without credentials that
+        :meth:`_process_request` lets through untouched; ``None``: let it decide.
+
+        The direct transport's templated 101 (``_direct.plain_upgrade``) asks this
+        instead of building a :class:`Request`; keep it in step with
+        :meth:`_process_request`.
+        """
+        if self._audio_routes or request_path.partition("?")[0] in ("/healthz", "/metrics"):
+            return None
+        found = self.route(request_path)
+        if found is None or not self._authorized(None):
+            return None
+        return found
+
     def _health_or_metrics(self, path: str) -> Response:
         if path == "/healthz":
             if self.draining:
