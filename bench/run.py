@@ -224,16 +224,15 @@ APPS: Final[dict[str, App]] = {
             scenarios=frozenset({"echo:50", "echo:500", "tts"}),
         ),
         App(
-            "typed-uvloop",
-            "jambonz-typed + uvloop",
+            "typed-asyncio-loop",
+            "jambonz-typed, asyncio loop",
             lambda port: [
                 sys.executable,
                 str(BENCH / "apps" / "typed_app.py"),
                 f"--port={port}",
-                "--uvloop",
+                "--loop=asyncio",
             ],
             None,
-            available=lambda: importlib.util.find_spec("uvloop") is not None,
             scenarios=frozenset({"echo:50", "echo:500", "tts"}),
         ),
         App(
@@ -252,7 +251,7 @@ APPS: Final[dict[str, App]] = {
 }
 """Every app, by key."""
 DEFAULT_APPS: Final = ("typed", "psdk", "node", "bare")
-TRADEOFF_APPS: Final = ("typed", "typed-deflate", "typed-asyncio", "typed-uvloop", "bare")
+TRADEOFF_APPS: Final = ("typed", "typed-deflate", "typed-asyncio", "typed-asyncio-loop", "bare")
 """``--tradeoffs``: this project's defaults against the alternatives they were chosen over."""
 
 
