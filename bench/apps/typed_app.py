@@ -21,6 +21,7 @@ from typing import Literal
 
 from jambonz_runtime import App, JambonzServer, Session
 from jambonz_runtime import run as run_loop
+from jambonz_runtime._loop import freeze_gc
 from jambonz_types import Verbs
 from jambonz_types.callbacks import CallStatusCallback, GatherCallback, SessionNewCallback
 
@@ -89,6 +90,7 @@ async def run(
     async with JambonzServer(
         app, host="127.0.0.1", port=port, compression=compression, transport=transport
     ) as server:
+        freeze_gc(asyncio.get_running_loop())  # as jambonz_runtime.serve() does
         await server.serve_forever()
 
 

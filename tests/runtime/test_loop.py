@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 
 import pytest
@@ -35,3 +36,20 @@ def test_auto_falls_back_to_asyncio_without_uvloop(monkeypatch: pytest.MonkeyPat
     assert run(_loop_module()).startswith("asyncio")
     with pytest.raises(ModuleNotFoundError, match=r"jambonz-typed\[uvloop\]"):
         run(_loop_module(), loop="uvloop")
+
+
+def test_freeze_gc_freezes_now_and_once_more_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[float] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append(asyncio.get_running_loop().time()))
+
+    async def main() -> None:
+        _loop.freeze_gc(asyncio.get_running_loop(), again_after=0.01)
+        assert len(calls) == 1  # at once
+        for _ in range(500):  # bounded: the second one comes from the loop's timer
+            if len(calls) == 2:
+                break
+            await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    assert len(calls) == 2
+    assert calls[1] - calls[0] >= 0.01
