@@ -1,7 +1,7 @@
 """Developer and CI tasks: ``python -m nox`` runs the tests, ``-s NAME`` any other session.
 
 Sessions: tests (default), typecheck, lint, codegen, codegen_check, conformance, package,
-bench. ``python -m nox -l`` lists them.
+docs, bench. ``python -m nox -l`` lists them.
 
 Why every session runs in the interpreter nox itself runs under (``venv_backend="none"``)
 instead of building its own virtualenv: all sessions use the same pinned ``.[dev]`` set,
@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,7 @@ __all__ = [
     "codegen",
     "codegen_check",
     "conformance",
+    "docs",
     "lint",
     "package",
     "tests",
@@ -34,7 +36,22 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent
-SCHEMA_VERSION = "0.4.15"
+
+
+def _schema_version() -> str:
+    """The vendored @jambonz/schema release (``schemas/SOURCE.toml``, build metadata cut).
+
+    A set vendored from a checkout is ``0.4.16+git.<commit>``: the conformance check then
+    runs the validator of the release it is based on.
+    """
+    text = (ROOT / "schemas" / "SOURCE.toml").read_text(encoding="utf-8")
+    match = re.search(r'^version\s*=\s*"([^"+]+)', text, re.M)
+    if match is None:
+        raise SystemExit("schemas/SOURCE.toml has no version line")
+    return match.group(1)
+
+
+SCHEMA_VERSION = _schema_version()
 """The @jambonz/schema version the conformance session installs (the vendored one)."""
 TYPED_PACKAGES = ("jambonz_types", "jambonz_runtime")
 
@@ -65,7 +82,12 @@ def _require(session: nox.Session, *modules: str) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite except the npm-backed conformance cross-check."""
+    """The whole test suite except the npm-backed conformance cross-check.
+
+    The REST suite (tests/runtime/rest/test_api_*.py) runs against Prism, which its fixture
+    installs from npm into the gitignored .prism/ on first use (about 25 s; skipped with
+    the reason when npm is absent).
+    """
     _require(session, "pytest", "jsonschema", "hypothesis", "pydantic")
     session.run(PY, "-m", "pytest", "-m", "not conformance", *session.posargs, env=_env())
 
@@ -166,6 +188,23 @@ def conformance(session: nox.Session) -> None:
     session.run(
         PY, "-m", "pytest", "-m", "conformance", "tests/conformance", *session.posargs, env=_env()
     )
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly (any warning fails); ``-- serve`` to preview.
+
+    The verb and callback reference is generated from the schemas during the build
+    (codegen/mkdocs_hook.py). The code samples are checked by the test suite
+    (tests/docs: mypy --strict and a run against the simulator).
+    """
+    _require(session, "mkdocs", "material", "mkdocstrings_handlers.python")
+    if session.posargs[:1] == ["serve"]:
+        session.run(PY, "-m", "mkdocs", "serve", *session.posargs[1:], env=_env())
+        return
+    site = Path(session.create_tmp()) / "site"
+    env = {**_env(), "NO_MKDOCS_2_WARNING": "1"}  # a banner about MkDocs' future, not ours
+    session.run(PY, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site), env=env)
 
 
 @nox.session

@@ -1,6 +1,13 @@
 """``python -m codegen [--check]``: regenerate ``src/jambonz_types`` or prove it is current.
 
-``python -m codegen vendor VERSION`` replaces ``schemas/`` first (see codegen/vendor.py).
+``python -m codegen vendor SOURCE`` (an npm version, a .tgz or a directory) replaces
+``schemas/`` first and records the change report in CHANGELOG.md (see codegen/vendor.py);
+``python -m codegen changes --against REF`` reports (and gates) the schema changes since a
+git revision or directory (codegen/compare.py).
+``python -m codegen vendor-api <git ref | path>`` replaces ``openapi/swagger.yaml`` (see
+codegen/openapi/vendor.py). The REST API bindings (``jambonz_types/api`` and
+``jambonz_runtime/rest/_generated``, codegen/openapi/) are generated and checked with
+the rest.
 
 The package is always generated into a temporary directory first. Without ``--check``
 that directory replaces the output tree; with ``--check`` the two trees are compared
@@ -20,6 +27,7 @@ from pathlib import Path
 
 from .config import ROOT, load_config
 from .generate import build
+from .openapi.generate import check_rest
 from .report import api_change_report
 from .schemas import load_schemas
 
@@ -64,10 +72,18 @@ def diff_trees(expected: Path, actual: Path, limit: int = 200) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["vendor-api"]:
+        from .openapi.vendor import main as vendor_api_main
+
+        return vendor_api_main(args_in[1:])
     if args_in[:1] == ["vendor"]:
         from .vendor import main as vendor_main
 
         return vendor_main(args_in[1:])
+    if args_in[:1] == ["changes"]:
+        from .compare import main as changes_main
+
+        return changes_main(args_in[1:])
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument(
         "--check",
@@ -86,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         out = config.output_dir
         if args.check:
-            lines = diff_trees(tree, out)
+            lines = diff_trees(tree, out) + check_rest(write=False)
             if lines:
                 print("\n".join(lines))
                 print(
@@ -100,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         report = api_change_report(out, tree)
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(tree, out)
+        check_rest(write=True)
     print(
         f"generated {out.relative_to(ROOT)} from @jambonz/schema {schemas.version} ({elapsed:.1f} s)"
     )

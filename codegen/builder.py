@@ -36,11 +36,15 @@ PACKAGE_EXPORTS: tuple[tuple[str, str], ...] = (
     ("JambonzCallback", "_base"),
     ("JambonzError", "_errors"),
     ("JambonzModel", "_base"),
-    ("VERB_MIN_VERSIONS", "app"),
+    ("JambonzVersionError", "_versions"),
+    ("ModelValidationError", "_errors"),
+    ("PROPERTY_MIN_VERSIONS", "versions"),
+    ("VERB_MIN_VERSIONS", "versions"),
     ("VERB_NAMES", "app"),
     ("Verb", "app"),
     ("VerbValidationError", "_errors"),
     ("Verbs", "builder"),
+    ("check_jambonz_version", "_versions"),
 )
 
 _HOOKREF: Ref = ("_hooks", "HookRef")

@@ -42,6 +42,16 @@ class Config:
     """``verbs/gather#/properties/say`` -> dotted path of a hand-written (static) type
     that replaces a free-form property's ``dict`` annotation; it must accept everything
     the schema accepts."""
+    cache_dir: Path | None = None
+    """Where the generator's output is cached by input hash (codegen/models.py); ``None``
+    disables the cache."""
+    acknowledged_breaking: tuple[str, ...] = ()
+    """Breaking schema changes a maintainer has reviewed (``Change.key``, as printed by
+    ``python -m codegen vendor --fail-on-breaking``), which then no longer stop a bump."""
+    mixins: dict[str, str] = field(default_factory=dict)
+    """Generated class name -> dotted path of a hand-written (static) mixin put first in
+    its bases: typed convenience accessors (``GatherCallback.transcript``) that are
+    not in any schema. A mixin adds properties and methods only, never fields."""
 
 
 def load_config(root: Path = ROOT) -> Config:
@@ -58,4 +68,7 @@ def load_config(root: Path = ROOT) -> Config:
         hook_payloads=dict(table.get("hook-payloads", {})),
         field_names=dict(table.get("field-names", {})),
         field_types=dict(table.get("field-types", {})),
+        acknowledged_breaking=tuple(table.get("acknowledged-breaking", ())),
+        cache_dir=root / ".codegen-cache",
+        mixins=dict(table.get("mixins", {})),
     )

@@ -7,9 +7,9 @@ either swaps it in place of ``src/jambonz_types`` or compares the two byte for b
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import tempfile
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +19,10 @@ from . import builder as builder_gen
 from .config import Config
 from .fmt import format_tree
 from .models import run_datamodel_codegen
+from .openapi.generate import build_api_models
 from .postprocess import rewrite_module
 from .schemas import GROUPS, SchemaFile, SchemaSet, class_name, stage
+from .versions import render_versions
 
 __all__ = ["GeneratedModule", "build", "templates"]
 
@@ -52,10 +54,11 @@ class GeneratedModule:
         return self.source.module
 
 
-def templates() -> jinja2.Environment:
-    """The jinja2 environment all templates render in (strict, whitespace-controlled)."""
+def templates(folder: Path | None = None) -> jinja2.Environment:
+    """The jinja2 environment all templates render in (strict, whitespace-controlled);
+    ``folder`` defaults to codegen/templates."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        loader=jinja2.FileSystemLoader(folder or Path(__file__).parent / "templates"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -69,6 +72,30 @@ def _classes(text: str) -> tuple[str, ...]:
     return tuple(n.name for n in tree.body if isinstance(n, ast.ClassDef))
 
 
+def _titles(node: object) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["title"]} if isinstance(node.get("title"), str) else set()
+        return own.union(*(_titles(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_titles(v) for v in node))
+    return set()
+
+
+def _check_names(text: str, staged: Path, key: str) -> None:
+    """Fail when the generator named a class itself (a number, or a property name).
+
+    Staging titles every class-forming object (codegen/naming.py); a class whose name is
+    no staged title would be a name that can change under users' imports.
+    """
+    chosen = _titles(json.loads(staged.read_text(encoding="utf-8")))
+    invented = sorted(set(_classes(text)) - chosen)
+    if invented:
+        raise SystemExit(
+            f"codegen: {key}: the generator invented class names {invented}; title the "
+            "objects in [tool.jambonz-codegen.titles] or extend codegen/naming.py"
+        )
+
+
 def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModule]:
     """Generate the complete package into the empty directory ``tree``."""
     env = templates()
@@ -77,11 +104,16 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     with tempfile.TemporaryDirectory(prefix="jambonz-codegen-") as tmp:
         staged, raw = Path(tmp) / "staged", Path(tmp) / "raw"
         sources = stage(schemas, config, staged)
-        run_datamodel_codegen(staged, raw, config.field_names)
+        run_datamodel_codegen(staged, raw, config.field_names, config.cache_dir)
         for key, f in sorted(sources.items()):
             generated = raw / f"{key}.py"
+            # Checked on the generator's own output: classes codegen adds later are ours.
+            _check_names(generated.read_text(encoding="utf-8"), staged / f"{key}.json", key)
             text = rewrite_module(
-                generated.read_text(encoding="utf-8"), f"schemas/{f.path.as_posix()}", version
+                generated.read_text(encoding="utf-8"),
+                f"schemas/{f.path.as_posix()}",
+                version,
+                config.mixins,
             )
             out = tree / f"{key}.py"
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -117,26 +149,18 @@ def build(schemas: SchemaSet, config: Config, tree: Path) -> list[GeneratedModul
     by_id = {m.source.schema_id: m for m in modules}
     app_verbs = [by_id[f.schema_id] for f in schemas.app_verb_files()]
     verb_names = sorted(name for m in app_verbs for name in m.source.verb_names)
-    # A verb's own file (room.schema.json for "room", the last segment of its $id) carries
-    # its minVersion; a name without a file of its own takes the version of the file
-    # whose model accepts it.
-    own = {
-        urllib.parse.unquote(f.schema_id.rstrip("/").rsplit("/", 1)[-1]): f
-        for f in schemas.group("verbs")
-    }
-    accepting = {name: m.source for m in app_verbs for name in m.source.verb_names}
-    min_versions = [(name, own.get(name, accepting[name]).min_version) for name in verb_names]
     (tree / "app.py").write_text(
         env.get_template("app.py.jinja").render(
             source="schemas/jambonz-app.schema.json",
             version=version,
             verbs=[{"module": m.module, "cls": m.cls} for m in app_verbs],
             verb_names=verb_names,
-            min_versions=min_versions,
             description=str(schemas.app.get("description", "")).split("\n")[0],
         ),
         encoding="utf-8",
     )
+    render_versions(env, schemas, tree)
     builder_gen.render(env, schemas, config, modules, tree)
+    build_api_models(tree)  # jambonz_types.api: the REST API models (codegen/openapi/)
     format_tree(tree)
     return modules

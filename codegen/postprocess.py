@@ -16,6 +16,9 @@ text, and each one exists for a reason the generator has no option for:
   override of ``BaseModel.model_config`` and the package is not 100 % type-complete.
 * ``examples=[...]`` is dropped from ``Field()``: import-time weight with no runtime use
   (the examples stay in the schemas, where the tests read them).
+* ``title=...`` is dropped from ``Field()``: the titles are class names staging gave
+  untitled objects (codegen/naming.py), not field metadata; ``Annotated[X, Field(title=..)]``
+  with nothing else in ``Field()`` becomes plain ``X``.
 * ``model_config = ConfigDict(..., json_schema_extra={"x-jambonz-rules": [...]})`` ->
   the keyword is removed and the rules become ``__jambonz_rules__ = (...)`` on the class
   (read by ``jambonz_types._rules``); they stay out of ``model_json_schema()`` and out of
@@ -26,12 +29,15 @@ text, and each one exists for a reason the generator has no option for:
 * A ``verb: Literal["conference", "room"]`` without a default (the one verb whose
   ``verb`` is an enum; the generator gives every ``const`` verb its value as default)
   gets the first name as default, so ``Conference(name=...)`` works like ``Say(...)``.
+* A class named in ``mixins`` (config) gets that hand-written mixin first in its bases
+  (``class GatherCallback(GatherAccessors, BaseCallback)``) and its import.
 * The generator's header is replaced by ours, which names the source schema.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .rules import RULES_KEY
@@ -69,31 +75,31 @@ class _Offsets:
         return self.starts[line - 1] + col
 
 
+_DROPPED_FIELD_KEYWORDS = frozenset({"examples", "title"})
+
+
 def _field_edits(call: ast.Call, data: bytes, pos: _Offsets) -> list[_Edit]:
-    edits: list[_Edit] = []
+    """Rewrite ``alias=`` and drop unwanted keywords: one edit over the keyword list."""
     kws = call.keywords
-    for i, kw in enumerate(kws):
+    if not any(kw.arg == "alias" or kw.arg in _DROPPED_FIELD_KEYWORDS for kw in kws):
+        return []
+    kept: list[str] = []
+    for kw in kws:
         assert kw.end_lineno is not None
         assert kw.end_col_offset is not None
-        start = pos(kw.lineno, kw.col_offset)
         end = pos(kw.end_lineno, kw.end_col_offset)
+        if kw.arg in _DROPPED_FIELD_KEYWORDS:
+            continue
         if kw.arg == "alias":
             value = data[pos(kw.value.lineno, kw.value.col_offset) : end].decode()
-            edits.append(
-                _Edit(start, end, f"validation_alias={value}, serialization_alias={value}")
-            )
-        elif kw.arg == "examples":
-            # Remove the keyword and its separating comma.
-            if i + 1 < len(kws):
-                nxt = kws[i + 1]
-                end = pos(nxt.lineno, nxt.col_offset)
-            elif i > 0:
-                prev = kws[i - 1]
-                assert prev.end_lineno is not None
-                assert prev.end_col_offset is not None
-                start = pos(prev.end_lineno, prev.end_col_offset)
-            edits.append(_Edit(start, end, ""))
-    return edits
+            kept.append(f"validation_alias={value}, serialization_alias={value}")
+        else:
+            kept.append(data[pos(kw.lineno, kw.col_offset) : end].decode())
+    first, last = kws[0], kws[-1]
+    assert last.end_lineno is not None
+    assert last.end_col_offset is not None
+    span = (pos(first.lineno, first.col_offset), pos(last.end_lineno, last.end_col_offset))
+    return [_Edit(*span, ", ".join(kept))]
 
 
 _DROPPED_CONFIG = frozenset({"arbitrary_types_allowed"})
@@ -182,7 +188,41 @@ _MODEL_CONFIG = "model_config: ClassVar[ConfigDict]"
 _RULES_DECL = "__jambonz_rules__: ClassVar[tuple[Rule, ...]]"
 
 
-def rewrite_module(text: str, source: str, version: str) -> str:
+def _title_only_annotated(node: ast.AST) -> bool:
+    """``Annotated[X, Field(title=...)]``: metadata that is nothing but the dropped title."""
+    if not (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Annotated"
+        and isinstance(node.slice, ast.Tuple)
+        and len(node.slice.elts) == 2
+    ):
+        return False
+    call = node.slice.elts[1]
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "Field"
+        and not call.args
+        and [kw.arg for kw in call.keywords] == ["title"]
+    )
+
+
+def _mixin_edits(cls: ast.ClassDef, mixins: Mapping[str, str], pos: _Offsets) -> list[_Edit]:
+    """``class X(Base)`` -> ``class X(Mixin, Base)`` for a class named in ``mixins``."""
+    path = mixins.get(cls.name)
+    if path is None:
+        return []
+    if not cls.bases:
+        raise SystemExit(f"mixins: class {cls.name} has no base to put {path} before")
+    first = cls.bases[0]
+    start = pos(first.lineno, first.col_offset)
+    return [_Edit(start, start, f"{path.rpartition('.')[2]}, ")]
+
+
+def rewrite_module(
+    text: str, source: str, version: str, mixins: Mapping[str, str] | None = None
+) -> str:
     """Apply the rewrites above to one generated module and put our header on it."""
     data = text.encode()
     tree = ast.parse(data)
@@ -191,8 +231,14 @@ def rewrite_module(text: str, source: str, version: str) -> str:
     need: set[str] = set()
     classvar = False
     rules = False
+    skip: set[int] = set()
+    imports: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
+            if mixins and node.name in mixins:
+                edits.extend(_mixin_edits(node, mixins, pos))
+                module, _, name = mixins[node.name].rpartition(".")
+                imports.add(f"from {module} import {name}\n")
             found_rules = _config_edits(node, pos)
             rules = rules or any(_RULES_DECL in e.text for e in found_rules)
             edits.extend(found_rules)
@@ -200,10 +246,25 @@ def rewrite_module(text: str, source: str, version: str) -> str:
             found = _classvar_edits(node, pos)
             classvar = classvar or bool(found)
             edits.extend(found)
+        elif _title_only_annotated(node):
+            assert isinstance(node, ast.Subscript)
+            assert isinstance(node.slice, ast.Tuple)
+            inner = node.slice.elts[0]
+            assert inner.end_lineno is not None
+            assert inner.end_col_offset is not None
+            assert node.end_lineno is not None
+            assert node.end_col_offset is not None
+            text = data[
+                pos(inner.lineno, inner.col_offset) : pos(inner.end_lineno, inner.end_col_offset)
+            ].decode()
+            start = pos(node.lineno, node.col_offset)
+            edits.append(_Edit(start, pos(node.end_lineno, node.end_col_offset), text))
+            skip.add(id(node.slice.elts[1]))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id == "Field"
+            and id(node) not in skip
         ):
             edits.extend(_field_edits(node, data, pos))
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
@@ -230,6 +291,7 @@ def rewrite_module(text: str, source: str, version: str) -> str:
         extra += "from typing import ClassVar\n"
     if rules:
         extra += "from jambonz_types._rules import Rule\n"
+    extra += "".join(sorted(imports))
     if extra:
         if future in body:
             body = body.replace(future, future + extra, 1)

@@ -117,8 +117,12 @@ def _read_version(root: Path) -> str:
     return match.group(1)
 
 
-def load_schemas(config: Config) -> SchemaSet:
-    """Read every ``*.schema.json`` of the four groups, sorted, plus the app schema."""
+def load_schemas(config: Config, version: str | None = None) -> SchemaSet:
+    """Read every ``*.schema.json`` of the four groups, sorted, plus the app schema.
+
+    The version comes from ``SOURCE.toml`` unless given (a set that was never vendored,
+    such as a schema checkout being compared, has none).
+    """
     root = config.schemas_dir
     files = []
     for group in GROUPS:
@@ -126,7 +130,9 @@ def load_schemas(config: Config) -> SchemaSet:
             doc = json.loads(path.read_text(encoding="utf-8"))
             files.append(SchemaFile(path.relative_to(root), doc))
     app = json.loads((root / APP_SCHEMA).read_text(encoding="utf-8"))
-    return SchemaSet(root=root, files=tuple(files), app=app, version=_read_version(root))
+    if version is None:
+        version = _read_version(root)
+    return SchemaSet(root=root, files=tuple(files), app=app, version=version)
 
 
 def class_name(f: SchemaFile, config: Config) -> str:
@@ -289,6 +295,8 @@ def _flatten_conflicting_allof(
 
 def stage(schemas: SchemaSet, config: Config, dest: Path) -> dict[str, SchemaFile]:
     """Write the normalized copy under ``dest``; return ``group/module`` -> source file."""
+    from .naming import assign_titles  # naming builds on this module's pascal()
+
     ids = schemas.by_id()
     modules: dict[str, SchemaFile] = {}
     for f in schemas.files:
@@ -308,6 +316,7 @@ def stage(schemas: SchemaSet, config: Config, dest: Path) -> dict[str, SchemaFil
                 kept = {k: node[k] for k in ("description",) if k in node}
                 node.clear()
                 node.update(kept, customTypePath=type_path)
+        assign_titles(doc, f.key)
         if f.group == "callbacks":
             _mark_callback_objects(doc)
         out = dest / f.group / f"{f.module}.json"

@@ -18,7 +18,7 @@ from pydantic import JsonValue
 from jambonz_runtime import App, EnvVar, LlmToolCallCallback, Session, serve
 from jambonz_types import Verbs
 from jambonz_types.callbacks import LlmCallback, SessionNewCallback
-from jambonz_types.components.llm_base import Auth as LlmAuth
+from jambonz_types.components.llm_base import LLMBasePropertiesAuth as LlmAuth
 
 __all__ = ["WEATHER_TOOL", "app", "get_weather"]
 
@@ -43,9 +43,9 @@ WEATHER_TOOL: dict[str, JsonValue] = {
 }
 
 
-def get_weather(args: JsonValue) -> dict[str, JsonValue]:
+def get_weather(args: dict[str, JsonValue]) -> dict[str, JsonValue]:
     """The tool itself (canned, so the example runs offline)."""
-    city = args.get("city") if isinstance(args, dict) else None
+    city = args.get("city")
     if not isinstance(city, str) or not city:
         return {"error": "missing city"}
     return {"city": city, "temperature_c": 21, "sky": "sunny"}
@@ -84,12 +84,10 @@ async def start(session: Session, call: SessionNewCallback) -> Verbs:
 @app.on("llm:tool-call")
 async def tool_call(session: Session, call: LlmToolCallCallback) -> None:
     """Run the tool and send its result back as an OpenAI ``conversation.item.create``."""
-    if call.tool_call_id is None:
-        session.log.error("llm:tool-call without tool_call_id: %r", call)
-        return
-    result = get_weather(call.args) if call.name == "get_weather" else {"error": "unknown tool"}
-    await session.tool_output(
-        call.tool_call_id,
+    # call.arguments: the args as a dict (OpenAI sends them as a JSON string: decoded)
+    result = get_weather(call.arguments) if call.name == "get_weather" else {"error": "unknown"}
+    await session.tool_output(  # echoes call.tool_call_id
+        call,
         {
             "type": "conversation.item.create",
             "item": {

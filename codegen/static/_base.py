@@ -17,16 +17,26 @@ Why a custom base instead of ``pydantic.BaseModel``:
   :mod:`jambonz_types._rules` after the fields validate.
 * **The wire form is one call**: :meth:`JambonzModel.to_dict` / :meth:`to_json` give
   camelCase keys, only the fields that were set, and always the ``verb`` key.
+* **Discovery shows the SDK, not pydantic's internals**: building a model directly
+  raises :class:`~jambonz_types.ModelValidationError` (the package's message, no links
+  to pydantic's site); the run-time signature (``inspect.signature``, ``help()``, IDEs
+  that read it) lists the Python field names, keyword-only, without ``verb`` and
+  without pydantic's ``**extra_data: Any``; ``dir()`` and ``help()`` leave out
+  pydantic's ``__pydantic_*__`` attributes and its deprecated v1 methods.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, get_args
+import inspect
+import types
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
+from pydantic._internal._model_construction import ModelMetaclass
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from typing_extensions import Self
 
+from ._errors import as_model_error
 from ._rules import Rule, check
 
 __all__ = ["JambonzCallback", "JambonzModel", "is_verb_model"]
@@ -36,7 +46,103 @@ _NULL = PydanticCustomError(
 )
 
 
-class JambonzModel(BaseModel):
+_HIDDEN = frozenset(
+    {
+        # pydantic v1 names, deprecated in v2: they only clutter help() and completion
+        "construct",
+        "copy",
+        "dict",
+        "from_orm",
+        "json",
+        "parse_file",
+        "parse_obj",
+        "parse_raw",
+        "schema",
+        "schema_json",
+        "update_forward_refs",
+        "validate",
+        "_calculate_keys",
+        "_copy_and_set_values",
+        "_get_value",
+        "_iter",
+        "_abc_impl",
+        "__fields__",
+        "__fields_set__",
+        "__class_vars__",
+        "__private_attributes__",
+        "__signature__",
+    }
+)
+
+
+class _Shown:
+    """An annotation shown as written (``str | None``), not as a quoted string."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _describe(tp: object) -> str:
+    """``Optional[Annotated[str, Strict()]]`` -> ``str | None``: the type a caller passes."""
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if origin is Annotated:
+        return _describe(args[0])
+    if origin is Union or origin is types.UnionType:
+        return " | ".join(_describe(arg) for arg in args)
+    if origin is Literal:
+        return f"Literal[{', '.join(repr(arg) for arg in args)}]"
+    if tp is type(None):
+        return "None"
+    if origin is not None:
+        name = getattr(origin, "__name__", str(origin))
+        return f"{name}[{', '.join(_describe(arg) for arg in args)}]"
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+if TYPE_CHECKING:
+    # Type checkers must see pydantic's own metaclass: it carries the PEP 681
+    # dataclass_transform that gives every model its typed ``__init__``.
+    _JambonzModelMeta = ModelMetaclass
+else:
+
+    class _JambonzModelMeta(ModelMetaclass):
+        """pydantic's metaclass with a Python-name signature and a tidy ``dir()``."""
+
+        @property
+        def __signature__(cls) -> inspect.Signature:
+            """``Target(*, type: ..., number: ... = None, ...)``: Python names, keyword-only."""
+            params = [
+                inspect.Parameter(
+                    name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=inspect.Parameter.empty if info.is_required() else info.default,
+                    annotation=_Shown(_describe(info.annotation)),
+                )
+                for name, info in cls.model_fields.items()
+                if name != "verb"
+            ]
+            return inspect.Signature(params, return_annotation=None)
+
+        @__signature__.setter
+        def __signature__(cls, value: object) -> None:
+            # pydantic assigns its own (wire aliases, ``**extra_data: Any``); ours wins.
+            pass
+
+        def __dir__(cls) -> list[str]:
+            return [
+                name
+                for name in super().__dir__()
+                if name not in _HIDDEN and not name.startswith("__pydantic")
+            ]
+
+
+class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
     """Base of every generated verb, component and command model."""
 
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -49,6 +155,27 @@ class JambonzModel(BaseModel):
     _reject_null: ClassVar[bool] = True
     __jambonz_rules__: ClassVar[tuple[Rule, ...]] = ()
     """Rules from the schema object this class was generated from (see ``_rules``)."""
+
+    if not TYPE_CHECKING:
+        # Run time only: type checkers must keep synthesizing each model's typed
+        # ``__init__`` from its fields (PEP 681), which an inherited one would replace.
+
+        def __init__(self, /, **data):
+            """Validate the keyword arguments (Python names) into the model.
+
+            Raises:
+                ModelValidationError: a value the schema rejects; the message names
+                    each field and what it allows.
+            """
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                raise as_model_error(exc) from None
+
+        # Tell pydantic this is not a "custom" __init__: validation (``model_validate``,
+        # ``from_wire``, nested models) keeps running in pydantic-core with its own
+        # alias settings, not through this method; only a direct ``Model(...)`` call does.
+        __init__.__pydantic_base_init__ = True
 
     @model_validator(mode="before")
     @classmethod

@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from .flow import CallFlow as CallFlow
     from .flow import FlowHandler as FlowHandler
     from .protocol import AgentEventCallback as AgentEventCallback
+    from .protocol import Delivery as Delivery
     from .protocol import DialConfirmCallback as DialConfirmCallback
     from .protocol import InboundMessage as InboundMessage
     from .protocol import JambonzErrorCallback as JambonzErrorCallback
@@ -135,6 +136,7 @@ __all__ = [
     "CallEnded",
     "CallFlow",
     "ConfigurationError",
+    "Delivery",
     "DialConfirmCallback",
     "DtmfEvent",
     "EnvSchemaError",
@@ -266,6 +268,7 @@ _LAZY: dict[str, str] = {
     "CallFlow": "flow",
     "FlowHandler": "flow",
     "AgentEventCallback": "protocol",
+    "Delivery": "protocol",
     "DialConfirmCallback": "protocol",
     "InboundMessage": "protocol",
     "JambonzErrorCallback": "protocol",

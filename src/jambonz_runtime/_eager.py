@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable, Coroutine, Generator
 from typing import Final, TypeVar
 
-__all__ = ["start_eagerly"]
+__all__ = ["run_eagerly", "start_eagerly"]
 
 _T = TypeVar("_T")
 
@@ -115,5 +115,18 @@ def start_eagerly(
         raise
     except BaseException as exc:
         on_error(exc)
+        return None
+    return asyncio.get_running_loop().create_task(_Rest(coro, first))
+
+
+def run_eagerly(coro: Coroutine[object, None, None]) -> asyncio.Task[None] | None:
+    """Like :func:`start_eagerly`, but an exception of the first step raises to the caller.
+
+    For work the caller started on purpose and must hear about at once (a session
+    command: a bad value or an ended call raises at the call, awaited or not).
+    """
+    try:
+        first = coro.send(None)
+    except StopIteration:
         return None
     return asyncio.get_running_loop().create_task(_Rest(coro, first))

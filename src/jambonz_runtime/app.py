@@ -186,6 +186,26 @@ def _check_audio_annotation(handler: Callable[..., object], platform: str) -> No
         )
 
 
+def _require_async(handler: Callable[..., object], what: str) -> None:
+    """Refuse a plain ``def`` handler now, not with a confusing error on every call.
+
+    The runtime awaits what a handler returns; a plain function's ``Verbs`` cannot be
+    awaited, so the call would fail each time ("object Verbs can't be used in 'await'
+    expression"). ``async def`` functions, ``functools.partial`` of one and objects
+    with an ``async def __call__`` pass.
+    """
+    if inspect.iscoroutinefunction(handler):
+        return
+    call = getattr(type(handler), "__call__", None)  # noqa: B004  # the class's, not the instance's
+    if not inspect.isfunction(handler) and inspect.iscoroutinefunction(call):
+        return
+    name = getattr(handler, "__qualname__", repr(handler))
+    raise ConfigurationError(
+        f"{what}: handlers must be `async def` ({name} is a plain function); "
+        f"write `async def {getattr(handler, '__name__', 'handler')}(...)`"
+    )
+
+
 def _check_state_model(model: object) -> None:
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise ConfigurationError(f"App(state=...) takes a pydantic model class, got {model!r}")
@@ -378,6 +398,7 @@ class App(Generic[S]):
         route = _norm_path(path)
 
         def register(handler: _SessionHandler[S]) -> _SessionHandler[S]:
+            _require_async(handler, f"on_session({path!r})")
             if route in self._session_handlers or route in self._flows:
                 raise ConfigurationError(f"two on_session/flow handlers for path {route!r}")
             self._session_handlers[route] = handler
@@ -421,6 +442,7 @@ class App(Generic[S]):
         wire = None if filler is None else Verbs.from_wire(to_wire(filler)).to_wire()
 
         def register(handler: FlowHandler) -> FlowHandler:
+            _require_async(handler, f"flow({path!r})")
             if route in self._session_handlers or route in self._flows:
                 raise ConfigurationError(f"two on_session/flow handlers for path {route!r}")
             self._flows[route] = FlowRoute(handler, wire, filler_after)
@@ -443,6 +465,7 @@ class App(Generic[S]):
         def register(
             handler: _HookHandler[S, SessionAdultingCallback],
         ) -> _HookHandler[S, SessionAdultingCallback]:
+            _require_async(handler, f"on_adulting({path!r})")
             self._adulting_handlers[route] = _Hook(SessionAdultingCallback, handler)  # type: ignore[arg-type]  # stored erased
             return handler
 
@@ -481,6 +504,7 @@ class App(Generic[S]):
         route = _norm_path(path)
 
         def register(handler: _A) -> _A:
+            _require_async(handler, f"on_audio({path!r})")
             _check_audio_annotation(handler, platform)
             if (route, platform) in self._audio_routes:
                 raise ConfigurationError(f"two on_audio({platform}) handlers for path {route!r}")
@@ -514,6 +538,7 @@ class App(Generic[S]):
             raise ConfigurationError("a hook path must not be empty")
 
         def register(handler: _HookHandler[S, P]) -> HookRef[P]:
+            _require_async(handler, f"action_hook({path!r})")
             model = payload or _payload_model(handler, f"action_hook({path!r})")
             if path in self._hooks:
                 raise ConfigurationError(f"two handlers for hook {path!r}")
@@ -522,8 +547,27 @@ class App(Generic[S]):
 
         return register
 
-    event_hook = action_hook
-    """Alias of :meth:`action_hook` for verbs' ``eventHook``/``statusHook`` (same rules)."""
+    @overload
+    def event_hook(self, path: str) -> Callable[[_HookHandler[S, P]], HookRef[P]]: ...
+
+    @overload
+    def event_hook(
+        self, path: str, payload: type[P]
+    ) -> Callable[[_HookHandler[S, P]], HookRef[P]]: ...
+
+    def event_hook(
+        self, path: str, payload: type[P] | None = None
+    ) -> Callable[[_HookHandler[S, P]], HookRef[P]]:
+        """Handle a verb's ``eventHook``, ``statusHook`` or other non-action hook.
+
+        The same registration as :meth:`action_hook` (payload model from ``payload`` or
+        the handler's annotation; returns a ``HookRef[P]`` for the verb's hook
+        parameter), named for the hooks that report progress rather than a verb's end,
+        e.g. ``dial(status_hook=...)`` or ``sip_refer(event_hook=...)``.
+        """
+        if payload is None:
+            return self.action_hook(path)
+        return self.action_hook(path, payload)
 
     @overload
     def on(
@@ -615,6 +659,7 @@ class App(Generic[S]):
         model = PAYLOAD_MODELS[event]
 
         def register(handler: _H) -> _H:
+            _require_async(handler, f"app.on({event!r})")
             _check_annotation(handler, model, f"app.on({event!r})")
             if event in self._by_type:
                 raise ConfigurationError(f"two app.on({event!r}) handlers")

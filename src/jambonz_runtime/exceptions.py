@@ -37,10 +37,12 @@ each subclass says exactly which contract was broken::
         ├── RestResponseError: a success answer whose body is not what the API sends.
         └── RestStatusError: the API answered with an error status; carries ``status``
             and the server's ``message``.
-            ├── RestBadRequest (400)
-            ├── RestAuthError (401, 403)
-            ├── RestNotFound (404)
-            ├── RestUnprocessable (422)
+            ├── RestClientError (4xx)
+            │   ├── RestBadRequest (400)
+            │   ├── RestAuthError (401, 403)
+            │   ├── RestNotFound (404)
+            │   ├── RestUnprocessable (422)
+            │   └── RestRateLimited (429, carries ``retry_after``)
             └── RestServerError (5xx)
 """
 
@@ -69,9 +71,11 @@ __all__ = [
     "MissingExtra",
     "RestAuthError",
     "RestBadRequest",
+    "RestClientError",
     "RestConnectionError",
     "RestError",
     "RestNotFound",
+    "RestRateLimited",
     "RestResponseError",
     "RestServerError",
     "RestStatusError",
@@ -309,19 +313,33 @@ class RestStatusError(RestError):
         self.url = url
 
 
-class RestBadRequest(RestStatusError):
+class RestClientError(RestStatusError):
+    """4xx: the request was refused (base of the 4xx classes below; other 4xx raise it)."""
+
+
+class RestRateLimited(RestClientError):
+    """429: too many requests (raised once the client's retries are used up).
+
+    Attributes:
+        retry_after: seconds the server asked to wait (``Retry-After``), if it said.
+    """
+
+    retry_after: float | None = None
+
+
+class RestBadRequest(RestClientError):
     """400: the API refused the request's content (its ``message`` names the problem)."""
 
 
-class RestAuthError(RestStatusError):
+class RestAuthError(RestClientError):
     """401 or 403: the API key is wrong, expired, or not allowed for this account."""
 
 
-class RestNotFound(RestStatusError):
+class RestNotFound(RestClientError):
     """404: no such call (it may have ended) or no such resource."""
 
 
-class RestUnprocessable(RestStatusError):
+class RestUnprocessable(RestClientError):
     """422: the call is in a state where the request cannot apply (e.g. the call is gone)."""
 
 

@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from ._base import JambonzCallback as JambonzCallback
     from ._base import JambonzModel as JambonzModel
     from ._errors import JambonzError as JambonzError
+    from ._errors import ModelValidationError as ModelValidationError
     from ._errors import VerbValidationError as VerbValidationError
     from ._hooks import HookRef as HookRef
-    from .app import VERB_MIN_VERSIONS as VERB_MIN_VERSIONS
+    from ._versions import JambonzVersionError as JambonzVersionError
+    from ._versions import check_jambonz_version as check_jambonz_version
     from .app import VERB_NAMES as VERB_NAMES
     from .app import JambonzApp as JambonzApp
     from .app import Verb as Verb
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from .flow import FlowChain as FlowChain
     from .flow import FlowVerbs as FlowVerbs
     from .hooks import HOOK_PAYLOADS as HOOK_PAYLOADS
+    from .versions import PROPERTY_MIN_VERSIONS as PROPERTY_MIN_VERSIONS
+    from .versions import VERB_MIN_VERSIONS as VERB_MIN_VERSIONS
 
 SCHEMA_VERSION = "0.4.15"
 """Version of the ``@jambonz/schema`` package these types were generated from."""
@@ -44,11 +48,15 @@ __all__ = [
     "JambonzCallback",
     "JambonzError",
     "JambonzModel",
+    "JambonzVersionError",
+    "ModelValidationError",
+    "PROPERTY_MIN_VERSIONS",
     "VERB_MIN_VERSIONS",
     "VERB_NAMES",
     "Verb",
     "VerbValidationError",
     "Verbs",
+    "check_jambonz_version",
     "callbacks",
     "commands",
     "components",
@@ -64,11 +72,15 @@ _LAZY: dict[str, str] = {
     "JambonzCallback": "_base",
     "JambonzError": "_errors",
     "JambonzModel": "_base",
-    "VERB_MIN_VERSIONS": "app",
+    "JambonzVersionError": "_versions",
+    "ModelValidationError": "_errors",
+    "PROPERTY_MIN_VERSIONS": "versions",
+    "VERB_MIN_VERSIONS": "versions",
     "VERB_NAMES": "app",
     "Verb": "app",
     "VerbValidationError": "_errors",
     "Verbs": "builder",
+    "check_jambonz_version": "_versions",
 }
 _SUBPACKAGES = frozenset({"callbacks", "commands", "components", "verbs"})
 

@@ -99,12 +99,39 @@ def describe_validation_error(where: str, error: ValidationError, prefix: str = 
 class VerbsBase:
     """An ordered list of verb models with chainable appends and exact wire output."""
 
-    __slots__ = ("_verbs",)
+    __slots__ = ("_jambonz_version", "_verbs")
 
-    def __init__(self, verbs: Iterable[Verb] = ()) -> None:
-        """Start empty, or with the given verb models (in order)."""
+    def __init__(self, verbs: Iterable[Verb] = (), *, jambonz_version: str | None = None) -> None:
+        """Start empty, or with the given verb models (in order).
+
+        ``jambonz_version`` declares the jambonz release the array is for: appending a
+        verb or setting a property that release lacks (the schemas' ``minVersion``)
+        then raises :class:`~jambonz_types.JambonzVersionError`.
+
+        Raises:
+            ValueError: ``jambonz_version`` is not a version like ``0.9.6``.
+        """
         self._verbs: list[Verb] = []
+        self._jambonz_version = jambonz_version
+        if jambonz_version is not None:
+            from ._versions import parse_version
+
+            parse_version(jambonz_version)
         self.extend(verbs)
+
+    @property
+    def jambonz_version(self) -> str | None:
+        """The jambonz release this array is checked against (``None``: not checked)."""
+        return self._jambonz_version
+
+    def _check_version(self, verb: str, keys: Iterable[str]) -> None:
+        version = self._jambonz_version
+        if version is not None:
+            from ._versions import JambonzVersionError, verb_version_problems
+
+            problems = verb_version_problems(verb, keys, version)
+            if problems:
+                raise JambonzVersionError(problems)
 
     # -- list behaviour -------------------------------------------------------------
 
@@ -117,6 +144,9 @@ class VerbsBase:
         is_verb_model = (_DEPS or _deps())[3]
         if not is_verb_model(verb):  # checked at run time too: callers may not run mypy
             raise TypeError(f"expected a jambonz verb model, got {type(verb).__name__}")
+        if self._jambonz_version is not None:
+            wire = verb.to_dict()
+            self._check_version(str(wire.get("verb", verb.verb)), wire)
         self._verbs.append(verb)
         return self
 
@@ -128,7 +158,7 @@ class VerbsBase:
 
     def __add__(self, other: Iterable[Verb]) -> Self:
         """A new list: this one's verbs followed by ``other``'s; neither operand changes."""
-        return type(self)(self._verbs).extend(other)
+        return type(self)(self._verbs, jambonz_version=self._jambonz_version).extend(other)
 
     def __len__(self) -> int:
         return len(self._verbs)
@@ -148,7 +178,7 @@ class VerbsBase:
 
     def copy(self) -> Self:
         """A shallow copy (the verb models are shared, the list is not)."""
-        return type(self)(self._verbs)
+        return type(self)(self._verbs, jambonz_version=self._jambonz_version)
 
     def to_list(self) -> list[Verb]:
         """The verb models, as a new list: the builder keeps its own."""
@@ -167,16 +197,20 @@ class VerbsBase:
         return json.dumps(self.to_wire(), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_wire(cls, data: object) -> Self:
+    def from_wire(cls, data: object, *, jambonz_version: str | None = None) -> Self:
         """Validate a decoded verb array exactly as the server would (wire keys only).
 
         ``data`` is typically a ``json.loads`` result or another builder's
         :meth:`to_wire`; anything else is rejected with a clear error, so it is typed
         ``object`` (``list[dict[str, JsonValue]]`` is not a ``JsonValue`` to mypy).
+        With ``jambonz_version``, the array is also checked against that release and
+        the result keeps checking what is appended (see :meth:`__init__`).
 
         Raises:
             VerbValidationError: the array is not a valid jambonz application; the
                 message names each failing path (``0.gather.input.0``).
+            JambonzVersionError: a verb or key needs a newer jambonz (one line each,
+                with the verb's index).
         """
         from pydantic import ValidationError
 
@@ -189,14 +223,15 @@ class VerbsBase:
             raise VerbValidationError(
                 describe_validation_error("invalid verb array", exc), exc
             ) from exc
-        return cls(app.root)
+        return cls._checked(app.root, jambonz_version)
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Self:
+    def from_json(cls, text: str | bytes, *, jambonz_version: str | None = None) -> Self:
         """Parse JSON text, then validate it like :meth:`from_wire`.
 
         Raises:
             VerbValidationError: the text is not JSON or not a valid verb array.
+            JambonzVersionError: as for :meth:`from_wire`.
         """
         from pydantic import ValidationError
 
@@ -209,7 +244,19 @@ class VerbsBase:
             raise VerbValidationError(
                 describe_validation_error("invalid verb array", exc), exc
             ) from exc
-        return cls(app.root)
+        return cls._checked(app.root, jambonz_version)
+
+    @classmethod
+    def _checked(cls, verbs: list[Verb], jambonz_version: str | None) -> Self:
+        """A builder of validated verbs; with a version, every problem is listed at once."""
+        out = cls(jambonz_version=jambonz_version)
+        if jambonz_version is not None:
+            from ._versions import check_jambonz_version
+
+            check_jambonz_version([verb.to_dict() | {"verb": verb.verb} for verb in verbs],
+                                  jambonz_version)  # fmt: skip
+        out._verbs.extend(verbs)
+        return out
 
     # -- used by the generated verb methods ---------------------------------------------
 
@@ -219,8 +266,11 @@ class VerbsBase:
         The generated methods pass wire keys so that validation runs exactly like
         :meth:`from_wire` and error paths name the fields as the jambonz docs do.
         """
-        # Built by the verb's own model: no need for append's check.
-        self._verbs.append(build_verb(module, name, verb, args))
+        # Built by the verb's own model: no need for append's model check.
+        built = build_verb(module, name, verb, args)
+        if self._jambonz_version is not None:
+            self._check_version(verb, [k for k, v in args.items() if v is not None])
+        self._verbs.append(built)
         return self
 
 

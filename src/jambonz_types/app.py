@@ -8,8 +8,6 @@ that names the verb and the field instead of one error per union member.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Annotated, Union
 
 from pydantic import Field, RootModel, TypeAdapter
@@ -51,6 +49,7 @@ from .verbs.tag import Tag
 from .verbs.transcribe import Transcribe
 from .verbs.transfer import Transfer
 from .verbs.ultravox_s2s import UltravoxS2S
+from .versions import VERB_MIN_VERSIONS as VERB_MIN_VERSIONS
 
 __all__ = ["VERB_MIN_VERSIONS", "VERB_NAMES", "JambonzApp", "Verb", "verb_adapter"]
 
@@ -139,53 +138,6 @@ VERB_NAMES: tuple[str, ...] = (
     "ultravox_s2s",
 )
 """Every value the ``verb`` key may take in an application, sorted."""
-
-VERB_MIN_VERSIONS: Mapping[str, str | None] = MappingProxyType(
-    {
-        "agent": "10.1.0",
-        "alert": "0.9.6",
-        "answer": "0.9.6",
-        "conference": "0.9.6",
-        "config": "0.9.6",
-        "deepgram_s2s": "10.1.0",
-        "dequeue": "0.9.6",
-        "dial": "0.9.6",
-        "dialogflow": "0.9.6",
-        "dtmf": "0.9.6",
-        "dub": "0.9.6",
-        "elevenlabs_s2s": "10.1.0",
-        "enqueue": "0.9.6",
-        "gather": "0.9.6",
-        "google_s2s": "10.1.0",
-        "gptlive_s2s": "11.1.0",
-        "hangup": "0.9.6",
-        "leave": "0.9.6",
-        "listen": "0.9.6",
-        "llm": "0.9.6",
-        "message": "0.9.6",
-        "openai_s2s": "10.1.0",
-        "pause": "0.9.6",
-        "play": "0.9.6",
-        "qwen_s2s": "0.4.0",
-        "redirect": "0.9.6",
-        "rest:dial": None,
-        "room": "0.9.6",
-        "s2s": "10.1.0",
-        "say": "0.9.6",
-        "sip:decline": "0.9.6",
-        "sip:refer": "0.9.6",
-        "sip:request": "0.9.6",
-        "stream": "0.9.6",
-        "tag": "0.9.6",
-        "transcribe": "0.9.6",
-        "transfer": "10.3.0",
-        "ultravox_s2s": "10.1.0",
-    }
-)
-"""The oldest jambonz release that runs each verb: the schema's ``minVersion`` keyword.
-
-Keyed like :data:`VERB_NAMES`; ``None`` where the verb's schema declares no version.
-"""
 
 
 class JambonzApp(RootModel[Annotated[list[Verb], Field(min_length=1)]]):

@@ -59,37 +59,38 @@ if TYPE_CHECKING:
     from .components.action_hook import HookSpec
     from .components.action_hook_delay_action import ActionHookDelayAction
     from .components.amd import AnsweringMachineDetection
-    from .components.auth import Auth as AuthAuth
+    from .components.auth import Auth
     from .components.bidirectional_audio import BidirectionalAudio
     from .components.filler_noise import FillerNoise
     from .components.handoff import Handoff
     from .components.hangup import Hangup
-    from .components.llm_base import Auth as LlmBaseAuth
-    from .components.llm_base import McpServer as LlmBaseMcpServer
+    from .components.llm_base import LLMBasePropertiesAuth, LLMBasePropertiesMcpServer
     from .components.recognizer import Recognizer
     from .components.synthesizer import Synthesizer
     from .components.target import Target
-    from .components.transfer_options import Confirm, Disposition
+    from .components.transfer_options import TransferOptionsConfirm, TransferOptionsDisposition
     from .components.vad import VAD
-    from .verbs.agent import BargeIn as AgentBargeIn
-    from .verbs.agent import LanguageConfig, Llm, ToolFillerConfig, TurnDetection
-    from .verbs.agent import McpServer as AgentMcpServer
-    from .verbs.agent import NoiseIsolation as AgentNoiseIsolation
-    from .verbs.config import BargeIn as ConfigBargeIn
-    from .verbs.config import NoiseIsolation as ConfigNoiseIsolation
-    from .verbs.config import TtsStream, TurnTaking
-    from .verbs.deepgram_s2s import Auth as DeepgramS2sAuth
-    from .verbs.deepgram_s2s import McpServer as DeepgramS2sMcpServer
-    from .verbs.dialogflow import QueryInput
+    from .verbs.agent import (
+        AgentBargeIn,
+        AgentLanguageConfigValue,
+        AgentLlm,
+        AgentMcpServer,
+        AgentNoiseIsolation,
+        AgentToolFillerConfig,
+        AgentTurnDetection,
+    )
+    from .verbs.config import ConfigBargeIn, ConfigNoiseIsolation, ConfigTtsStream, ConfigTurnTaking
+    from .verbs.deepgram_s2s import DeepgramS2SAuth, DeepgramS2SMcpServer
+    from .verbs.dialogflow import DialogflowQueryInput
     from .verbs.dub import Dub
-    from .verbs.elevenlabs_s2s import ElevenLabsAuth
-    from .verbs.elevenlabs_s2s import LlmOptions as ElevenlabsS2sLlmOptions
-    from .verbs.elevenlabs_s2s import McpServer as ElevenlabsS2sMcpServer
-    from .verbs.gptlive_s2s import Auth as GptliveS2sAuth
-    from .verbs.gptlive_s2s import LlmOptions as GptliveS2sLlmOptions
-    from .verbs.gptlive_s2s import McpServer as GptliveS2sMcpServer
+    from .verbs.elevenlabs_s2s import (
+        ElevenLabsAuth,
+        ElevenLabsS2SLlmOptions,
+        ElevenLabsS2SMcpServer,
+    )
+    from .verbs.gptlive_s2s import GPTLiveS2SAuth, GPTLiveS2SLlmOptions, GPTLiveS2SMcpServer
     from .verbs.transcribe import Transcribe
-    from .verbs.transfer import Brief
+    from .verbs.transfer import TransferBrief
 
 __all__ = ["FlowChain", "FlowChainBase", "FlowRunner", "FlowStep", "FlowVerbs"]
 
@@ -108,11 +109,11 @@ class FlowVerbs(FlowVerbsBase):
         stt: Recognizer | None = None,
         tts: Synthesizer | None = None,
         auto_lock_language: StrictBool | Literal["always"] | None = None,
-        language_config: dict[str, LanguageConfig] | None = None,
-        turn_detection: Literal["stt", "krisp"] | TurnDetection | None = None,
+        language_config: dict[str, AgentLanguageConfigValue] | None = None,
+        turn_detection: Literal["stt", "krisp"] | AgentTurnDetection | None = None,
         barge_in: AgentBargeIn | None = None,
         no_response_timeout: StrictInt | StrictFloat | None = None,
-        llm: Llm | None = None,
+        llm: AgentLlm | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         greeting: StrictBool | None = None,
@@ -121,7 +122,7 @@ class FlowVerbs(FlowVerbsBase):
         mcp_servers: list[AgentMcpServer] | None = None,
         handoff: Handoff | None = None,
         hangup: Hangup | None = None,
-        tool_filler: Literal[False] | ToolFillerConfig | None = None,
+        tool_filler: Literal[False] | AgentToolFillerConfig | None = None,
     ) -> FlowChain[LlmCallback]:
         """Configures a complete voice AI agent by wiring together STT → LLM → TTS with
         integrated turn detection. Provides a higher-level abstraction than manually
@@ -400,7 +401,7 @@ class FlowVerbs(FlowVerbsBase):
         synthesizer: Synthesizer | None = None,
         recognizer: Recognizer | None = None,
         barge_in: ConfigBargeIn | None = None,
-        tts_stream: TtsStream | None = None,
+        tts_stream: ConfigTtsStream | None = None,
         record: dict[str, JsonValue] | None = None,
         listen: dict[str, JsonValue] | None = None,
         stream: dict[str, JsonValue] | None = None,
@@ -424,7 +425,7 @@ class FlowVerbs(FlowVerbsBase):
         disable_tts_cache: StrictBool | None = None,
         track_tts_playout: StrictBool | None = None,
         noise_isolation: ConfigNoiseIsolation | None = None,
-        turn_taking: TurnTaking | None = None,
+        turn_taking: ConfigTurnTaking | None = None,
     ) -> FlowChain[None]:
         """Sets session-level defaults for the call. Configures default TTS, STT, VAD,
         recording, streaming, and other session-wide settings. These defaults apply to all
@@ -530,10 +531,10 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["deepgram"] | None = None,
         model: StrictStr | None = None,
-        auth: DeepgramS2sAuth | None = None,
+        auth: DeepgramS2SAuth | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[DeepgramS2sMcpServer] | None = None,
+        mcp_servers: list[DeepgramS2SMcpServer] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         handoff: Handoff | None = None,
@@ -849,7 +850,7 @@ class FlowVerbs(FlowVerbsBase):
         thinking_music: StrictStr | None = None,
         tts: Synthesizer | None = None,
         bargein: StrictBool | None = None,
-        query_input: QueryInput | None = None,
+        query_input: DialogflowQueryInput | None = None,
     ) -> FlowChain[JambonzCallback]:
         """Connects the caller to a Google Dialogflow agent for a voice conversation. Supports
         Dialogflow ES, CX, and CES models. The caller speaks and Dialogflow handles intent
@@ -1046,8 +1047,8 @@ class FlowVerbs(FlowVerbsBase):
         model: StrictStr | None = None,
         auth: ElevenLabsAuth,
         connect_options: dict[str, JsonValue] | None = None,
-        llm_options: ElevenlabsS2sLlmOptions | None = None,
-        mcp_servers: list[ElevenlabsS2sMcpServer] | None = None,
+        llm_options: ElevenLabsS2SLlmOptions | None = None,
+        mcp_servers: list[ElevenLabsS2SMcpServer] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         handoff: Handoff | None = None,
@@ -1304,10 +1305,10 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["google"] | None = None,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LLMBasePropertiesAuth | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
+        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         handoff: Handoff | None = None,
@@ -1405,10 +1406,10 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["gptlive"] | None = None,
         model: StrictStr | None = None,
-        auth: GptliveS2sAuth,
+        auth: GPTLiveS2SAuth,
         connect_options: dict[str, JsonValue] | None = None,
-        llm_options: GptliveS2sLlmOptions,
-        mcp_servers: list[GptliveS2sMcpServer] | None = None,
+        llm_options: GPTLiveS2SLlmOptions,
+        mcp_servers: list[GPTLiveS2SMcpServer] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         handoff: Handoff | None = None,
@@ -1582,7 +1583,7 @@ class FlowVerbs(FlowVerbsBase):
         *,
         id: StrictStr | None = None,
         url: StrictStr,
-        ws_auth: AuthAuth | None = None,
+        ws_auth: Auth | None = None,
         mix_type: Literal["mono", "stereo", "mixed"] | None = None,
         metadata: dict[str, JsonValue] | None = None,
         sample_rate: StrictInt | StrictFloat | None = None,
@@ -1674,10 +1675,10 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: StrictStr,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LLMBasePropertiesAuth | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
+        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         handoff: Handoff | None = None,
@@ -1839,10 +1840,10 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["openai"] | None = None,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LLMBasePropertiesAuth | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
+        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         handoff: Handoff | None = None,
@@ -2028,10 +2029,10 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["qwen"] | None = None,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LLMBasePropertiesAuth | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
+        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         handoff: Handoff | None = None,
@@ -2368,10 +2369,10 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: StrictStr,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LLMBasePropertiesAuth | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
+        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         handoff: Handoff | None = None,
@@ -2676,7 +2677,7 @@ class FlowVerbs(FlowVerbsBase):
         *,
         id: StrictStr | None = None,
         url: StrictStr,
-        ws_auth: AuthAuth | None = None,
+        ws_auth: Auth | None = None,
         mix_type: Literal["mono", "stereo", "mixed"] | None = None,
         metadata: dict[str, JsonValue] | None = None,
         sample_rate: StrictInt | StrictFloat | None = None,
@@ -2858,12 +2859,12 @@ class FlowVerbs(FlowVerbsBase):
         caller_id: StrictStr | None = None,
         on_hold_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        confirm: Confirm | None = None,
+        confirm: TransferOptionsConfirm | None = None,
         amd: AnsweringMachineDetection | None = None,
-        disposition: Disposition | None = None,
+        disposition: TransferOptionsDisposition | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         id: StrictStr | None = None,
-        brief: Brief | None = None,
+        brief: TransferBrief | None = None,
     ) -> FlowChain[TransferCallback]:
         """Packages blind and warm parked/three-way transfer with built-in failure handling.
         Composes transferOptions for the shared transfer choreography and adds a verb
@@ -2943,10 +2944,10 @@ class FlowVerbs(FlowVerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["ultravox"] | None = None,
         model: StrictStr | None = None,
-        auth: LlmBaseAuth | None = None,
+        auth: LLMBasePropertiesAuth | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LlmBaseMcpServer] | None = None,
+        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
         event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
         handoff: Handoff | None = None,

@@ -84,13 +84,13 @@ def test_handler_errors_are_one_line_without_debug(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("1\n"))
-    assert main(["call", "examples.call_recording:app"]) == 0
+    assert main(["call", "examples.call_recording:app"]) == 1  # a handler raised
     err = capsys.readouterr().err
     assert "EnvVarsError: env var SIPREC_SERVER: required but not set" in err
     assert "(--debug shows the traceback)" in err
     assert "Traceback" not in err
     monkeypatch.setattr("sys.stdin", io.StringIO("1\n"))
-    assert main(["call", "examples.call_recording:app", "--debug"]) == 0
+    assert main(["call", "examples.call_recording:app", "--debug"]) == 1
     assert "Traceback (most recent call last)" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO("1\n"))
     args = ["call", "examples.call_recording:app", "--env", "SIPREC_SERVER=sip:rec@example.com"]

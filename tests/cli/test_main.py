@@ -11,7 +11,7 @@ import pytest
 from jambonz_runtime.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = ("validate", "new", "call", "schema")
+COMMANDS = ("validate", "new", "call", "schema", "api")
 
 
 def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

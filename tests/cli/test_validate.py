@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from codegen.config import load_config
+from codegen.schemas import load_schemas
 from jambonz_runtime.cli import main
 
 BAD = """[
@@ -109,7 +111,7 @@ def test_no_input_on_a_terminal_is_a_usage_error(
 def test_json_report(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--json", str(files["bad"]), str(files["ok"])]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report["schema"] == "@jambonz/schema 0.4.15"
+    assert report["schema"] == f"@jambonz/schema {load_schemas(load_config()).version}"
     assert (report["valid"], report["errors"], report["warnings"]) == (False, 3, 1)
     bad, ok = report["files"]
     assert ok == {"file": str(files["ok"]), "valid": True, "verbs": 2, "problems": []}
@@ -157,3 +159,28 @@ def test_colour_only_on_a_terminal_without_no_color(
     main(["validate", str(files["bad"])])
     assert "\x1b[" not in plain.getvalue()
     assert "error" in plain.getvalue()
+
+
+def test_jambonz_version_flags_newer_verbs_and_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jambonz_types import versions
+
+    monkeypatch.setattr(versions, "PROPERTY_MIN_VERSIONS", {"say": {"loop": "0.9.7"}})
+    monkeypatch.setattr(versions, "VERB_MIN_VERSIONS", {"say": "0.9.6", "hangup": "0.9.8"})
+    arr = tmp_path / "app.json"
+    arr.write_text('[\n{"verb": "say", "text": "hi", "loop": 2},\n{"verb": "hangup"}\n]\n')
+    assert main(["validate", "--jambonz-version", "0.9.6", str(arr)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{arr}:2:31: error: $[0].loop (say): say.loop needs jambonz >= 0.9.7, but jambonz "
+        "0.9.6 is declared",
+        f"{arr}:3:10: error: $[1].verb (hangup): verb 'hangup' needs jambonz >= 0.9.8, but "
+        "jambonz 0.9.6 is declared",
+    ]
+    assert main(["validate", "--jambonz-version", "0.9.8", str(arr)]) == 0
+    assert main(["validate", str(arr)]) == 0  # no version declared: nothing to check
+    capsys.readouterr()
+    assert main(["validate", "--jambonz-version", "nine", str(arr)]) == 1
+    assert capsys.readouterr().err == (
+        "jambonz-typed: error: --jambonz-version: 'nine' is not a jambonz version like 0.9.6\n"
+    )

@@ -100,7 +100,7 @@ def _without_hookref(annotation: object) -> tuple[object, list[object]]:
 
 def test_one_method_per_verb_schema() -> None:
     expected = {_verb_value(p).replace(":", "_") for p in VERB_SCHEMAS}
-    assert len(VERB_SCHEMAS) == 38
+    assert len(expected) == len(VERB_SCHEMAS)  # one method each, however many schemas/ has
     assert set(METHODS) - {"copy"} - set(dir(jambonz_types._verbs_base.VerbsBase)) == expected
     for name in ("say", "gather", "stream", "listen", "s2s", "llm", "room", "conference"):
         assert name in METHODS

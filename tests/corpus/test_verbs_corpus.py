@@ -1,4 +1,4 @@
-"""Real-world verb arrays and payloads (../shared/corpus) against our models.
+"""Real-world verb arrays and payloads (tests/corpus/data, vendored) against our models.
 
 ``verbs.jsonl`` records, for each verb array found in public jambonz code and docs,
 whether ``validateApp`` of ``@jambonz/schema`` 0.4.15 accepted it. Our application root
@@ -30,13 +30,11 @@ from jambonz_types.callbacks import (
 )
 from jambonz_types.commands import LlmToolOutputCommand
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data"
 
 
 def _lines(name: str) -> list[dict[str, JsonValue]]:
-    path = CORPUS / name
-    if not path.is_file():
-        pytest.skip(f"corpus file {path} not found (the shared corpus sits next to the repo)")
+    path = CORPUS / name  # vendored (tests/corpus/data/README.md says where it comes from)
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 

@@ -36,7 +36,7 @@ from jambonz_types.callbacks import (
     GatherCallback,
     LlmCallback,
 )
-from jambonz_types.callbacks.gather import Alternative, Speech
+from jambonz_types.callbacks.gather import GatherCallbackSpeech, GatherCallbackSpeechAlternative
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +59,9 @@ async def test_echo_digits_and_speech_keeps_state() -> None:
         assert first.data[0]["actionHook"] == "/echo"  # type: ignore[index,call-overload]
         msgid = await call.hook(echo.echo, GatherCallback(reason="dtmfDetected", digits="42"))
         assert (await call.expect_ack(msgid)).data[0] == {"verb": "say", "text": "you pressed 4 2"}
-        speech = Speech(alternatives=[Alternative(transcript="hello")])
+        speech = GatherCallbackSpeech(
+            alternatives=[GatherCallbackSpeechAlternative(transcript="hello")]
+        )
         msgid = await call.hook(echo.echo, GatherCallback(reason="speechDetected", speech=speech))
         assert (await call.expect_ack(msgid)).data[0] == {"verb": "say", "text": "you said: hello"}
         msgid = await call.hook(echo.echo, GatherCallback(reason="timeout"))
@@ -201,7 +203,7 @@ async def test_voice_agent_starts_openai_s2s_and_answers_tool_calls() -> None:
 
 
 async def _heard(call: SimulatedCall, text: str) -> None:
-    speech = Speech(alternatives=[Alternative(transcript=text)])
+    speech = GatherCallbackSpeech(alternatives=[GatherCallbackSpeechAlternative(transcript=text)])
     msgid = await call.hook(
         llm_streaming.heard, GatherCallback(reason="speechDetected", speech=speech)
     )

@@ -8,7 +8,8 @@ jambonz account. Commands (one module each):
 * ``new NAME``: a project that passes its tests and mypy --strict (:mod:`.new`);
 * ``call MODULE:APP``: a simulated phone call in text (:mod:`.call`);
 * ``schema [VERB]``: the vendored schema version and each verb's needs (:mod:`.schema`);
-* ``serve MODULE:APP``: production serving, ``--workers N``, ``--store`` (:mod:`.serve`).
+* ``serve MODULE:APP``: production serving, ``--workers N``, ``--store`` (:mod:`.serve`);
+* ``api RESOURCE ACTION``: the jambonz REST API through the typed client (:mod:`.api`).
 
 Only the standard library's argparse; errors are one line on stderr (``--debug`` adds
 the traceback); colour only on a terminal without ``NO_COLOR``.
@@ -31,7 +32,7 @@ PROG: Final = "jambonz-typed"
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command registered."""
-    from . import call, new, schema, serve, validate
+    from . import api, call, new, schema, serve, validate
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description=(
             "Command line of jambonz-typed: check verb arrays, start a typed app project, "
-            "call an app through the built-in jambonz simulator, inspect the schemas."
+            "call an app through the built-in jambonz simulator, inspect the schemas, "
+            "call the REST API."
         ),
         epilog=f"'{PROG} COMMAND --help' describes each command.",
     )
@@ -52,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show tracebacks (and debug logs) on errors"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (validate, new, call, schema, serve):
+    for module in (validate, new, call, schema, serve, api):
         module.add_parser(commands, [common])
     return parser
 

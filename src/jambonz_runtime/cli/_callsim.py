@@ -18,6 +18,7 @@ third parties (``llm``, ``listen``, ``conference``, ...) are reported and skippe
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections import deque
@@ -33,11 +34,12 @@ from jambonz_types.callbacks import (
     CallStatusCallback,
     DialCallback,
     GatherCallback,
+    LlmCallback,
     PlayCallback,
     SessionRedirectCallback,
 )
-from jambonz_types.callbacks.gather import Alternative
-from jambonz_types.callbacks.gather import Speech as SpeechResult
+from jambonz_types.callbacks.gather import GatherCallbackSpeech as SpeechResult
+from jambonz_types.callbacks.gather import GatherCallbackSpeechAlternative as Alternative
 from jambonz_types.components import HookSpec, Target
 from jambonz_types.verbs import (
     DTMF,
@@ -82,8 +84,11 @@ __all__ = [
     "Skipped",
     "Spoken",
     "StatusSent",
+    "ToolCalled",
+    "ToolRequest",
     "VerbsReceived",
     "parse_answer",
+    "parse_tool_call",
     "run_call",
 ]
 
@@ -156,6 +161,35 @@ def parse_answer(line: str, inputs: Sequence[InputKind] = ("speech", "digits")) 
     return Spoken(text)
 
 
+@dataclass(frozen=True)
+class ToolRequest:
+    """A tool call the simulated LLM makes while an ``llm`` (or ``*_s2s``) verb runs."""
+
+    name: str
+    args: JsonValue
+
+
+def parse_tool_call(line: str) -> ToolRequest:
+    """``tool: NAME {json args}`` (the ``tool:`` prefix optional) as a :class:`ToolRequest`.
+
+    The arguments are a JSON value (an object, as LLM vendors send); omitted: ``{}``.
+
+    Raises:
+        ValueError: no tool name, or arguments that are not JSON.
+    """
+    text = line.strip()
+    if text.lower().startswith("tool:"):
+        text = text[5:].strip()
+    name, _, rest = text.partition(" ")
+    if not name:
+        raise ValueError(f"{line!r}: expected 'tool: NAME {{json args}}'")
+    try:
+        args: JsonValue = json.loads(rest) if rest.strip() else {}
+    except ValueError as exc:
+        raise ValueError(f"{line!r}: the tool arguments are not JSON ({exc})") from None
+    return ToolRequest(name, args)
+
+
 class Caller(Protocol):
     """The person on the phone: asked whenever the call needs them."""
 
@@ -165,6 +199,10 @@ class Caller(Protocol):
 
     async def dial_outcome(self, dialed: Sequence[str]) -> DialOutcome:
         """How a ``dial`` to ``dialed`` ends."""
+        ...
+
+    async def tool_calls(self, verb: str) -> list[ToolRequest]:
+        """The tool calls the LLM of ``verb`` makes (none: the verb is skipped)."""
         ...
 
 
@@ -192,11 +230,22 @@ class ScriptCaller:
 
     async def answer(self, listening: Listening) -> CallerAnswer:
         """The next line, parsed; :class:`HangUp` when there is none."""
-        while self._queue and self._queue[0].strip().lower().startswith("dial:"):
-            self._queue.popleft()  # a dial outcome nobody asked for
+        while self._queue and self._queue[0].strip().lower().startswith(("dial:", "tool:")):
+            self._queue.popleft()  # a dial outcome or tool call nobody asked for
         if not self._queue:
             return HangUp()
         return parse_answer(self._queue.popleft(), listening.inputs)
+
+    async def tool_calls(self, verb: str) -> list[ToolRequest]:
+        """The ``tool: NAME {json}`` lines next in the script, in order.
+
+        Raises:
+            ValueError: such a line does not parse (see :func:`parse_tool_call`).
+        """
+        calls: list[ToolRequest] = []
+        while self._queue and self._queue[0].strip().lower().startswith("tool:"):
+            calls.append(parse_tool_call(self._queue.popleft()))
+        return calls
 
     async def dial_outcome(self, dialed: Sequence[str]) -> DialOutcome:
         """``dial: <outcome>`` if that is the next line, else the default."""
@@ -318,6 +367,17 @@ class CommandReceived:
 
 
 @dataclass(frozen=True)
+class ToolCalled:
+    """The simulated LLM asked the app to run a tool (``llm:tool-call``)."""
+
+    verb: str
+    hook: str
+    tool_call_id: str
+    name: str
+    args: JsonValue
+
+
+@dataclass(frozen=True)
 class AppProblem:
     """The app did something jambonz would not accept (invalid verbs, no answer)."""
 
@@ -347,6 +407,7 @@ CallEvent = (
     | HookSent
     | StatusSent
     | Skipped
+    | ToolCalled
     | Note
     | CommandReceived
     | AppProblem
@@ -407,6 +468,21 @@ _SKIPPED: Final[dict[str, str]] = {
     "transfer": "transfers the call",
 }
 _AI: Final = "connects the caller to an AI voice agent (needs a real call)"
+_LLM_VERBS: Final = frozenset(
+    {
+        "llm",
+        "s2s",
+        "agent",
+        "openai_s2s",
+        "google_s2s",
+        "deepgram_s2s",
+        "elevenlabs_s2s",
+        "gptlive_s2s",
+        "qwen_s2s",
+        "ultravox_s2s",
+    }
+)
+"""Verbs whose tool calls a script can play (``tool: NAME {json}`` lines)."""
 
 
 def _explain(data: list[JsonValue]) -> str:
@@ -605,9 +681,57 @@ class _Walk:
             self.emit(Skipped("tag", "attaches data to the call's status events"))
         elif isinstance(verb, DTMF):
             self.emit(Skipped("dtmf", f"sends DTMF {verb.dtmf}"))
+        elif str(verb.verb) in _LLM_VERBS:
+            await self.llm(verb)
         else:
             name = str(verb.verb)
             self.emit(Skipped(name, _SKIPPED.get(name, _AI)))
+
+    async def llm(self, verb: Verb) -> None:
+        """An LLM verb: the script's tool calls, each answered by ``llm:tool-output``.
+
+        No scripted tool calls: skipped as before. Otherwise each call goes to the
+        verb's ``toolHook`` as ``llm:tool-call`` and the app must answer it with an
+        ``llm:tool-output`` command echoing the ``tool_call_id`` within the timeout;
+        then the verb ends ``normal conversation end`` at its ``actionHook``.
+        """
+        name = str(verb.verb)
+        await self.settle()
+        try:
+            calls = await self.caller.tool_calls(name)
+        except ValueError as exc:
+            raise _Stop(self.problem(f"bad tool line in the script: {exc}")) from None
+        if not calls:
+            self.emit(Skipped(name, _AI))
+            return
+        tool_hook = _hook_path(getattr(verb, "tool_hook", None)) or "/tool-call"
+        for index, request in enumerate(calls, 1):
+            ident = f"call_sim_{index}"
+            self.emit(ToolCalled(name, tool_hook, ident, request.name, request.args))
+            await self.call.tool_call(ident, request.name, request.args, hook=tool_hook)
+            try:
+                output = await self.call.expect_command("llm:tool-output")
+            except AssertionError:
+                if self.call.closed:
+                    raise _Stop(_closed()) from None
+                why = (
+                    f"the app did not answer tool call {request.name!r} ({ident}) with an "
+                    f"llm:tool-output command within {self.call.sim.timeout:g} s"
+                )
+                raise _Stop(self.problem(why)) from None
+            echoed = output.message.get("tool_call_id")
+            if echoed != ident:
+                why = (
+                    f"the llm:tool-output for {request.name!r} carries tool_call_id "
+                    f"{echoed!r}, not {ident!r}: the LLM would "
+                    "never get the result"
+                )
+                raise _Stop(self.problem(why))
+            await self.commands()
+        hook = _hook_path(getattr(verb, "action_hook", None))
+        if hook is not None:
+            payload = LlmCallback(completion_reason="normal conversation end")
+            self.after_hook(await self.hook(hook, payload))
 
     async def play(self, verb: Play) -> None:
         for url in _texts(verb.url):

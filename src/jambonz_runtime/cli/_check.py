@@ -72,7 +72,8 @@ class Problem:
     code: str
     """Stable kind: ``invalid_json``, ``not_an_array``, ``empty_array``, ``unknown_verb``,
     ``missing_verb``, ``missing_key``, ``unknown_key``, ``not_allowed``, ``wrong_type``,
-    ``null_not_allowed``, ``rule``, ``invalid_value``, ``unreadable``."""
+    ``null_not_allowed``, ``rule``, ``invalid_value``, ``unreadable``, ``too_new`` (a verb
+    or key newer than ``validate --jambonz-version``)."""
     path: tuple[Segment, ...]
     """Where, as wire keys and array indices (``(0, "input", 1)``)."""
     message: str

@@ -49,8 +49,11 @@ from ._callsim import (
     Skipped,
     Spoken,
     StatusSent,
+    ToolCalled,
+    ToolRequest,
     VerbsReceived,
     parse_answer,
+    parse_tool_call,
     run_call,
 )
 from ._console import CliError, Console
@@ -58,6 +61,7 @@ from ._console import CliError, Console
 __all__ = ["EventPrinter", "TerminalCaller", "add_parser", "load_app", "pick_path", "run"]
 
 _MAX_PROMPTS: Final = 3
+_MAX_TOOL_CALLS: Final = 20
 
 
 def load_app(spec: str) -> App[Any]:
@@ -188,6 +192,21 @@ class TerminalCaller:
         """The ``--dial`` outcome (no question asked)."""
         return self.default_dial
 
+    async def tool_calls(self, verb: str) -> list[ToolRequest]:
+        """Ask for the tool calls the LLM makes, one ``NAME {json args}`` per line."""
+        self.console.print(f"  {verb}: the LLM may call the app's tools now")
+        prompt = self.console.style("tool (NAME {json args}; empty = none)> ", "yellow")
+        calls: list[ToolRequest] = []
+        for _ in range(_MAX_TOOL_CALLS):
+            line = await self._line(prompt)
+            if not line or not line.strip():
+                break
+            try:
+                calls.append(parse_tool_call(line))
+            except ValueError as exc:
+                self.console.print(f"  {exc}")
+        return calls
+
 
 class EventPrinter:
     """Turns simulation events into the lines of the transcript."""
@@ -257,6 +276,12 @@ class EventPrinter:
         elif isinstance(event, CommandReceived):
             data = json.dumps(event.data, ensure_ascii=False)
             out(s(f"  app command {event.command}: {data[:200]}", "magenta"))
+        elif isinstance(event, ToolCalled):
+            args = json.dumps(event.args, ensure_ascii=False)
+            out(
+                s(f"  llm:tool-call {event.hook} ", "magenta")
+                + s(f"{event.name} {args} ({event.tool_call_id})", "dim")
+            )
         elif isinstance(event, AppProblem):
             out(s(f"app error: {event.text}", "red", "bold"))
         elif isinstance(event, CallFinished):
@@ -280,8 +305,13 @@ class _AppLogHandler(logging.Handler):
     def __init__(self, console: Console) -> None:
         super().__init__(logging.DEBUG if console.debug else logging.WARNING)
         self.console = console
+        self.errors = 0
+        """Records at ERROR or above: a handler that raised, a protocol violation, an
+        unsent command, or the app's own ``log.error``; any of them fails the call."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.ERROR:
+            self.errors += 1
         message = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
@@ -312,7 +342,11 @@ def _env_vars(pairs: Sequence[str] | None) -> dict[str, JsonValue]:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Place the call; 0 when it ran to its end, 1 when the app misbehaved."""
+    """Place the call; 0 when it ran to its end cleanly, 1 when the app misbehaved.
+
+    Misbehaved: the call could not finish (a bad answer, a timeout), or anything was
+    logged at ERROR during it (a handler raised, a protocol violation, ...).
+    """
     app = load_app(args.app)
     path = pick_path(app, args.path)
     script: str | None = args.script
@@ -355,6 +389,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+    if handler.errors:
+        # A scripted call in CI must fail when the app is broken, even if the call went
+        # on (the runtime answers a failing handler with the app's error_reply).
+        console.error(
+            console.err_style(
+                f"the app logged {handler.errors} error(s) during the call: exit status 1",
+                "red",
+            )
+        )
+        return 1
     return 0 if ended.ok else 1
 
 
@@ -378,8 +422,12 @@ def add_parser(
             "script format (--script): one line per gather: keys like 1 or 12# are pressed, "
             "other text is spoken ('digits: 12', 'speech: yes' to be explicit), 'silence' "
             "times out, 'hangup' hangs up; 'dial: busy' (completed, no-answer, failed) where "
-            "a dial runs decides its outcome; blank lines and lines starting with '# ' are "
-            "skipped. When the script runs out the caller hangs up."
+            "a dial runs decides its outcome; 'tool: NAME {json args}' lines where an llm "
+            "(or *_s2s) verb runs are tool calls the LLM makes, each to be answered by the "
+            "app with an llm:tool-output command; blank lines and lines starting with '# ' are "
+            "skipped. When the script runs out the caller hangs up. Exit status 1 when the "
+            "call could not finish or anything was logged at ERROR (a handler raised, a "
+            "protocol violation), so a scripted call in CI fails when the app is broken."
         ),
     )
     parser.add_argument(

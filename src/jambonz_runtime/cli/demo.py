@@ -18,7 +18,7 @@ from pydantic import JsonValue
 
 from jambonz_types import Verbs
 from jambonz_types.callbacks import GatherCallback, SessionNewCallback
-from jambonz_types.callbacks.gather import Alternative, Speech
+from jambonz_types.callbacks.gather import GatherCallbackSpeech, GatherCallbackSpeechAlternative
 
 from ..app import App
 from ..session import Session
@@ -92,7 +92,11 @@ async def run(app: App[Any], path: str = "/", out: Callable[[str], None] = print
         msgid = await call.hook(hook, GatherCallback(reason="dtmfDetected", digits="42"))
         hook = _show(await call.expect_ack(msgid), out) or hook
         out('  caller says: "hello typed world"')
-        speech = Speech(alternatives=[Alternative(transcript="hello typed world", confidence=0.93)])
+        speech = GatherCallbackSpeech(
+            alternatives=[
+                GatherCallbackSpeechAlternative(transcript="hello typed world", confidence=0.93)
+            ]
+        )
         msgid = await call.hook(hook, GatherCallback(reason="speechDetected", speech=speech))
         hook = _show(await call.expect_ack(msgid), out) or hook
         out("  caller stays silent")

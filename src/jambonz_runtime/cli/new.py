@@ -3,12 +3,15 @@
 Why: the fastest way to start right is a project whose first commit already has a typed
 app, a test that drives it through the simulator and a strict mypy configuration. The
 files are templates shipped in the wheel (``templates/new``); ``{{project}}``,
-``{{package}}`` and ``{{requirement}}`` are the only substitutions.
+``{{package}}`` and ``{{requirement}}`` are the only substitutions; the requirement
+pins the jambonz-typed this command runs from (:func:`requirement`), so the printed
+``pip install -e '.[dev]'`` works from a clone or a wheel file as well as from an index.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import keyword
 import re
 import sys
@@ -18,7 +21,7 @@ from typing import Final
 
 from ._console import CliError, Console
 
-__all__ = ["FILES", "add_parser", "package_name", "run", "scaffold"]
+__all__ = ["FILES", "add_parser", "package_name", "requirement", "run", "scaffold"]
 
 FILES: Final[tuple[tuple[str, str], ...]] = (
     ("pyproject.toml.tmpl", "pyproject.toml"),
@@ -54,12 +57,38 @@ def package_name(project: str) -> str:
     return package
 
 
-def _requirement() -> str:
-    try:
-        version = metadata.version("jambonz-typed")
-    except metadata.PackageNotFoundError:
-        return "jambonz-typed"
-    return f"jambonz-typed>={version}"
+def requirement(dist: metadata.Distribution | None = None) -> str:
+    """The dependency line that installs *this* jambonz-typed into the new project.
+
+    Why not just ``jambonz-typed>=X``: a user trying the SDK from a clone (editable
+    install) or from a wheel file has no index that serves it, so the scaffold's own
+    ``pip install -e '.[dev]'`` would fail. PEP 610's ``direct_url.json`` says where the
+    installed copy came from; a local directory or file is pinned by its ``file:`` URL,
+    anything else (an index) by its version. Running from a source tree that is not
+    installed at all pins that tree.
+    """
+    if dist is None:
+        try:
+            dist = metadata.distribution("jambonz-typed")
+        except metadata.PackageNotFoundError:
+            root = Path(__file__).resolve().parents[3]
+            if _is_project_root(root):
+                return f"jambonz-typed @ {root.as_uri()}"
+            return "jambonz-typed"
+    text = dist.read_text("direct_url.json")
+    if text:
+        try:
+            url = json.loads(text).get("url")
+        except (ValueError, AttributeError):
+            url = None
+        if isinstance(url, str) and url.startswith("file:"):
+            return f"jambonz-typed @ {url}"
+    return f"jambonz-typed>={dist.version}"
+
+
+def _is_project_root(path: Path) -> bool:
+    pyproject = path / "pyproject.toml"
+    return pyproject.is_file() and 'name = "jambonz-typed"' in pyproject.read_text("utf-8")
 
 
 def scaffold(project: str, target: Path) -> list[Path]:
@@ -70,7 +99,7 @@ def scaffold(project: str, target: Path) -> list[Path]:
     package = package_name(project)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise CliError(f"{target} already exists and is not an empty directory")
-    values = {"project": project, "package": package, "requirement": _requirement()}
+    values = {"project": project, "package": package, "requirement": requirement()}
     source = resources.files(__package__ or "jambonz_runtime.cli") / "templates" / "new"
     written: list[Path] = []
     for template, dest in FILES:

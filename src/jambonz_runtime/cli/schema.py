@@ -4,8 +4,9 @@ Why: before using a verb a developer wants to know whether their jambonz release
 and what it takes. The vendored ``@jambonz/schema`` version and each verb's
 ``minVersion`` (a custom keyword of those schemas, carried into
 ``jambonz_types.app.VERB_MIN_VERSIONS`` by codegen) answer the first; ``schema VERB``
-lists the verb's wire keys with their types and allowed values, read from the same
-generated model the runtime validates with.
+lists the verb's wire keys, the Python (builder and model) name of each where it
+differs, and their types and allowed values, read from the same generated model the
+runtime validates with.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic import BaseModel, JsonValue
 from ._check import describe_annotation, did_you_mean, verb_models
 from ._console import CliError, Console
 
-__all__ = ["add_parser", "run", "schema_info", "verb_fields"]
+__all__ = ["add_parser", "run", "schema_info", "since_info", "verb_fields"]
 
 _NO_VERSION: Final = "-"
 
@@ -63,6 +64,7 @@ def verb_fields(verb: str) -> list[dict[str, JsonValue]]:
         out.append(
             {
                 "key": wire,
+                "python": name,
                 # The model defaults ``verb`` for Python callers; in an array it is required.
                 "required": info.is_required() or wire == "verb",
                 "allowed": list(values),
@@ -127,6 +129,7 @@ def _print_verb(verb: str, console: Console) -> None:
     if summary:
         console.print(style(summary, "dim"))
     console.print()
+    console.print(style(f"  {'wire key':<24} {'Python name':<24} {'':8}  accepts", "dim"))
     for field in verb_fields(verb):
         allowed = field["allowed"]
         expected = field["expected"]
@@ -134,12 +137,63 @@ def _print_verb(verb: str, console: Console) -> None:
         assert isinstance(expected, list)
         parts = [json.dumps(v) for v in allowed] + [str(e) for e in expected]
         req = style("required", "yellow") if field["required"] else style("optional", "dim")
-        console.print(f"  {field['key']!s:<24} {req}  {' | '.join(parts)}")
+        python = field["python"] if field["python"] != field["key"] else ""
+        console.print(f"  {field['key']!s:<24} {python!s:<24} {req}  {' | '.join(parts)}")
+
+
+def since_info(jambonz_version: str) -> dict[str, JsonValue]:
+    """What is newer than ``jambonz_version``: verbs and verb keys with their minVersion."""
+    from jambonz_types import SCHEMA_VERSION
+    from jambonz_types._versions import new_since
+
+    return {
+        "version": SCHEMA_VERSION,
+        "since": jambonz_version,
+        "new": [
+            {"name": name, "kind": "key" if "." in name else "verb", "min_jambonz_version": v}
+            for name, v in new_since(jambonz_version)
+        ],
+    }
+
+
+def _print_since(jambonz_version: str, console: Console) -> None:
+    style = console.style
+    new = since_info(jambonz_version)["new"]
+    assert isinstance(new, list)
+    if not new:
+        console.print(
+            f"Nothing in this build's schemas needs a jambonz newer than {jambonz_version}."
+        )
+        return
+    console.print(
+        f"{len(new)} verb(s) and key(s) need a jambonz newer than {jambonz_version} "
+        "(the schemas' minVersion):"
+    )
+    console.print()
+    console.print(style(f"  {'verb or verb.key':<32} since", "dim"))
+    for entry in new:
+        assert isinstance(entry, dict)
+        console.print(f"  {entry['name']!s:<32} {entry['min_jambonz_version']}")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Print the schema version and verb table, or one verb's keys."""
+    """Print the schema version and verb table, one verb's keys, or what is new."""
     verb: str | None = args.verb
+    since: str | None = args.since
+    if since is not None:
+        from jambonz_types._versions import parse_version
+
+        if verb is not None:
+            raise CliError("give either VERB or --since, not both")
+        try:
+            parse_version(since)
+        except ValueError as exc:
+            raise CliError(f"--since: {exc}") from None
+        if args.json:
+            console.print(json.dumps(since_info(since), indent=2))
+        else:
+            _print_since(since, console)
+        return 0
     if verb is not None:
         from jambonz_types.app import VERB_NAMES
 
@@ -177,4 +231,9 @@ def add_parser(
     )
     parser.add_argument("verb", nargs="?", metavar="VERB", help="one verb to describe")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--since",
+        metavar="X.Y.Z",
+        help="list the verbs and verb keys that need a jambonz newer than X.Y.Z",
+    )
     parser.set_defaults(func=run)

@@ -24,7 +24,7 @@ from ._check import Problem, check_text, json_path, json_pointer
 from ._console import CliError, Console, Style
 from ._jsonpos import Positions
 
-__all__ = ["FileReport", "add_parser", "check_file", "report_json", "run"]
+__all__ = ["FileReport", "add_parser", "check_file", "report_json", "run", "version_problems"]
 
 STDIN: Final = "-"
 _LIST_LIMIT: Final = 40
@@ -59,13 +59,36 @@ class FileReport:
         return self.positions.of(problem.path, key=problem.at_key)
 
 
-def check_file(name: str, text: str) -> FileReport:
-    """Check the JSON ``text`` read from ``name``."""
+def version_problems(doc: JsonValue, jambonz_version: str) -> list[Problem]:
+    """Verbs and keys of a verb array that ``jambonz_version`` does not have yet."""
+    from jambonz_types._versions import key_version_problem, verb_version_problem
+
+    problems: list[Problem] = []
+    for i, entry in enumerate(doc if isinstance(doc, list) else []):
+        verb = entry.get("verb") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(verb, str):
+            continue
+        message = verb_version_problem(verb, jambonz_version)
+        if message is not None:
+            problems.append(Problem("error", "too_new", (i, "verb"), message, verb=verb))
+        for key in entry:
+            message = key_version_problem(verb, key, jambonz_version)
+            if message is not None:
+                problems.append(
+                    Problem("error", "too_new", (i, key), message, verb=verb, at_key=True)
+                )
+    return problems
+
+
+def check_file(name: str, text: str, jambonz_version: str | None = None) -> FileReport:
+    """Check the JSON ``text`` read from ``name`` (against ``jambonz_version`` if given)."""
     problems, positions = check_text(text)
     verbs: int | None = None
     if positions is not None:
         doc: JsonValue = json.loads(text)
         verbs = len(doc) if isinstance(doc, list) else None
+        if jambonz_version is not None:
+            problems += version_problems(doc, jambonz_version)
 
     def order(problem: Problem) -> tuple[int, int]:
         found = positions.of(problem.path, key=problem.at_key) if positions else None
@@ -191,6 +214,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     """Check every input; print the reports; 1 if any has errors (or warnings, strict)."""
     names: list[str] = list(args.files) or [STDIN]
     strict: bool = args.strict
+    version: str | None = args.jambonz_version
+    if version is not None:
+        from jambonz_types._versions import parse_version
+
+        try:
+            parse_version(version)
+        except ValueError as exc:
+            raise CliError(f"--jambonz-version: {exc}") from None
     if names == [STDIN] and not args.files and sys.stdin.isatty():
         raise CliError("give JSON files to check, or pipe a verb array into stdin (FILE -)")
     reports: list[FileReport] = []
@@ -199,7 +230,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if text is None:
             reports.append(_unreadable(name, label))
         else:
-            reports.append(check_file(label, text))
+            reports.append(check_file(label, text, version))
     if args.json:
         console.print(json.dumps(report_json(reports, strict=strict), indent=2))
     else:
@@ -247,5 +278,11 @@ def add_parser(
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 on warnings too (likely typos in keys)"
+    )
+    parser.add_argument(
+        "--jambonz-version",
+        metavar="X.Y.Z",
+        help="the jambonz release the arrays are for: a verb or key it lacks (the schemas' "
+        "minVersion) is an error",
     )
     parser.set_defaults(func=run)

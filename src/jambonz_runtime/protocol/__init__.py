@@ -26,6 +26,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._delivery import Delivery as Delivery
     from ._machine import MAX_OUTBOUND_BYTES as MAX_OUTBOUND_BYTES
     from ._machine import DuplicateMsgid as DuplicateMsgid
     from ._machine import Event as Event
@@ -62,6 +63,7 @@ __all__ = [
     "MAX_OUTBOUND_BYTES",
     "PAYLOAD_MODELS",
     "AgentEventCallback",
+    "Delivery",
     "DialConfirmCallback",
     "DuplicateMsgid",
     "Event",
@@ -120,6 +122,7 @@ _LAZY: dict[str, str] = {
         ),
         "_messages",
     ),
+    "Delivery": "_delivery",
     **dict.fromkeys(("Reply", "SupportsToWire", "to_wire"), "_replies"),
     **dict.fromkeys(("check_size", "encode_wire"), "_wire"),
 }

@@ -14,8 +14,8 @@ see ``docs/protocol.md`` §3), so a Python caller only ever sees snake_case name
   ignores ``call_sid``); omitted means "this session's call".
 * Commands whose server handler reads ``data`` always carry it; only ``tts:flush``,
   ``tts:clear`` (and :class:`RawCommand` with ``data=None``) go without.
-* :class:`SessionCommands` is a mixin with one typed ``async`` method per command, all
-  funnelling into the abstract :meth:`SessionCommands._send_command`, which the
+* :class:`SessionCommands` is a mixin with one typed method per command (queued at call
+  time, returning an awaitable :class:`Delivery`), all funnelling into the abstract :meth:`SessionCommands._send_command`, which the
   runtime's ``Session`` implements.
 
 Commands marked *v10* (``tag``, ``noiseIsolation:status``, ``stt:reconfigure``,
@@ -51,6 +51,7 @@ from typing_extensions import Never
 from jambonz_types import HookRef, JambonzModel, Verbs
 
 from ..exceptions import MessageTooLarge
+from ._delivery import Delivery, deliver
 from ._wire import MAX_MESSAGE_BYTES, check_size, encode_wire
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ if TYPE_CHECKING:
     from jambonz_types.verbs.dub import Dub
     from jambonz_types.verbs.play import Play
     from jambonz_types.verbs.say import Say
+
+    from ._messages import LlmToolCallCallback
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -78,6 +81,7 @@ __all__ = [
     "ConfMuteStatusCommand",
     "ConfParticipantActionCommand",
     "ConfigCommand",
+    "Delivery",
     "DtmfCommand",
     "DubCommand",
     "ListenStatusCommand",
@@ -766,11 +770,13 @@ _ANY_JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
 
 
 class SessionCommands(ABC):
-    """One typed ``async`` method per command; mixed into the runtime's ``Session``.
+    """One typed method per command; mixed into the runtime's ``Session``.
 
     Every method builds its command model (raising ``pydantic.ValidationError`` or
-    ``ValueError`` on bad input before anything is sent) and awaits
-    :meth:`_send_command`. ``call_sid`` picks another leg (e.g. the dialed B leg);
+    ``ValueError`` on bad input before anything is sent), queues it on the session *at
+    call time* and returns a :class:`~jambonz_runtime.protocol.Delivery`: ``await`` it
+    to wait for the socket write, but a forgotten ``await`` no longer drops the command
+    (see ``_delivery``). ``call_sid`` picks another leg (e.g. the dialed B leg);
     ``None`` targets this session's call. Commands are never acknowledged by jambonz:
     returning means "sent", not "done".
     """
@@ -779,27 +785,40 @@ class SessionCommands(ABC):
 
     @abstractmethod
     async def _send_command(self, command: Command) -> None:
-        """Encode and send one command on this session's socket (runtime-provided)."""
+        """Encode and send one command on this session's socket (runtime-provided).
 
-    async def redirect(
+        Everything up to its first real wait (encoding, the size check, an ended call,
+        queueing while detached, a socket write that does not block) must happen
+        synchronously: :meth:`_submit` runs it at call time.
+        """
+
+    def _submit(self, *commands: Command) -> Delivery:
+        """Queue ``commands`` now, in order, and return the awaitable of their delivery."""
+        return deliver(self._send_all(commands))
+
+    async def _send_all(self, commands: tuple[Command, ...]) -> None:
+        for command in commands:
+            await self._send_command(command)
+
+    def redirect(
         self, verbs: VerbsLike, *, queue: bool = False, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Give the call new verbs now: replace the running app, or (``queue=True``) append.
 
         Replacing kills the current verb. Either form wakes a session that acked a hook
         with ``[]`` and is idle, waiting for a command.
         """
-        await self._send_command(
+        return self._submit(
             RedirectCommand(data=_verbs(verbs), queue_command=queue, call_sid=call_sid)
         )
 
-    async def redirect_to_hook(
+    def redirect_to_hook(
         self,
         call_hook: str | HookRef[Never] | HookSpec | None = None,
         *,
         child_call_hook: str | HookRef[Never] | HookSpec | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Ask jambonz to fetch a new app from a hook (it sends ``session:redirect`` there).
 
         ``child_call_hook`` redirects the dialed leg of a connected ``dial``. At least
@@ -811,15 +830,15 @@ class SessionCommands(ABC):
             call_hook=None if call_hook is None else _hook(call_hook),
             child_call_hook=None if child_call_hook is None else _hook(child_call_hook),
         )
-        await self._send_command(RedirectHookCommand(data=data, call_sid=call_sid))
+        return self._submit(RedirectHookCommand(data=data, call_sid=call_sid))
 
-    async def redirect_legs(
+    def redirect_legs(
         self,
         *,
         parent_call: VerbsLike | None = None,
         child_call: VerbsLike | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Give new inline apps to the parent and/or child leg of a connected ``dial``."""
         if parent_call is None and child_call is None:
             raise ValueError("redirect_legs: give parent_call, child_call or both")
@@ -827,23 +846,23 @@ class SessionCommands(ABC):
             parent_call=None if parent_call is None else _verbs(parent_call),
             child_call=None if child_call is None else _verbs(child_call),
         )
-        await self._send_command(RedirectLegsCommand(data=data, call_sid=call_sid))
+        return self._submit(RedirectLegsCommand(data=data, call_sid=call_sid))
 
-    async def hangup(self, *, call_sid: str | None = None) -> None:
+    def hangup(self, *, call_sid: str | None = None) -> Delivery:
         """Hang up the call now (``call:status`` ``completed``)."""
-        await self._send_command(
+        return self._submit(
             CallStatusCommand(data=_CallStatusData(call_status="completed"), call_sid=call_sid)
         )
 
-    async def cancel(self, *, call_sid: str | None = None) -> None:
+    def cancel(self, *, call_sid: str | None = None) -> Delivery:
         """Reject or cancel a call that is not answered yet (``call:status`` ``no-answer``)."""
-        await self._send_command(
+        return self._submit(
             CallStatusCommand(data=_CallStatusData(call_status="no-answer"), call_sid=call_sid)
         )
 
-    async def whisper(
+    def whisper(
         self, verbs: Say | Play | Sequence[Say | Play] | VerbsLike, *, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Play ``say``/``play`` verbs to one leg only, during a ``dial`` or ``listen``.
 
         Raises:
@@ -866,23 +885,21 @@ class SessionCommands(ABC):
                         "a whisper takes only 'say' or 'play'"
                     )
                 whisper.append(verb)
-        await self._send_command(
-            WhisperCommand(data=_WhisperData(whisper=whisper), call_sid=call_sid)
-        )
+        return self._submit(WhisperCommand(data=_WhisperData(whisper=whisper), call_sid=call_sid))
 
-    async def mute(self, *, call_sid: str | None = None) -> None:
+    def mute(self, *, call_sid: str | None = None) -> Delivery:
         """Mute a leg during ``dial`` or ``conference`` (``mute:status``)."""
-        await self._send_command(
+        return self._submit(
             MuteStatusCommand(data=_MuteStatusData(mute_status="mute"), call_sid=call_sid)
         )
 
-    async def unmute(self, *, call_sid: str | None = None) -> None:
+    def unmute(self, *, call_sid: str | None = None) -> Delivery:
         """Unmute a leg during ``dial`` or ``conference`` (``mute:status``)."""
-        await self._send_command(
+        return self._submit(
             MuteStatusCommand(data=_MuteStatusData(mute_status="unmute"), call_sid=call_sid)
         )
 
-    async def start_recording(
+    def start_recording(
         self,
         *,
         type: Literal["siprec", "cloud"] | None = None,
@@ -890,9 +907,9 @@ class SessionCommands(ABC):
         recording_id: str | None = None,
         headers: Mapping[str, str] | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Start recording: SIPREC to ``siprec_server_url`` (server default) or cloud."""
-        await self._record(
+        return self._record(
             "startCallRecording",
             type=type,
             siprec_server_url=siprec_server_url,
@@ -901,33 +918,33 @@ class SessionCommands(ABC):
             call_sid=call_sid,
         )
 
-    async def stop_recording(
+    def stop_recording(
         self, *, type: Literal["siprec", "cloud"] | None = None, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Stop the recording started with :meth:`start_recording` (same ``type``)."""
-        await self._record("stopCallRecording", type=type, call_sid=call_sid)
+        return self._record("stopCallRecording", type=type, call_sid=call_sid)
 
-    async def pause_recording(
+    def pause_recording(
         self,
         *,
         type: Literal["siprec", "cloud"] | None = None,
         silence: bool | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Pause recording; cloud recording can insert ``silence`` for the gap."""
-        await self._record("pauseCallRecording", type=type, silence=silence, call_sid=call_sid)
+        return self._record("pauseCallRecording", type=type, silence=silence, call_sid=call_sid)
 
-    async def resume_recording(
+    def resume_recording(
         self,
         *,
         type: Literal["siprec", "cloud"] | None = None,
         silence: bool | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Resume a paused recording."""
-        await self._record("resumeCallRecording", type=type, silence=silence, call_sid=call_sid)
+        return self._record("resumeCallRecording", type=type, silence=silence, call_sid=call_sid)
 
-    async def _record(
+    def _record(
         self,
         action: RecordAction,
         *,
@@ -937,7 +954,7 @@ class SessionCommands(ABC):
         headers: Mapping[str, str] | None = None,
         silence: bool | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         data = _RecordData(
             action=action,
             type=type,
@@ -946,11 +963,11 @@ class SessionCommands(ABC):
             headers=None if headers is None else dict(headers),
             silence=silence,
         )
-        await self._send_command(RecordCommand(data=data, call_sid=call_sid))
+        return self._submit(RecordCommand(data=data, call_sid=call_sid))
 
-    async def send_dtmf(
+    def send_dtmf(
         self, digits: str, *, duration: int | None = None, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Send DTMF as SIP INFO, one ``dtmf`` command per digit, in order.
 
         ``duration`` is in milliseconds (server default 250). Digits are ``0-9 * # A-D``.
@@ -974,36 +991,35 @@ class SessionCommands(ABC):
             )
             for digit in digits
         ]
-        for command in commands:
-            await self._send_command(command)
+        return self._submit(*commands)
 
-    async def listen_status(
+    def listen_status(
         self, status: Literal["pause", "resume"], *, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Pause or resume the audio of a running ``listen`` (``listen:status``)."""
-        await self._send_command(
+        return self._submit(
             ListenStatusCommand(data=_ListenStatusData(listen_status=status), call_sid=call_sid)
         )
 
-    async def stream_status(
+    def stream_status(
         self, status: Literal["pause", "resume"], *, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Pause or resume the audio of a running ``stream`` (``stream:status``)."""
-        await self._send_command(
+        return self._submit(
             StreamStatusCommand(data=_StreamStatusData(stream_status=status), call_sid=call_sid)
         )
 
-    async def transcribe_status(
+    def transcribe_status(
         self, status: Literal["pause", "resume"], *, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Pause or resume a running ``transcribe`` (``transcribe:status``)."""
-        await self._send_command(
+        return self._submit(
             TranscribeStatusCommand(
                 data=_TranscribeStatusData(transcribe_status=status), call_sid=call_sid
             )
         )
 
-    async def sip_request(
+    def sip_request(
         self,
         method: str,
         *,
@@ -1011,7 +1027,7 @@ class SessionCommands(ABC):
         content: str | None = None,
         headers: Mapping[str, str] | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Send an in-dialog SIP request (e.g. ``INFO``) once the call is stable."""
         data = _SipRequestData(
             sip_request=_SipRequest(
@@ -1021,94 +1037,108 @@ class SessionCommands(ABC):
                 headers=None if headers is None else dict(headers),
             )
         )
-        await self._send_command(SipRequestCommand(data=data, call_sid=call_sid))
+        return self._submit(SipRequestCommand(data=data, call_sid=call_sid))
 
-    async def conference_mute(
+    def conference_mute(
         self, status: Literal["mute", "unmute"], *, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Mute or unmute all non-moderators of the conference (``conf:mute-status``)."""
-        await self._send_command(
+        return self._submit(
             ConfMuteStatusCommand(data=_ConfMuteData(conf_mute_status=status), call_sid=call_sid)
         )
 
-    async def conference_hold(
+    def conference_hold(
         self,
         status: Literal["hold", "unhold"],
         *,
         wait_hook: str | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Hold or unhold this conference member (``conf:hold-status``)."""
-        await self._send_command(
+        return self._submit(
             ConfHoldStatusCommand(
                 data=_ConfHoldData(conf_hold_status=status, wait_hook=wait_hook),
                 call_sid=call_sid,
             )
         )
 
-    async def conference_participant_action(
+    def conference_participant_action(
         self,
         action: ConfParticipantAction,
         *,
         tag: str | None = None,
         wait_hook: str | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Act on this conference member (``conf:participant-action``): tag, coach, kick…"""
-        await self._send_command(
+        return self._submit(
             ConfParticipantActionCommand(
                 data=_ConfParticipantData(action=action, tag=tag, wait_hook=wait_hook),
                 call_sid=call_sid,
             )
         )
 
-    async def media_path(
+    def media_path(
         self,
         path: Literal["no-media", "partial-media", "full-media"],
         *,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Change the media path of a connected ``dial`` (``media:path``)."""
-        await self._send_command(MediaPathCommand(data=path, call_sid=call_sid))
+        return self._submit(MediaPathCommand(data=path, call_sid=call_sid))
 
-    async def boost_audio_signal(
+    def boost_audio_signal(
         self, gain: str | int | float, *, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Set the gain on a leg, e.g. ``"+6 dB"`` or ``-3`` (``boostAudioSignal``)."""
-        await self._send_command(BoostAudioSignalCommand(data=gain, call_sid=call_sid))
+        return self._submit(BoostAudioSignalCommand(data=gain, call_sid=call_sid))
 
-    async def config(self, config: Config, *, call_sid: str | None = None) -> None:
+    def config(self, config: Config, *, call_sid: str | None = None) -> Delivery:
         """Run a ``config`` verb immediately, outside the verb stack."""
-        await self._send_command(ConfigCommand(data=config, call_sid=call_sid))
+        return self._submit(ConfigCommand(data=config, call_sid=call_sid))
 
-    async def dub(self, dub: Dub, *, call_sid: str | None = None) -> None:
+    def dub(self, dub: Dub, *, call_sid: str | None = None) -> Delivery:
         """Run a ``dub`` verb immediately on a leg (add/remove/play on an audio track)."""
-        await self._send_command(DubCommand(data=dub, call_sid=call_sid))
+        return self._submit(DubCommand(data=dub, call_sid=call_sid))
 
-    async def tool_output(
-        self, tool_call_id: str, data: Mapping[str, JsonValue], *, call_sid: str | None = None
-    ) -> None:
+    def tool_output(
+        self,
+        tool_call: str | LlmToolCallCallback,
+        data: Mapping[str, JsonValue],
+        *,
+        call_sid: str | None = None,
+    ) -> Delivery:
         """Answer an ``llm:tool-call`` with the tool's result (``llm:tool-output``).
 
-        ``tool_call_id`` is echoed from the tool call; ``data`` is the vendor's tool
-        result object (OpenAI: a ``conversation.item.create`` event; agent verb:
-        ``{"result": …}``).
+        ``tool_call`` is the tool call itself (its ``tool_call_id`` is echoed) or that
+        id; ``data`` is the vendor's tool result object (OpenAI: a
+        ``conversation.item.create`` event; agent verb: ``{"result": …}``).
+
+        Raises:
+            ValueError: the tool call carries no ``tool_call_id`` (the LLM could never
+                match an answer to it).
         """
-        await self._send_command(
+        if isinstance(tool_call, str):
+            tool_call_id = tool_call
+        elif tool_call.tool_call_id:
+            tool_call_id = tool_call.tool_call_id
+        else:
+            raise ValueError(
+                f"tool_output: the tool call {tool_call.name!r} has no tool_call_id to echo"
+            )
+        return self._submit(
             LlmToolOutputCommand(tool_call_id=tool_call_id, data=dict(data), call_sid=call_sid)
         )
 
-    async def llm_update(
-        self, data: Mapping[str, JsonValue], *, call_sid: str | None = None
-    ) -> None:
+    def llm_update(self, data: Mapping[str, JsonValue], *, call_sid: str | None = None) -> Delivery:
         """Send a vendor update to the running LLM verb (``llm:update``)."""
-        await self._send_command(LlmUpdateCommand(data=dict(data), call_sid=call_sid))
+        return self._submit(LlmUpdateCommand(data=dict(data), call_sid=call_sid))
 
-    async def tag(self, data: Mapping[str, JsonValue], *, call_sid: str | None = None) -> None:
+    def tag(self, data: Mapping[str, JsonValue], *, call_sid: str | None = None) -> Delivery:
         """Attach metadata to the call (``tag``; v10 servers only)."""
-        await self._send_command(TagCommand(data=dict(data), call_sid=call_sid))
+        return self._submit(TagCommand(data=dict(data), call_sid=call_sid))
 
-    async def noise_isolation(
+    def noise_isolation(
         self,
         status: Literal["enable", "disable"],
         *,
@@ -1116,31 +1146,31 @@ class SessionCommands(ABC):
         level: int | float | None = None,
         model: str | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Enable or disable server-side noise isolation (``noiseIsolation:status``; v10)."""
         data = _NoiseIsolationData(
             noise_isolation_status=status, vendor=vendor, level=level, model=model
         )
-        await self._send_command(NoiseIsolationCommand(data=data, call_sid=call_sid))
+        return self._submit(NoiseIsolationCommand(data=data, call_sid=call_sid))
 
-    async def stt_reconfigure(
+    def stt_reconfigure(
         self, *, language_hints: Sequence[str] | None = None, call_sid: str | None = None
-    ) -> None:
+    ) -> Delivery:
         """Change STT settings mid-call (``stt:reconfigure``; v10)."""
         data = _SttReconfigureData(
             language_hints=None if language_hints is None else list(language_hints)
         )
-        await self._send_command(SttReconfigureCommand(data=data, call_sid=call_sid))
+        return self._submit(SttReconfigureCommand(data=data, call_sid=call_sid))
 
-    async def agent_update(self, update: AgentUpdate, *, call_sid: str | None = None) -> None:
+    def agent_update(self, update: AgentUpdate, *, call_sid: str | None = None) -> Delivery:
         """Update a running ``agent`` verb (``agent:update`` command; v10).
 
         ``update`` is one of :class:`AgentUpdateInstructions`, :class:`AgentInjectContext`,
         :class:`AgentUpdateTools`, :class:`AgentGenerateReply`.
         """
-        await self._send_command(AgentUpdateCommand(data=update, call_sid=call_sid))
+        return self._submit(AgentUpdateCommand(data=update, call_sid=call_sid))
 
-    async def room_say(
+    def room_say(
         self,
         text: str,
         *,
@@ -1150,27 +1180,27 @@ class SessionCommands(ABC):
         id: str | None = None,
         replace: bool | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Speak ``text`` into the conference room this call is in (``room:say``; v10)."""
         data = _RoomSayData(
             text=text, synthesizer=synthesizer, loop=loop, stream=stream, id=id, replace=replace
         )
-        await self._send_command(RoomSayCommand(data=data, call_sid=call_sid))
+        return self._submit(RoomSayCommand(data=data, call_sid=call_sid))
 
-    async def room_play(
+    def room_play(
         self,
         url: str,
         *,
         id: str | None = None,
         replace: bool | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Play ``url`` into the conference room this call is in (``room:play``; v10)."""
-        await self._send_command(
+        return self._submit(
             RoomPlayCommand(data=_RoomPlayData(url=url, id=id, replace=replace), call_sid=call_sid)
         )
 
-    async def send_raw_command(
+    def send_raw_command(
         self,
         name: str,
         data: JsonValue | None = None,
@@ -1178,13 +1208,13 @@ class SessionCommands(ABC):
         queue_command: bool | None = None,
         tool_call_id: str | None = None,
         call_sid: str | None = None,
-    ) -> None:
+    ) -> Delivery:
         """Escape hatch: send any command name with free-form JSON ``data``, unchecked.
 
         Prefer the typed methods; use this for commands this SDK does not model yet.
         """
         checked = _ANY_JSON.validate_python(data)
-        await self._send_command(
+        return self._submit(
             RawCommand(
                 command=name,
                 data=checked,

@@ -125,6 +125,23 @@ class LlmToolCallCallback(JambonzCallback):
     args: JsonValue = None
     """The tool's arguments, exactly as the vendor sent them (never snake-cased)."""
 
+    @property
+    def arguments(self) -> dict[str, JsonValue]:
+        """The arguments as an object: what a tool handler wants, without the checks.
+
+        ``args`` as sent is a JSON object for most vendors but a JSON *string* of one
+        for some (OpenAI's ``arguments``); both give the object here. Anything else
+        (absent, an array, a string that is not an object) gives ``{}``; ``args`` keeps
+        the raw value.
+        """
+        value = self.args
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return {}
+        return dict(value) if isinstance(value, dict) else {}
+
 
 class LlmEventCallback(JambonzCallback):
     """``llm:event``: a vendor event from a speech-to-speech LLM verb (shape is the vendor's)."""

@@ -1,4 +1,12 @@
-"""Typed async client of the jambonz REST API: outbound calls, live call control, SMS.
+"""Typed clients of the jambonz REST API.
+
+* :class:`JambonzClient` (sync) and :class:`AsyncJambonzClient`: the whole API,
+  generated from the api-server's OpenAPI spec (``openapi/``), one method per operation
+  on resources (``client.applications.create(body=...)``,
+  ``client.phone_numbers.update(...)``, ``client.recent_calls.iter_list()``, ...),
+  models in :mod:`jambonz_types.api`, :class:`RetryPolicy` for retries;
+* :class:`RestClient`: the earlier hand-written async client of calls and messages
+  (kept; same errors).
 
 Why a subpackage: it is the only part of the SDK that needs an HTTP client library, an
 optional extra (``pip install 'jambonz-typed[rest]'``, httpx). Importing this package
@@ -27,13 +35,17 @@ if TYPE_CHECKING:
     from ..exceptions import MissingExtra as MissingExtra
     from ..exceptions import RestAuthError as RestAuthError
     from ..exceptions import RestBadRequest as RestBadRequest
+    from ..exceptions import RestClientError as RestClientError
     from ..exceptions import RestConnectionError as RestConnectionError
     from ..exceptions import RestError as RestError
     from ..exceptions import RestNotFound as RestNotFound
+    from ..exceptions import RestRateLimited as RestRateLimited
     from ..exceptions import RestResponseError as RestResponseError
     from ..exceptions import RestServerError as RestServerError
     from ..exceptions import RestStatusError as RestStatusError
     from ..exceptions import RestUnprocessable as RestUnprocessable
+    from ._api_client import AsyncJambonzClient as AsyncJambonzClient
+    from ._api_client import JambonzClient as JambonzClient
     from ._client import Calls as Calls
     from ._client import Messages as Messages
     from ._client import RestClient as RestClient
@@ -54,8 +66,10 @@ if TYPE_CHECKING:
     from ._models import SipRequest as SipRequest
     from ._models import SipRequestResult as SipRequestResult
     from ._models import Webhook as Webhook
+    from ._transport import RetryPolicy as RetryPolicy
 
 __all__ = [
+    "AsyncJambonzClient",
     "CallInfo",
     "CallStatus",
     "CallUpdate",
@@ -67,6 +81,7 @@ __all__ = [
     "CreatedMessage",
     "Dtmf",
     "HookLike",
+    "JambonzClient",
     "ListCallsFilter",
     "Messages",
     "MissingExtra",
@@ -76,14 +91,17 @@ __all__ = [
     "RestAuthError",
     "RestBadRequest",
     "RestClient",
+    "RestClientError",
     "RestConnectionError",
     "RestError",
     "RestNotFound",
+    "RestRateLimited",
     "RestResponseError",
     "RestServerError",
     "RestStatusError",
     "RestUnprocessable",
     "SipRequest",
+    "RetryPolicy",
     "SipRequestResult",
     "Webhook",
 ]
@@ -94,9 +112,11 @@ _LAZY: dict[str, str] = {
             "MissingExtra",
             "RestAuthError",
             "RestBadRequest",
+            "RestClientError",
             "RestConnectionError",
             "RestError",
             "RestNotFound",
+            "RestRateLimited",
             "RestResponseError",
             "RestServerError",
             "RestStatusError",
@@ -105,6 +125,8 @@ _LAZY: dict[str, str] = {
         "..exceptions",
     ),
     **dict.fromkeys(("Calls", "Messages", "RestClient"), "._client"),
+    **dict.fromkeys(("AsyncJambonzClient", "JambonzClient"), "._api_client"),
+    "RetryPolicy": "._transport",
     **dict.fromkeys(
         (
             "CallInfo",

@@ -16,11 +16,10 @@ extra. Authentication is the account's API key as a bearer token (the API server
 from __future__ import annotations
 
 import builtins
-import importlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from types import ModuleType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 from urllib.parse import quote
 
@@ -31,15 +30,8 @@ from jambonz_types.verbs import Dub, Play, Say
 
 from ..exceptions import (
     ConfigurationError,
-    MissingExtra,
-    RestAuthError,
-    RestBadRequest,
     RestConnectionError,
-    RestNotFound,
     RestResponseError,
-    RestServerError,
-    RestStatusError,
-    RestUnprocessable,
 )
 from ._models import (
     CallInfo,
@@ -59,6 +51,7 @@ from ._models import (
     SipRequest,
     SipRequestResult,
 )
+from ._transport import _import_httpx, status_error
 
 if TYPE_CHECKING:
     import httpx
@@ -68,42 +61,8 @@ __all__ = ["Calls", "Messages", "RestClient"]
 _log = logging.getLogger("jambonz_runtime.rest")
 
 _USER_AGENT: Final = "jambonz-typed"
-_STATUS_ERRORS: Final[dict[int, type[RestStatusError]]] = {
-    400: RestBadRequest,
-    401: RestAuthError,
-    403: RestAuthError,
-    404: RestNotFound,
-    422: RestUnprocessable,
-}
 _R = TypeVar("_R", bound=BaseModel)
 _CALL_LIST: TypeAdapter[builtins.list[CallInfo]] = TypeAdapter(builtins.list[CallInfo])
-
-
-def _import_httpx() -> ModuleType:
-    try:
-        return importlib.import_module("httpx")
-    except ModuleNotFoundError as exc:
-        raise MissingExtra(
-            "the REST client needs httpx: pip install 'jambonz-typed[rest]'"
-        ) from exc
-
-
-def _server_message(body: str) -> str:
-    """The explanation in an error body: ``{"msg"}``, ``{"message"}``, ``{"errors"}`` or text."""
-    try:
-        data: object = json.loads(body)
-    except ValueError:
-        return body.strip()[:500]
-    if isinstance(data, dict):
-        for key in ("msg", "message"):
-            value = data.get(key)
-            if isinstance(value, str) and value:
-                return value
-        errors = data.get("errors")
-        if isinstance(errors, builtins.list) and errors:
-            parts = [e.get("msg", e) if isinstance(e, dict) else e for e in errors]
-            return "; ".join(str(p) for p in parts)
-    return body.strip()[:500]
 
 
 def _api_root(base_url: str) -> str:
@@ -227,11 +186,7 @@ class RestClient:
         status, text = response.status_code, response.text
         _log.debug("%s %s -> %d", method, url, status)
         if not 200 <= status < 300:
-            message = _server_message(text) or response.reason_phrase or f"HTTP {status}"
-            kind = _STATUS_ERRORS.get(status) or (
-                RestServerError if status >= 500 else RestStatusError
-            )
-            raise kind(method, url, status, message, text)
+            raise status_error(method, url, status, text, response.reason_phrase)
         return status, text
 
     def _parse(self, method: str, path: str, status: int, text: str, model: type[_R]) -> _R:

@@ -67,7 +67,7 @@ class Persistence:
         on_resume: Callable[[str, float], None] | None = None,
     ) -> None:
         self.store = store
-        self.owner = owner or instance_id()
+        self.owner: str = owner or instance_id()
         self.live_ttl = live_ttl
         self.ended_ttl = ended_ttl
         self._on_resume = on_resume

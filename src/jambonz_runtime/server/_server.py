@@ -205,7 +205,7 @@ class JambonzServer:
         self.pin_url = pin_url
         self.reuse_port = reuse_port
         self.sock = sock
-        self.draining = False
+        self.draining: bool = False
         """Whether a drain has begun (``/healthz`` answers 503)."""
         if isinstance(store, str):
             store = open_store(store)

@@ -26,6 +26,7 @@ from ._base import Claim, OnTakeover
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.connection import AbstractConnection
 
 __all__ = ["RedisStore"]
 
@@ -102,6 +103,8 @@ class RedisStore:
         self._sha: dict[str, str] = {}
         self._queue: list[_Op] = []
         self._flushing: set[asyncio.Task[None]] = set()
+        self._flusher_running = False
+        self._conn: AbstractConnection | None = None
 
     def __repr__(self) -> str:
         return f"<RedisStore {self.url} prefix={self.prefix!r}>"
@@ -189,6 +192,9 @@ class RedisStore:
         """Finish queued writes, then close the connection pool."""
         if self._flushing:
             await asyncio.wait(set(self._flushing))
+        if self._conn is not None:
+            await self._redis.connection_pool.release(self._conn)
+            self._conn = None
         await self._redis.aclose()
 
     # -- batching ------------------------------------------------------------------------
@@ -196,16 +202,25 @@ class RedisStore:
     async def _run(self, script: str, key: str, args: Sequence[str]) -> object:
         op = _Op(script, key, args)
         self._queue.append(op)
-        if len(self._queue) == 1:
-            asyncio.get_running_loop().call_soon(self._flush_soon)
-        return await op.future
-
-    def _flush_soon(self) -> None:
-        ops, self._queue = self._queue, []
-        if ops:
-            task = asyncio.get_running_loop().create_task(self._flush(ops))
+        if not self._flusher_running:
+            self._flusher_running = True
+            task = asyncio.get_running_loop().create_task(self._flush_all())
             self._flushing.add(task)
             task.add_done_callback(self._flushing.discard)
+        return await op.future
+
+    async def _flush_all(self) -> None:
+        # One batch in flight at a time on the one connection (replies come back in
+        # order); what queues meanwhile is the next batch.
+        try:
+            await asyncio.sleep(0)  # let this turn of the loop add its writes to the batch
+            while self._queue:
+                ops, self._queue = self._queue, []
+                await self._flush(ops)
+        finally:
+            # No await between the last empty-queue check and this: a write queued
+            # from now on starts a new flusher.
+            self._flusher_running = False
 
     async def _flush(self, ops: list[_Op]) -> None:
         from redis.exceptions import NoScriptError, RedisError
@@ -238,14 +253,32 @@ class RedisStore:
                 op.future.set_result(result)
 
     async def _pipeline(self, ops: list[_Op]) -> list[object]:
+        # One dedicated connection and redis-py's own packing and parsing, without the
+        # Pipeline object's per-batch bookkeeping: the store's whole cost per write is
+        # this client work (bench/store.py), so it is kept to the minimum.
+        from redis.exceptions import NoScriptError, ResponseError
+
         for script in {op.script for op in ops} - self._sha.keys():
             self._sha[script] = str(await self._redis.script_load(script))
-        pipe = self._redis.pipeline(transaction=False)
-        for op in ops:
-            pipe.evalsha(self._sha[op.script], 1, op.key, *op.args)
-        results: list[object] = await pipe.execute(raise_on_error=False)
-        from redis.exceptions import NoScriptError
-
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = await self._redis.connection_pool.get_connection()  # type: ignore[no-untyped-call]
+        commands: list[list[str | int]] = [
+            ["EVALSHA", self._sha[op.script], 1, op.key, *op.args] for op in ops
+        ]
+        try:
+            await conn.send_packed_command(conn.pack_commands(commands), check_health=False)
+            results: list[object] = []
+            for _ in ops:
+                try:
+                    results.append(await conn.read_response())
+                except ResponseError as exc:  # an error reply; the stream stays aligned
+                    results.append(exc)
+        except BaseException:
+            self._conn = None
+            await conn.disconnect()
+            await self._redis.connection_pool.release(conn)
+            raise
         if any(isinstance(result, NoScriptError) for result in results):
             raise NoScriptError("NOSCRIPT")
         return results

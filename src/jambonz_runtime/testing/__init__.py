@@ -429,9 +429,13 @@ class Simulator:
         basic_auth: ``(user, password)`` the server requires (sent on every connect).
         timeout: bound of every wait, in seconds.
         audio_clock: time source of Vonage audio pacing (e.g. a :class:`ManualClock`).
-        open_timeout, shutdown_timeout, ping_interval, max_message_size,
-        max_outbound_bytes, compression, transport: passed to :class:`JambonzServer`
-            (same meaning and defaults there).
+        open_timeout: passed to :class:`JambonzServer` (same meaning and default).
+        shutdown_timeout: passed to :class:`JambonzServer`.
+        ping_interval: passed to :class:`JambonzServer`.
+        max_message_size: passed to :class:`JambonzServer`.
+        max_outbound_bytes: passed to :class:`JambonzServer`.
+        compression: passed to :class:`JambonzServer`.
+        transport: passed to :class:`JambonzServer`.
     """
 
     def __init__(

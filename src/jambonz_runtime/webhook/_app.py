@@ -67,6 +67,7 @@ from ..protocol._replies import Reply, to_wire
 from ..session import Session
 from ._response import MEDIA_TYPE, encode_verbs
 from ._session import WebhookSession
+from ._startup import announce, startup_line
 from .signature import DEFAULT_TOLERANCE, SIGNATURE_HEADER, verify_signature
 
 __all__ = ["ASGIMessage", "ASGIReceive", "ASGIScope", "ASGISend", "WebhookApp"]
@@ -189,6 +190,7 @@ class WebhookApp(Generic[_StateT]):
         self.session_idle_timeout = session_idle_timeout
         self.response_warning_after = response_warning_after
         self._sessions: dict[str, tuple[WebhookSession[Any], float]] = {}
+        self._announced = False
         self._check_app()
         if not self._secrets:
             _log.info("webhook signatures are not checked (no secret given)")
@@ -283,6 +285,17 @@ class WebhookApp(Generic[_StateT]):
     async def __call__(self, scope: ASGIScope, receive: ASGIReceive, send: ASGISend) -> None:
         """The ASGI 3 entry point (``http``; ``lifespan`` acknowledged; websocket refused)."""
         kind = scope.get("type")
+        if not self._announced:
+            self._announced = True
+            announce(
+                startup_line(
+                    self.app._session_handlers,
+                    self.app._hooks,
+                    self.status_path,
+                    signed=bool(self._secrets),
+                    basic_auth=self.basic_auth is not None,
+                )
+            )
         if kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":

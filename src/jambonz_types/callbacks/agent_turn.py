@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, RootModel, StrictBool, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
 
 
-class Preflight(JambonzCallback):
+class AgentTurnCallbackTurnEndLatencyPreflight(JambonzCallback):
     """
     Early generation (preflight) metrics. Only present when earlyGeneration is enabled.
     """
@@ -28,7 +28,7 @@ class Preflight(JambonzCallback):
     """
 
 
-class Latency(JambonzCallback):
+class AgentTurnCallbackTurnEndLatency(JambonzCallback):
     """
     Latency metrics for this turn, all in milliseconds. Fields are absent when not applicable.
     """
@@ -52,13 +52,13 @@ class Latency(JambonzCallback):
     """
     TTS engine latency: time from first text sent to the TTS engine until first audio received back, in milliseconds.
     """
-    preflight: Preflight | None = None
+    preflight: AgentTurnCallbackTurnEndLatencyPreflight | None = None
     """
     Early generation (preflight) metrics. Only present when earlyGeneration is enabled.
     """
 
 
-class AgentTurnCallback1(JambonzCallback):
+class AgentTurnCallbackTurnEnd(JambonzCallback):
     """
     Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection.
     """
@@ -82,13 +82,13 @@ class AgentTurnCallback1(JambonzCallback):
     """
     True if the user interrupted the assistant before it finished speaking.
     """
-    latency: Latency
+    latency: AgentTurnCallbackTurnEndLatency
     """
     Latency metrics for this turn, all in milliseconds. Fields are absent when not applicable.
     """
 
 
-class AgentTurnCallback2(JambonzCallback):
+class AgentTurnCallbackUserTranscript(JambonzCallback):
     """
     Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection.
     """
@@ -106,7 +106,7 @@ class AgentTurnCallback2(JambonzCallback):
     """
 
 
-class AgentTurnCallback3(JambonzCallback):
+class AgentTurnCallbackLlmResponse(JambonzCallback):
     """
     Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection.
     """
@@ -124,7 +124,7 @@ class AgentTurnCallback3(JambonzCallback):
     """
 
 
-class AgentTurnCallback4(JambonzCallback):
+class AgentTurnCallbackUserInterruption(JambonzCallback):
     """
     Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection.
     """
@@ -139,12 +139,19 @@ class AgentTurnCallback4(JambonzCallback):
 
 
 class AgentTurnCallback(
-    RootModel[AgentTurnCallback1 | AgentTurnCallback2 | AgentTurnCallback3 | AgentTurnCallback4]
-):
-    root: Annotated[
-        AgentTurnCallback1 | AgentTurnCallback2 | AgentTurnCallback3 | AgentTurnCallback4,
-        Field(title="AgentTurnCallback"),
+    RootModel[
+        AgentTurnCallbackTurnEnd
+        | AgentTurnCallbackUserTranscript
+        | AgentTurnCallbackLlmResponse
+        | AgentTurnCallbackUserInterruption
     ]
+):
+    root: (
+        AgentTurnCallbackTurnEnd
+        | AgentTurnCallbackUserTranscript
+        | AgentTurnCallbackLlmResponse
+        | AgentTurnCallbackUserInterruption
+    )
     """
     Events sent to the agent verb's eventHook during a conversation. These are sent as 'agent:event' messages over the WebSocket connection.
     """

@@ -12,7 +12,7 @@ from jambonz_types._base import JambonzCallback
 from .base import BaseCallback
 
 
-class HoldDetail(JambonzCallback):
+class DialHoldCallbackHoldDetail(JambonzCallback):
     """
     Details of the hold event.
     """
@@ -41,7 +41,7 @@ class DialHoldCallback(BaseCallback):
         extra="allow",
         validate_by_name=True,
     )
-    hold_detail: HoldDetail
+    hold_detail: DialHoldCallbackHoldDetail
     """
     Details of the hold event.
     """

@@ -12,7 +12,7 @@ from jambonz_types._base import JambonzCallback
 from .base import BaseCallback
 
 
-class ReferDetails(JambonzCallback):
+class DialReferCallbackReferDetails(JambonzCallback):
     """
     Details of the SIP REFER request. Any custom X-* headers on the REFER are also included as snake_cased properties (e.g. X-Override-Number becomes x_override_number).
     """
@@ -60,7 +60,7 @@ class DialReferCallback(BaseCallback):
         extra="allow",
         validate_by_name=True,
     )
-    refer_details: ReferDetails
+    refer_details: DialReferCallbackReferDetails
     """
     Details of the SIP REFER request. Any custom X-* headers on the REFER are also included as snake_cased properties (e.g. X-Override-Number becomes x_override_number).
     """

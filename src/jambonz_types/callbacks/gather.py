@@ -7,12 +7,13 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from jambonz_types._accessors import GatherAccessors
 from jambonz_types._base import JambonzCallback
 
 from .base import BaseCallback
 
 
-class Alternative(JambonzCallback):
+class GatherCallbackSpeechAlternative(JambonzCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -26,7 +27,7 @@ class Alternative(JambonzCallback):
     """
 
 
-class Vendor(JambonzCallback):
+class GatherCallbackSpeechVendor(JambonzCallback):
     """
     Vendor-specific STT data. Structure varies by provider.
     """
@@ -44,7 +45,7 @@ class Vendor(JambonzCallback):
     """
 
 
-class Speech(JambonzCallback):
+class GatherCallbackSpeech(JambonzCallback):
     """
     Speech recognition results, present when reason is speechDetected.
     """
@@ -64,17 +65,17 @@ class Speech(JambonzCallback):
     """
     Whether this is a final (not interim) recognition result.
     """
-    alternatives: list[Alternative] | None = None
+    alternatives: list[GatherCallbackSpeechAlternative] | None = None
     """
     Array of recognition alternatives, ordered by confidence.
     """
-    vendor: Vendor | None = None
+    vendor: GatherCallbackSpeechVendor | None = None
     """
     Vendor-specific STT data. Structure varies by provider.
     """
 
 
-class GatherCallback(BaseCallback):
+class GatherCallback(GatherAccessors, BaseCallback):
     """
     Payload sent to the actionHook when a gather verb completes, either due to speech detected, DTMF detected, or timeout.
     """
@@ -89,7 +90,7 @@ class GatherCallback(BaseCallback):
     """
     The reason the gather completed.
     """
-    speech: Speech | None = None
+    speech: GatherCallbackSpeech | None = None
     """
     Speech recognition results, present when reason is speechDetected.
     """

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, Stri
 from jambonz_types._base import JambonzCallback
 
 
-class Alternative(JambonzCallback):
+class GatherPartialCallbackSpeechAlternative(JambonzCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -24,7 +24,7 @@ class Alternative(JambonzCallback):
     """
 
 
-class Vendor(JambonzCallback):
+class GatherPartialCallbackSpeechVendor(JambonzCallback):
     """
     Vendor-specific STT data. Structure varies by provider.
     """
@@ -42,7 +42,7 @@ class Vendor(JambonzCallback):
     """
 
 
-class Speech(JambonzCallback):
+class GatherPartialCallbackSpeech(JambonzCallback):
     """
     Interim speech recognition results.
     """
@@ -62,11 +62,11 @@ class Speech(JambonzCallback):
     """
     Always false for partial results.
     """
-    alternatives: list[Alternative] | None = None
+    alternatives: list[GatherPartialCallbackSpeechAlternative] | None = None
     """
     Array of recognition alternatives, ordered by confidence.
     """
-    vendor: Vendor | None = None
+    vendor: GatherPartialCallbackSpeechVendor | None = None
     """
     Vendor-specific STT data. Structure varies by provider.
     """
@@ -147,7 +147,7 @@ class GatherPartialCallback(JambonzCallback):
     """
     Name of the originating SIP trunk.
     """
-    speech: Speech | None = None
+    speech: GatherPartialCallbackSpeech | None = None
     """
     Interim speech recognition results.
     """

@@ -12,7 +12,7 @@ from jambonz_types._base import JambonzCallback
 from .base import BaseCallback
 
 
-class Sip(JambonzCallback):
+class SessionNewCallbackSip(JambonzCallback):
     """
     The raw SIP INVITE message (drachtio SipRequest object, serialized). Only present for WebSocket and HTTP POST transports (not for HTTP GET). See https://drachtio.org/api#sip-request for the full drachtio SipRequest API.
     """
@@ -78,7 +78,7 @@ class Sip(JambonzCallback):
     """
 
 
-class Synthesizer(JambonzCallback):
+class SessionNewCallbackDefaultsSynthesizer(JambonzCallback):
     """
     Default TTS settings.
     """
@@ -91,7 +91,7 @@ class Synthesizer(JambonzCallback):
     voice: StrictStr | None = None
 
 
-class Recognizer(JambonzCallback):
+class SessionNewCallbackDefaultsRecognizer(JambonzCallback):
     """
     Default STT settings.
     """
@@ -103,7 +103,7 @@ class Recognizer(JambonzCallback):
     language: StrictStr | None = None
 
 
-class Defaults(JambonzCallback):
+class SessionNewCallbackDefaults(JambonzCallback):
     """
     Default speech settings for the account (synthesizer and recognizer defaults).
     """
@@ -111,11 +111,11 @@ class Defaults(JambonzCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    synthesizer: Synthesizer | None = None
+    synthesizer: SessionNewCallbackDefaultsSynthesizer | None = None
     """
     Default TTS settings.
     """
-    recognizer: Recognizer | None = None
+    recognizer: SessionNewCallbackDefaultsRecognizer | None = None
     """
     Default STT settings.
     """
@@ -154,7 +154,7 @@ class SessionNewCallback(BaseCallback):
     """
     Public IP address of the FreeSWITCH media server, if available.
     """
-    sip: Sip | None = None
+    sip: SessionNewCallbackSip | None = None
     """
     The raw SIP INVITE message (drachtio SipRequest object, serialized). Only present for WebSocket and HTTP POST transports (not for HTTP GET). See https://drachtio.org/api#sip-request for the full drachtio SipRequest API.
     """
@@ -165,7 +165,7 @@ class SessionNewCallback(BaseCallback):
     """
     Application environment variables configured in the jambonz portal. These are the key-value pairs defined in the application's environment variable schema. In the @jambonz/sdk, access via `session.data.env_vars`.
     """
-    defaults: Defaults | None = None
+    defaults: SessionNewCallbackDefaults | None = None
     """
     Default speech settings for the account (synthesizer and recognizer defaults).
     """

@@ -12,7 +12,7 @@ from jambonz_types._base import JambonzCallback
 from .base import BaseCallback
 
 
-class Alternative(JambonzCallback):
+class TranscribeCallbackSpeechAlternative(JambonzCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -26,7 +26,7 @@ class Alternative(JambonzCallback):
     """
 
 
-class Speech(JambonzCallback):
+class TranscribeCallbackSpeech(JambonzCallback):
     """
     Speech recognition results, present when the STT engine returns alternatives.
     """
@@ -46,13 +46,13 @@ class Speech(JambonzCallback):
     """
     Whether this is a final (not interim) recognition result.
     """
-    alternatives: list[Alternative] | None = None
+    alternatives: list[TranscribeCallbackSpeechAlternative] | None = None
     """
     Array of recognition alternatives, ordered by confidence.
     """
 
 
-class SpeechEvent(JambonzCallback):
+class TranscribeCallbackSpeechEvent(JambonzCallback):
     """
     Speech event data, present when the STT engine returns a typed event (e.g. end of utterance).
     """
@@ -76,11 +76,11 @@ class TranscribeCallback(BaseCallback):
         extra="allow",
         validate_by_name=True,
     )
-    speech: Speech | None = None
+    speech: TranscribeCallbackSpeech | None = None
     """
     Speech recognition results, present when the STT engine returns alternatives.
     """
-    speech_event: SpeechEvent | None = None
+    speech_event: TranscribeCallbackSpeechEvent | None = None
     """
     Speech event data, present when the STT engine returns a typed event (e.g. end of utterance).
     """

@@ -12,7 +12,7 @@ from jambonz_types._base import JambonzCallback
 from .base import BaseCallback
 
 
-class Translation(JambonzCallback):
+class TranscribeTranslationCallbackTranslation(JambonzCallback):
     """
     Translation result data.
     """
@@ -43,7 +43,7 @@ class TranscribeTranslationCallback(BaseCallback):
         extra="allow",
         validate_by_name=True,
     )
-    translation: Translation
+    translation: TranscribeTranslationCallbackTranslation
     """
     Translation result data.
     """

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field, RootModel, StrictBool, StrictStr
+from pydantic import ConfigDict, RootModel, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzCallback
 
 
-class TtsStreamingEventCallback1(JambonzCallback):
+class TtsStreamingEventCallbackStreamOpen(JambonzCallback):
     """
     Events sent to the '/streaming-event' WebSocket endpoint during TTS streaming. These are sent as 'tts:streaming-event' messages. The tts_spoken event is only sent when trackTtsPlayout is enabled via the config verb.
     """
@@ -24,7 +24,7 @@ class TtsStreamingEventCallback1(JambonzCallback):
     """
 
 
-class TtsStreamingEventCallback2(JambonzCallback):
+class TtsStreamingEventCallbackStreamClosed(JambonzCallback):
     """
     Events sent to the '/streaming-event' WebSocket endpoint during TTS streaming. These are sent as 'tts:streaming-event' messages. The tts_spoken event is only sent when trackTtsPlayout is enabled via the config verb.
     """
@@ -38,7 +38,7 @@ class TtsStreamingEventCallback2(JambonzCallback):
     """
 
 
-class TtsStreamingEventCallback3(JambonzCallback):
+class TtsStreamingEventCallbackStreamPaused(JambonzCallback):
     """
     Events sent to the '/streaming-event' WebSocket endpoint during TTS streaming. These are sent as 'tts:streaming-event' messages. The tts_spoken event is only sent when trackTtsPlayout is enabled via the config verb.
     """
@@ -52,7 +52,7 @@ class TtsStreamingEventCallback3(JambonzCallback):
     """
 
 
-class TtsStreamingEventCallback4(JambonzCallback):
+class TtsStreamingEventCallbackStreamResumed(JambonzCallback):
     """
     Events sent to the '/streaming-event' WebSocket endpoint during TTS streaming. These are sent as 'tts:streaming-event' messages. The tts_spoken event is only sent when trackTtsPlayout is enabled via the config verb.
     """
@@ -66,7 +66,7 @@ class TtsStreamingEventCallback4(JambonzCallback):
     """
 
 
-class TtsStreamingEventCallback5(JambonzCallback):
+class TtsStreamingEventCallbackUserInterruption(JambonzCallback):
     """
     Events sent to the '/streaming-event' WebSocket endpoint during TTS streaming. These are sent as 'tts:streaming-event' messages. The tts_spoken event is only sent when trackTtsPlayout is enabled via the config verb.
     """
@@ -80,7 +80,7 @@ class TtsStreamingEventCallback5(JambonzCallback):
     """
 
 
-class TtsStreamingEventCallback6(JambonzCallback):
+class TtsStreamingEventCallbackTtsSpoken(JambonzCallback):
     """
     Events sent to the '/streaming-event' WebSocket endpoint during TTS streaming. These are sent as 'tts:streaming-event' messages. The tts_spoken event is only sent when trackTtsPlayout is enabled via the config verb.
     """
@@ -104,23 +104,22 @@ class TtsStreamingEventCallback6(JambonzCallback):
 
 class TtsStreamingEventCallback(
     RootModel[
-        TtsStreamingEventCallback1
-        | TtsStreamingEventCallback2
-        | TtsStreamingEventCallback3
-        | TtsStreamingEventCallback4
-        | TtsStreamingEventCallback5
-        | TtsStreamingEventCallback6
+        TtsStreamingEventCallbackStreamOpen
+        | TtsStreamingEventCallbackStreamClosed
+        | TtsStreamingEventCallbackStreamPaused
+        | TtsStreamingEventCallbackStreamResumed
+        | TtsStreamingEventCallbackUserInterruption
+        | TtsStreamingEventCallbackTtsSpoken
     ]
 ):
-    root: Annotated[
-        TtsStreamingEventCallback1
-        | TtsStreamingEventCallback2
-        | TtsStreamingEventCallback3
-        | TtsStreamingEventCallback4
-        | TtsStreamingEventCallback5
-        | TtsStreamingEventCallback6,
-        Field(title="TtsStreamingEventCallback"),
-    ]
+    root: (
+        TtsStreamingEventCallbackStreamOpen
+        | TtsStreamingEventCallbackStreamClosed
+        | TtsStreamingEventCallbackStreamPaused
+        | TtsStreamingEventCallbackStreamResumed
+        | TtsStreamingEventCallbackUserInterruption
+        | TtsStreamingEventCallbackTtsSpoken
+    )
     """
     Events sent to the '/streaming-event' WebSocket endpoint during TTS streaming. These are sent as 'tts:streaming-event' messages. The tts_spoken event is only sent when trackTtsPlayout is enabled via the config verb.
     """

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, JsonValue, StrictStr
 from jambonz_types._base import JambonzModel
 
 
-class Data(JambonzModel):
+class LlmToolOutputCommandData(JambonzModel):
     """
     Tool output payload. `{result: ...}` is the canonical shape — the wrapped value is what the LLM sees as the tool's return value. Other object shapes are accepted (they're JSON-stringified as-is into the tool_result content block on the wire) but `result` is preferred for clarity.
     """
@@ -37,7 +37,7 @@ class LlmToolOutputCommand(JambonzModel):
     """
     The tool_call_id echoed from the originating `agent:tool-call` event.
     """
-    data: Data
+    data: LlmToolOutputCommandData
     """
     Tool output payload. `{result: ...}` is the canonical shape — the wrapped value is what the LLM sees as the tool's return value. Other object shapes are accepted (they're JSON-stringified as-is into the tool_result content block on the wire) but `result` is preferred for clarity.
     """

@@ -13,7 +13,7 @@ from .action_hook import HookSpec
 from .recognizer import Recognizer
 
 
-class Timers(JambonzModel):
+class AnsweringMachineDetectionTimers(JambonzModel):
     """
     Timer settings controlling AMD detection windows.
     """
@@ -64,8 +64,7 @@ class AnsweringMachineDetection(JambonzModel):
         validate_by_name=True,
     )
     action_hook: Annotated[
-        StrictStr | HookSpec,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        StrictStr | HookSpec, Field(validation_alias="actionHook", serialization_alias="actionHook")
     ]
     """
     Webhook to receive AMD events (amd_human_detected, amd_machine_detected, amd_no_speech_detected, amd_decision_timeout, amd_machine_stopped_speaking, amd_tone_detected, amd_error, amd_stopped).
@@ -84,7 +83,7 @@ class AnsweringMachineDetection(JambonzModel):
     """
     Number of digits in a greeting to trigger detection. 0 disables digit-based detection.
     """
-    timers: Timers | None = None
+    timers: AnsweringMachineDetectionTimers | None = None
     """
     Timer settings controlling AMD detection windows.
     """

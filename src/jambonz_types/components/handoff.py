@@ -13,7 +13,7 @@ from .synthesizer import Synthesizer
 from .transfer_options import TransferOptions
 
 
-class Brief(JambonzModel):
+class HandoffBrief(JambonzModel):
     """
     'auto' = LLM writes the summary; 'none' = no spoken brief; {template} = guidance for the LLM's summary.
     """
@@ -33,7 +33,9 @@ class Handoff(TransferOptions):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    brief: Annotated[Literal["auto", "none"] | Brief | None, Field(validate_default=True)] = "auto"
+    brief: Annotated[
+        Literal["auto", "none"] | HandoffBrief | None, Field(validate_default=True)
+    ] = "auto"
     """
     'auto' = LLM writes the summary; 'none' = no spoken brief; {template} = guidance for the LLM's summary.
     """

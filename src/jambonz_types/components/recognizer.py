@@ -28,7 +28,7 @@ from .recognizer_xai_options import XAIRecognizerOptions
 from .vad import VAD
 
 
-class Hints(JambonzModel):
+class RecognizerHint(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -92,7 +92,7 @@ class Recognizer(JambonzModel):
     If true, automatically generate a prompt for the STT vendor based on context (e.g. TTS voice, language). Supported by vendors that accept prompts for recognition guidance.
     """
     hints: Annotated[
-        list[StrictStr | Hints] | None,
+        list[StrictStr | RecognizerHint] | None,
         Field(),
     ] = None
     """

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 from jambonz_types._base import JambonzModel
 
 
-class PromptTemplates(JambonzModel):
+class OpenAIRecognizerOptionsPromptTemplates(JambonzModel):
     """
     Templates for dynamic prompt generation.
     """
@@ -37,7 +37,7 @@ class PromptTemplates(JambonzModel):
     """
 
 
-class TurnDetection(JambonzModel):
+class OpenAIRecognizerOptionsTurnDetection(JambonzModel):
     """
     Turn detection configuration for the OpenAI Realtime API.
     """
@@ -91,7 +91,7 @@ class OpenAIRecognizerOptions(JambonzModel):
     Prompt to guide the recognition model.
     """
     prompt_templates: Annotated[
-        PromptTemplates | None,
+        OpenAIRecognizerOptionsPromptTemplates | None,
         Field(validation_alias="promptTemplates", serialization_alias="promptTemplates"),
     ] = None
     """
@@ -117,7 +117,7 @@ class OpenAIRecognizerOptions(JambonzModel):
     """
     Input audio noise reduction mode.
     """
-    turn_detection: TurnDetection | None = None
+    turn_detection: OpenAIRecognizerOptionsTurnDetection | None = None
     """
     Turn detection configuration for the OpenAI Realtime API.
     """

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, Stri
 from jambonz_types._base import JambonzModel
 
 
-class GeneralItem(JambonzModel):
+class SonioxRecognizerOptionsContextGeneralItem(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
@@ -19,7 +19,7 @@ class GeneralItem(JambonzModel):
     value: StrictStr
 
 
-class TranslationTerm(JambonzModel):
+class SonioxRecognizerOptionsContextTranslationTerm(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
@@ -28,7 +28,7 @@ class TranslationTerm(JambonzModel):
     target: StrictStr
 
 
-class Context(JambonzModel):
+class SonioxRecognizerOptionsContext(JambonzModel):
     """
     Soniox v5 recognition context to improve accuracy (max ~8000 tokens). See https://soniox.com/docs/stt/concepts/context. When supplied this takes precedence outright over the 'speechContext' and 'hints' shortcuts.
     """
@@ -37,7 +37,7 @@ class Context(JambonzModel):
         extra="forbid",
         validate_by_name=True,
     )
-    general: list[GeneralItem] | None = None
+    general: list[SonioxRecognizerOptionsContextGeneralItem] | None = None
     """
     Structured key/value metadata describing the domain, topic, participants, setting, etc.
     """
@@ -49,13 +49,13 @@ class Context(JambonzModel):
     """
     Domain-specific vocabulary to boost recognition.
     """
-    translation_terms: list[TranslationTerm] | None = None
+    translation_terms: list[SonioxRecognizerOptionsContextTranslationTerm] | None = None
     """
     Source/target term mappings; only used when translation is enabled.
     """
 
 
-class Storage(JambonzModel):
+class SonioxRecognizerOptionsStorage(JambonzModel):
     """
     Soniox storage configuration for persisting transcripts.
     """
@@ -195,7 +195,7 @@ class SonioxRecognizerOptions(JambonzModel):
     """
     Filter profanity from results.
     """
-    context: Context | None = None
+    context: SonioxRecognizerOptionsContext | None = None
     """
     Soniox v5 recognition context to improve accuracy (max ~8000 tokens). See https://soniox.com/docs/stt/concepts/context. When supplied this takes precedence outright over the 'speechContext' and 'hints' shortcuts.
     """
@@ -215,7 +215,7 @@ class SonioxRecognizerOptions(JambonzModel):
     """
     Client request reference for tracking.
     """
-    storage: Storage | None = None
+    storage: SonioxRecognizerOptionsStorage | None = None
     """
     Soniox storage configuration for persisting transcripts.
     """

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, Stri
 from jambonz_types._base import JambonzModel
 
 
-class SpeakerDiarizationConfig(JambonzModel):
+class SpeechmaticsRecognizerOptionsTranscriptionConfigSpeakerDiarizationConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -18,14 +18,14 @@ class SpeakerDiarizationConfig(JambonzModel):
     max_speakers: StrictInt | StrictFloat | None = None
 
 
-class ConversationConfig(JambonzModel):
+class SpeechmaticsRecognizerOptionsTranscriptionConfigConversationConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     end_of_utterance_silence_trigger: StrictInt | StrictFloat | None = None
 
 
-class PunctuationOverrides(JambonzModel):
+class SpeechmaticsRecognizerOptionsTranscriptionConfigPunctuationOverrides(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -33,14 +33,16 @@ class PunctuationOverrides(JambonzModel):
     sensitivity: StrictInt | StrictFloat | None = None
 
 
-class AudioFilteringConfig(JambonzModel):
+class SpeechmaticsRecognizerOptionsTranscriptionConfigAudioFilteringConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     volume_threshold: StrictInt | StrictFloat
 
 
-class Replacement(JambonzModel):
+class SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfigReplacement(
+    JambonzModel
+):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
@@ -49,19 +51,22 @@ class Replacement(JambonzModel):
     to: StrictStr
 
 
-class TranscriptFilteringConfig(JambonzModel):
+class SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
     )
     remove_disfluencies: StrictBool | None = None
-    replacements: list[Replacement] | None = None
+    replacements: (
+        list[SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfigReplacement]
+        | None
+    ) = None
     """
     Word replacement rules applied to the transcript. 'from' accepts a plain word or a /regex/.
     """
 
 
-class TranscriptionConfig(JambonzModel):
+class SpeechmaticsRecognizerOptionsTranscriptionConfig(JambonzModel):
     """
     Speechmatics transcription configuration.
     """
@@ -85,8 +90,12 @@ class TranscriptionConfig(JambonzModel):
     """
     Diarization mode.
     """
-    speaker_diarization_config: SpeakerDiarizationConfig | None = None
-    conversation_config: ConversationConfig | None = None
+    speaker_diarization_config: (
+        SpeechmaticsRecognizerOptionsTranscriptionConfigSpeakerDiarizationConfig | None
+    ) = None
+    conversation_config: (
+        SpeechmaticsRecognizerOptionsTranscriptionConfigConversationConfig | None
+    ) = None
     enable_partials: StrictBool | None = None
     """
     Enable partial transcripts.
@@ -103,7 +112,9 @@ class TranscriptionConfig(JambonzModel):
     """
     Output locale for formatting.
     """
-    punctuation_overrides: PunctuationOverrides | None = None
+    punctuation_overrides: (
+        SpeechmaticsRecognizerOptionsTranscriptionConfigPunctuationOverrides | None
+    ) = None
     operating_point: StrictStr | None = None
     """
     Deprecated by Speechmatics in favor of 'model'. Operating point (standard or enhanced).
@@ -116,11 +127,15 @@ class TranscriptionConfig(JambonzModel):
     """
     Enable entity detection.
     """
-    audio_filtering_config: AudioFilteringConfig | None = None
-    transcript_filtering_config: TranscriptFilteringConfig | None = None
+    audio_filtering_config: (
+        SpeechmaticsRecognizerOptionsTranscriptionConfigAudioFilteringConfig | None
+    ) = None
+    transcript_filtering_config: (
+        SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfig | None
+    ) = None
 
 
-class TranslationConfig(JambonzModel):
+class SpeechmaticsRecognizerOptionsTranslationConfig(JambonzModel):
     """
     Speechmatics translation configuration.
     """
@@ -138,7 +153,7 @@ class TranslationConfig(JambonzModel):
     """
 
 
-class AudioEventsConfig(JambonzModel):
+class SpeechmaticsRecognizerOptionsAudioEventsConfig(JambonzModel):
     """
     Audio event detection configuration.
     """
@@ -169,15 +184,15 @@ class SpeechmaticsRecognizerOptions(JambonzModel):
     """
     Speechmatics profile.
     """
-    transcription_config: TranscriptionConfig | None = None
+    transcription_config: SpeechmaticsRecognizerOptionsTranscriptionConfig | None = None
     """
     Speechmatics transcription configuration.
     """
-    translation_config: TranslationConfig | None = None
+    translation_config: SpeechmaticsRecognizerOptionsTranslationConfig | None = None
     """
     Speechmatics translation configuration.
     """
-    audio_events_config: AudioEventsConfig | None = None
+    audio_events_config: SpeechmaticsRecognizerOptionsAudioEventsConfig | None = None
     """
     Audio event detection configuration.
     """

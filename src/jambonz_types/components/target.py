@@ -13,7 +13,7 @@ from .action_hook import HookSpec
 from .auth import Auth
 
 
-class From(JambonzModel):
+class TargetFrom(JambonzModel):
     """
     Override the From header on the outbound SIP INVITE.
     """
@@ -79,7 +79,9 @@ class Target(JambonzModel):
     """
     Custom SIP headers to include on the outbound INVITE. Keys are header names, values are header values.
     """
-    from_: Annotated[From | None, Field(validation_alias="from", serialization_alias="from")] = None
+    from_: Annotated[
+        TargetFrom | None, Field(validation_alias="from", serialization_alias="from")
+    ] = None
     """
     Override the From header on the outbound SIP INVITE.
     """

@@ -15,7 +15,7 @@ from .amd import AnsweringMachineDetection
 from .target import Target
 
 
-class Confirm(JambonzModel):
+class TransferOptionsConfirm(JambonzModel):
     """
     Optional human-side acceptance gate. The destination hears a prompt and must press the specified digit to accept. A wrong digit, timeout, or hangup is treated as a 'decline' disposition.
     """
@@ -34,7 +34,7 @@ class Confirm(JambonzModel):
     """
 
 
-class Disposition(JambonzModel):
+class TransferOptionsDisposition(JambonzModel):
     """
     Per-outcome fallback actions when the transfer does not complete normally.
     """
@@ -165,7 +165,7 @@ class TransferOptions(JambonzModel):
     """
     on_hold_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="onHoldHook", serialization_alias="onHoldHook", title="ActionHook"),
+        Field(validation_alias="onHoldHook", serialization_alias="onHoldHook"),
     ] = None
     """
     warm/parked only: verbs to execute for the parked caller while the agent briefs the destination (e.g. play hold music). Only invoked when callerPresent is false.
@@ -174,7 +174,7 @@ class TransferOptions(JambonzModel):
     """
     Seconds to wait for the destination to answer before applying the onNoAnswer disposition.
     """
-    confirm: Confirm | None = None
+    confirm: TransferOptionsConfirm | None = None
     """
     Optional human-side acceptance gate. The destination hears a prompt and must press the specified digit to accept. A wrong digit, timeout, or hangup is treated as a 'decline' disposition.
     """
@@ -182,20 +182,20 @@ class TransferOptions(JambonzModel):
     """
     warm only: optional answering-machine detection run on the destination leg. Off by default; a 'machine' result is treated as a 'decline' disposition.
     """
-    disposition: Disposition | None = None
+    disposition: TransferOptionsDisposition | None = None
     """
     Per-outcome fallback actions when the transfer does not complete normally.
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     Fires when the transfer resolves — whether the call was bridged, returned to the caller, sent to voicemail, or failed.
     """
     event_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="eventHook", serialization_alias="eventHook", title="ActionHook"),
+        Field(validation_alias="eventHook", serialization_alias="eventHook"),
     ] = None
     """
     Optional hook for in-progress transfer events (e.g. destination ringing, brief started).

@@ -17,7 +17,7 @@ from ..components.recognizer import Recognizer
 from ..components.synthesizer import Synthesizer
 
 
-class TurnDetection(JambonzModel):
+class AgentTurnDetection(JambonzModel):
     """
     Turn detection configuration with tunable parameters.
     """
@@ -40,7 +40,7 @@ class TurnDetection(JambonzModel):
     """
 
 
-class BargeIn(JambonzModel):
+class AgentBargeIn(JambonzModel):
     """
     Controls whether and how the user can interrupt the assistant while it is speaking.
     """
@@ -80,7 +80,7 @@ class BargeIn(JambonzModel):
     """
 
 
-class Auth(JambonzModel):
+class AgentLlmAuth(JambonzModel):
     """
     Optional inline credentials. When omitted, feature-server looks up credentials by (vendor, label) from the database.
     """
@@ -94,7 +94,7 @@ class Auth(JambonzModel):
     ] = None
 
 
-class ConnectOptions(JambonzModel):
+class AgentLlmConnectOptions(JambonzModel):
     """
     SDK-level client options.
     """
@@ -114,7 +114,7 @@ class ConnectOptions(JambonzModel):
     ] = None
 
 
-class NoiseIsolation(JambonzModel):
+class AgentNoiseIsolation(JambonzModel):
     """
     Detailed noise isolation configuration.
     """
@@ -141,7 +141,7 @@ class NoiseIsolation(JambonzModel):
     """
 
 
-class McpServer(JambonzModel):
+class AgentMcpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -159,7 +159,7 @@ class McpServer(JambonzModel):
     """
 
 
-class LlmMessage(JambonzModel):
+class AgentLlmMessage(JambonzModel):
     """
     A conversation-history message. The library normalizes content to a string; adapters may carry vendor-native shapes internally.
     """
@@ -172,7 +172,7 @@ class LlmMessage(JambonzModel):
     content: JsonValue
 
 
-class ToolFillerConfig(JambonzModel):
+class AgentToolFillerConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(validate_by_name=True)
     __jambonz_rules__: ClassVar[tuple[Rule, ...]] = (
         {"if": {"properties": {"type": {"const": "audio"}}}, "then": {"required": ["url"]}},
@@ -205,7 +205,7 @@ class ToolFillerConfig(JambonzModel):
     """
 
 
-class LanguageConfig(JambonzModel):
+class AgentLanguageConfigValue(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         validate_by_name=True,
@@ -216,7 +216,7 @@ class LanguageConfig(JambonzModel):
     """
 
 
-class LlmOptions(JambonzModel):
+class AgentLlmLlmOptions(JambonzModel):
     """
     Per-call LLM configuration.
     """
@@ -231,12 +231,12 @@ class LlmOptions(JambonzModel):
     """
     System prompt for the model. Placed vendor-appropriately (top-level for Anthropic/Bedrock, config.systemInstruction for Gemini, role:'system' for OpenAI-compatibles).
     """
-    messages: list[LlmMessage] | None = None
+    messages: list[AgentLlmMessage] | None = None
     """
     Seed conversation history. A role:'system' entry is extracted into systemPrompt internally.
     """
     initial_messages: Annotated[
-        list[LlmMessage] | None,
+        list[AgentLlmMessage] | None,
         Field(validation_alias="initialMessages", serialization_alias="initialMessages"),
     ] = None
     """
@@ -265,7 +265,7 @@ class LlmOptions(JambonzModel):
     """
 
 
-class Llm(JambonzModel):
+class AgentLlm(JambonzModel):
     """
     LLM configuration for the agent. Optional: when omitted, or when `vendor`/`model` are omitted, they fall back to the application's configured default LLM (like `stt`/`tts`).
     """
@@ -286,19 +286,20 @@ class Llm(JambonzModel):
     """
     Optional label to disambiguate when the account has multiple credentials for the same vendor.
     """
-    auth: Auth | None = None
+    auth: AgentLlmAuth | None = None
     """
     Optional inline credentials. When omitted, feature-server looks up credentials by (vendor, label) from the database.
     """
     connect_options: Annotated[
-        ConnectOptions | None,
+        AgentLlmConnectOptions | None,
         Field(validation_alias="connectOptions", serialization_alias="connectOptions"),
     ] = None
     """
     SDK-level client options.
     """
     llm_options: Annotated[
-        LlmOptions | None, Field(validation_alias="llmOptions", serialization_alias="llmOptions")
+        AgentLlmLlmOptions | None,
+        Field(validation_alias="llmOptions", serialization_alias="llmOptions"),
     ] = None
     """
     Per-call LLM configuration.
@@ -334,14 +335,14 @@ class Agent(JambonzModel):
     When using Deepgram Flux Multilingual, automatically adjust STT language hints and switch TTS voice based on detected language. Values: false (disabled), true (lock on first utterance), 'always' (continuously adapt on every turn). Default: false.
     """
     language_config: Annotated[
-        dict[str, LanguageConfig] | None,
+        dict[str, AgentLanguageConfigValue] | None,
         Field(validation_alias="languageConfig", serialization_alias="languageConfig"),
     ] = None
     """
     Per-language overrides for TTS. Keys are BCP-47 language codes. When autoLockLanguage detects a language switch, the agent uses the corresponding config.
     """
     turn_detection: Annotated[
-        Literal["stt", "krisp"] | TurnDetection | None,
+        Literal["stt", "krisp"] | AgentTurnDetection | None,
         Field(
             validation_alias="turnDetection",
             serialization_alias="turnDetection",
@@ -352,7 +353,7 @@ class Agent(JambonzModel):
     Turn detection strategy. Controls when the agent decides the user has finished speaking. STT vendors with native turn-taking (deepgramflux, assemblyai, speechmatics) always use their built-in detection regardless of this setting.
     """
     barge_in: Annotated[
-        BargeIn | None, Field(validation_alias="bargeIn", serialization_alias="bargeIn")
+        AgentBargeIn | None, Field(validation_alias="bargeIn", serialization_alias="bargeIn")
     ] = None
     """
     Controls whether and how the user can interrupt the assistant while it is speaking.
@@ -366,27 +367,27 @@ class Agent(JambonzModel):
     """
     Seconds to wait after the assistant finishes speaking before prompting the user to respond. 0 disables. Default: 0.
     """
-    llm: Llm | None = None
+    llm: AgentLlm | None = None
     """
     LLM configuration for the agent. Optional: when omitted, or when `vendor`/`model` are omitted, they fall back to the application's configured default LLM (like `stt`/`tts`).
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook invoked when the agent ends.
     """
     event_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="eventHook", serialization_alias="eventHook", title="ActionHook"),
+        Field(validation_alias="eventHook", serialization_alias="eventHook"),
     ] = None
     """
     A webhook invoked for agent events. Receives event types: 'user_transcript' (user speech recognized), 'llm_response' (assistant reply), 'user_interruption' (barge-in detected), and 'turn_end' (end-of-turn summary with transcript, response, and latency metrics).
     """
     tool_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="toolHook", serialization_alias="toolHook", title="ActionHook"),
+        Field(validation_alias="toolHook", serialization_alias="toolHook"),
     ] = None
     """
     A webhook invoked when the LLM requests a tool/function call. The payload includes the tool name and arguments; the response provides the tool result.
@@ -403,14 +404,14 @@ class Agent(JambonzModel):
     Enable speculative LLM prompting before end-of-turn is confirmed. When using Krisp turn detection, set this to true to speculatively prompt the LLM before Krisp confirms the turn has ended. If the transcript matches when turn ends, buffered tokens are released immediately — reducing response latency. Note: Deepgram Flux performs early generation automatically via its native EagerEndOfTurn signal regardless of this setting. Default: false.
     """
     noise_isolation: Annotated[
-        Literal["krisp", "rnnoise"] | NoiseIsolation | None,
+        Literal["krisp", "rnnoise"] | AgentNoiseIsolation | None,
         Field(validation_alias="noiseIsolation", serialization_alias="noiseIsolation"),
     ] = None
     """
     Enable server-side noise isolation to reduce background noise on call audio. Defaults to filtering inbound (caller) audio; set direction to 'write' for outbound. Useful for improving STT accuracy in noisy environments.
     """
     mcp_servers: Annotated[
-        list[McpServer] | None,
+        list[AgentMcpServer] | None,
         Field(validation_alias="mcpServers", serialization_alias="mcpServers"),
     ] = None
     """
@@ -425,7 +426,7 @@ class Agent(JambonzModel):
     Enable the built-in hangup tool. When present, the runtime injects a 'hangup' tool into the agent's toolset; when the LLM calls it, the call is ended with a reason placed in an X-Reason SIP header (LLM-supplied reason wins, falling back to hangup.reason).
     """
     tool_filler: Annotated[
-        Literal[False] | ToolFillerConfig | None,
+        Literal[False] | AgentToolFillerConfig | None,
         Field(validation_alias="toolFiller", serialization_alias="toolFiller"),
     ] = None
     """

@@ -85,14 +85,14 @@ class Conference(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook invoked when this participant leaves the conference.
     """
     wait_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="waitHook", serialization_alias="waitHook", title="ActionHook"),
+        Field(validation_alias="waitHook", serialization_alias="waitHook"),
     ] = None
     """
     A webhook invoked while this participant is waiting for the conference to start. Should return verbs to play (e.g. hold music).
@@ -106,14 +106,14 @@ class Conference(JambonzModel):
     """
     status_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="statusHook", serialization_alias="statusHook", title="ActionHook"),
+        Field(validation_alias="statusHook", serialization_alias="statusHook"),
     ] = None
     """
     A webhook to receive conference status events (joins, leaves, etc.).
     """
     enter_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="enterHook", serialization_alias="enterHook", title="ActionHook"),
+        Field(validation_alias="enterHook", serialization_alias="enterHook"),
     ] = None
     """
     A webhook invoked when this participant first enters the conference.

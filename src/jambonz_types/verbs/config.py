@@ -18,7 +18,7 @@ from ..components.synthesizer import Synthesizer
 from ..components.vad import VAD
 
 
-class NoiseIsolation(JambonzModel):
+class ConfigNoiseIsolation(JambonzModel):
     """
     Noise isolation configuration to reduce background noise on call audio. Defaults to filtering inbound (caller) audio; can also filter outbound audio via the direction option.
     """
@@ -32,7 +32,7 @@ class NoiseIsolation(JambonzModel):
     model: StrictStr | None = None
 
 
-class TurnTaking(JambonzModel):
+class ConfigTurnTaking(JambonzModel):
     """
     Turn-taking detection configuration for conversational AI applications.
     """
@@ -46,7 +46,7 @@ class TurnTaking(JambonzModel):
     model: StrictStr | None = None
 
 
-class BargeIn(JambonzModel):
+class ConfigBargeIn(JambonzModel):
     """
     Default barge-in configuration. When enabled, callers can interrupt playing prompts with speech or DTMF.
     """
@@ -61,7 +61,7 @@ class BargeIn(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook or websocket callback that jambonz invokes when a verb completes. Reports verb results (e.g. speech recognition from 'gather', dial outcome) and receives the next verbs to execute. In webhook mode: jambonz POSTs to this URL and the HTTP response body is the next verb array. In WebSocket mode: this value becomes an event name emitted on the session — bind session.on('/hookName', (evt) => {...}) and respond with session.reply() (NOT session.send()). The callback payload always includes 'reason' plus verb-specific fields (e.g. 'speech', 'digits' for gather). Can be a simple URL/path string or an object with additional options.
@@ -73,7 +73,7 @@ class BargeIn(JambonzModel):
     ] = None
 
 
-class TtsStream(JambonzModel):
+class ConfigTtsStream(JambonzModel):
     """
     Default TTS streaming configuration for the session.
     """
@@ -110,13 +110,13 @@ class Config(JambonzModel):
     Default STT configuration for the session.
     """
     barge_in: Annotated[
-        BargeIn | None, Field(validation_alias="bargeIn", serialization_alias="bargeIn")
+        ConfigBargeIn | None, Field(validation_alias="bargeIn", serialization_alias="bargeIn")
     ] = None
     """
     Default barge-in configuration. When enabled, callers can interrupt playing prompts with speech or DTMF.
     """
     tts_stream: Annotated[
-        TtsStream | None, Field(validation_alias="ttsStream", serialization_alias="ttsStream")
+        ConfigTtsStream | None, Field(validation_alias="ttsStream", serialization_alias="ttsStream")
     ] = None
     """
     Default TTS streaming configuration for the session.
@@ -189,7 +189,6 @@ class Config(JambonzModel):
         Field(
             validation_alias="sipRequestWithinDialogHook",
             serialization_alias="sipRequestWithinDialogHook",
-            title="ActionHook",
         ),
     ] = None
     """
@@ -204,7 +203,7 @@ class Config(JambonzModel):
     """
     refer_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="referHook", serialization_alias="referHook", title="ActionHook"),
+        Field(validation_alias="referHook", serialization_alias="referHook"),
     ] = None
     """
     A webhook to invoke when a SIP REFER request is received.
@@ -237,14 +236,15 @@ class Config(JambonzModel):
     If true, report the actual text spoken via TTS. Requires a TTS vendor that supports alignment data (e.g. ElevenLabs). On each utterance completion or interruption, a tts_spoken event is sent to the '/streaming-event' endpoint with fields: 'text' (string — the text actually spoken) and 'bargein' (boolean — true if the user interrupted before TTS finished). See the tts-streaming-event callback schema for full details.
     """
     noise_isolation: Annotated[
-        NoiseIsolation | None,
+        ConfigNoiseIsolation | None,
         Field(validation_alias="noiseIsolation", serialization_alias="noiseIsolation"),
     ] = None
     """
     Noise isolation configuration to reduce background noise on call audio. Defaults to filtering inbound (caller) audio; can also filter outbound audio via the direction option.
     """
     turn_taking: Annotated[
-        TurnTaking | None, Field(validation_alias="turnTaking", serialization_alias="turnTaking")
+        ConfigTurnTaking | None,
+        Field(validation_alias="turnTaking", serialization_alias="turnTaking"),
     ] = None
     """
     Turn-taking detection configuration for conversational AI applications.

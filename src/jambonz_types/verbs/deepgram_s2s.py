@@ -14,7 +14,7 @@ from ..components.handoff import Handoff
 from ..components.hangup import Hangup
 
 
-class Auth(JambonzModel):
+class DeepgramS2SAuth(JambonzModel):
     """
     Authentication credentials for the LLM vendor API.
     """
@@ -31,7 +31,7 @@ class Auth(JambonzModel):
     """
 
 
-class McpServer(JambonzModel):
+class DeepgramS2SMcpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -72,7 +72,7 @@ class DeepgramS2S(JambonzModel):
     """
     The specific model to use from the vendor.
     """
-    auth: Auth | None = None
+    auth: DeepgramS2SAuth | None = None
     """
     Authentication credentials for the LLM vendor API.
     """
@@ -94,7 +94,7 @@ class DeepgramS2S(JambonzModel):
     IMPORTANT: Deepgram does NOT use a 'messages' array. The llmOptions must contain a 'Settings' object with 'agent.think' (LLM provider, model, and prompt) and 'agent.speak' (TTS provider and voice model). The system prompt goes in Settings.agent.think.prompt, NOT in messages.
     """
     mcp_servers: Annotated[
-        list[McpServer] | None,
+        list[DeepgramS2SMcpServer] | None,
         Field(validation_alias="mcpServers", serialization_alias="mcpServers"),
     ] = None
     """
@@ -102,21 +102,21 @@ class DeepgramS2S(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook invoked when the LLM conversation ends. Receives conversation details and should return the next verbs to execute.
     """
     event_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="eventHook", serialization_alias="eventHook", title="ActionHook"),
+        Field(validation_alias="eventHook", serialization_alias="eventHook"),
     ] = None
     """
     A webhook invoked for real-time events during the LLM conversation (e.g. tool calls, transcription events).
     """
     tool_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="toolHook", serialization_alias="toolHook", title="ActionHook"),
+        Field(validation_alias="toolHook", serialization_alias="toolHook"),
     ] = None
     """
     A webhook invoked when the LLM calls a tool/function. Receives the tool name and arguments, and should return the tool result.

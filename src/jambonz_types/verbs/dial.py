@@ -37,14 +37,14 @@ class Dial(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook invoked when the dialed call ends. Receives call disposition details (duration, who hung up, etc.) and should return the next verbs to execute.
     """
     on_hold_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="onHoldHook", serialization_alias="onHoldHook", title="ActionHook"),
+        Field(validation_alias="onHoldHook", serialization_alias="onHoldHook"),
     ] = None
     """
     A webhook invoked when the call is placed on hold. Should return verbs to execute (e.g. play hold music) while the caller is holding.
@@ -70,16 +70,14 @@ class Dial(JambonzModel):
     """
     confirm_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(
-            validation_alias="confirmHook", serialization_alias="confirmHook", title="ActionHook"
-        ),
+        Field(validation_alias="confirmHook", serialization_alias="confirmHook"),
     ] = None
     """
     A webhook invoked when a target answers, before the call is bridged. Used for call screening — the webhook can return verbs (e.g. a 'say' prompt and 'gather') to confirm the callee wants to accept the call.
     """
     refer_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="referHook", serialization_alias="referHook", title="ActionHook"),
+        Field(validation_alias="referHook", serialization_alias="referHook"),
     ] = None
     """
     A webhook invoked when a SIP REFER is received on the bridged call. Allows handling call transfers initiated by the far end.
@@ -99,7 +97,7 @@ class Dial(JambonzModel):
     """
     dtmf_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="dtmfHook", serialization_alias="dtmfHook", title="ActionHook"),
+        Field(validation_alias="dtmfHook", serialization_alias="dtmfHook"),
     ] = None
     """
     A webhook invoked when a captured DTMF pattern is detected during the bridged call.

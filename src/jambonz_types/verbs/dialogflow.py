@@ -13,7 +13,7 @@ from ..components.action_hook import HookSpec
 from ..components.synthesizer import Synthesizer
 
 
-class QueryInput(JambonzModel):
+class DialogflowQueryInput(JambonzModel):
     """
     Initial query input to send to Dialogflow.
     """
@@ -101,21 +101,21 @@ class Dialogflow(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook invoked when the Dialogflow session ends.
     """
     event_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="eventHook", serialization_alias="eventHook", title="ActionHook"),
+        Field(validation_alias="eventHook", serialization_alias="eventHook"),
     ] = None
     """
     A webhook invoked for Dialogflow events during the conversation.
     """
     tool_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="toolHook", serialization_alias="toolHook", title="ActionHook"),
+        Field(validation_alias="toolHook", serialization_alias="toolHook"),
     ] = None
     """
     A webhook invoked when the agent requests a client-side tool call (CX and CES). Respond with {outputParameters} (or {error}) to resume the conversation. The posted tool_call is each model's native shape: CX sends {tool, action, input_parameters}; CES sends {id, display_name, tool, args}. CES echoes its per-call id automatically, so you need not return it.
@@ -173,7 +173,8 @@ class Dialogflow(JambonzModel):
     If true, allow the caller to interrupt Dialogflow responses with speech.
     """
     query_input: Annotated[
-        QueryInput | None, Field(validation_alias="queryInput", serialization_alias="queryInput")
+        DialogflowQueryInput | None,
+        Field(validation_alias="queryInput", serialization_alias="queryInput"),
     ] = None
     """
     Initial query input to send to Dialogflow.

@@ -41,7 +41,7 @@ class ElevenLabsAuth(JambonzModel):
     """
 
 
-class LlmOptions(JambonzModel):
+class ElevenLabsS2SLlmOptions(JambonzModel):
     """
     Options for the ElevenLabs conversation session.
     """
@@ -64,7 +64,7 @@ class LlmOptions(JambonzModel):
     """
 
 
-class McpServer(JambonzModel):
+class ElevenLabsS2SMcpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -105,7 +105,7 @@ class ElevenLabsS2S(JambonzModel):
     """
     The specific model to use from the vendor.
     """
-    auth: Annotated[ElevenLabsAuth, Field(title="ElevenLabsAuth")]
+    auth: ElevenLabsAuth
     """
     Authentication credentials for ElevenLabs. Requires agent_id; api_key is optional (if not provided, an unsigned URL is used).
     """
@@ -117,7 +117,7 @@ class ElevenLabsS2S(JambonzModel):
     Additional connection options for the LLM vendor, such as custom base URLs or API versions.
     """
     llm_options: Annotated[
-        LlmOptions | None,
+        ElevenLabsS2SLlmOptions | None,
         Field(
             validation_alias="llmOptions",
             serialization_alias="llmOptions",
@@ -127,7 +127,7 @@ class ElevenLabsS2S(JambonzModel):
     Options for the ElevenLabs conversation session.
     """
     mcp_servers: Annotated[
-        list[McpServer] | None,
+        list[ElevenLabsS2SMcpServer] | None,
         Field(validation_alias="mcpServers", serialization_alias="mcpServers"),
     ] = None
     """
@@ -135,21 +135,21 @@ class ElevenLabsS2S(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook invoked when the LLM conversation ends. Receives conversation details and should return the next verbs to execute.
     """
     event_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="eventHook", serialization_alias="eventHook", title="ActionHook"),
+        Field(validation_alias="eventHook", serialization_alias="eventHook"),
     ] = None
     """
     A webhook invoked for real-time events during the LLM conversation (e.g. tool calls, transcription events).
     """
     tool_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="toolHook", serialization_alias="toolHook", title="ActionHook"),
+        Field(validation_alias="toolHook", serialization_alias="toolHook"),
     ] = None
     """
     A webhook invoked when the LLM calls a tool/function. Receives the tool name and arguments, and should return the tool result.

@@ -31,14 +31,14 @@ class Enqueue(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook invoked when the caller leaves the queue (either dequeued or hung up). Should return the next verbs to execute.
     """
     wait_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="waitHook", serialization_alias="waitHook", title="ActionHook"),
+        Field(validation_alias="waitHook", serialization_alias="waitHook"),
     ] = None
     """
     A webhook invoked immediately when the caller enters the queue and periodically while waiting. Should return verbs to play to the caller (e.g. hold music, queue position announcements).

@@ -32,7 +32,7 @@ class Gather(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     Invoked when the gather completes. The payload includes 'reason' ('speechDetected', 'dtmfDetected', or 'timeout'), 'speech' (object with alternatives[].transcript and alternatives[].confidence when reason is speechDetected), and 'digits' (string when reason is dtmfDetected). In webhook mode this is a URL that receives an HTTP POST. In WebSocket mode this is an event name — use session.on('/hookName', (evt) => {...}) and respond with session.reply().
@@ -91,11 +91,7 @@ class Gather(JambonzModel):
     """
     partial_result_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(
-            validation_alias="partialResultHook",
-            serialization_alias="partialResultHook",
-            title="ActionHook",
-        ),
+        Field(validation_alias="partialResultHook", serialization_alias="partialResultHook"),
     ] = None
     """
     A webhook to invoke with interim (partial) speech recognition results. Useful for providing real-time feedback or early processing.

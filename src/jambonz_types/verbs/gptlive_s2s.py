@@ -15,7 +15,7 @@ from ..components.handoff import Handoff
 from ..components.hangup import Hangup
 
 
-class Auth(JambonzModel):
+class GPTLiveS2SAuth(JambonzModel):
     """
     OpenAI credentials.
     """
@@ -32,7 +32,7 @@ class Auth(JambonzModel):
     """
 
 
-class Responses(JambonzModel):
+class GPTLiveS2SLlmOptionsSessionUpdateDelegationResponses(JambonzModel):
     """
     Configuration for a Responses-targeted delegation. Required when type is 'responses'.
     """
@@ -52,7 +52,7 @@ class Responses(JambonzModel):
     instructions: StrictStr | None = None
 
 
-class Delegation(JambonzModel):
+class GPTLiveS2SLlmOptionsSessionUpdateDelegation(JambonzModel):
     """
     How the model delegates work it cannot do itself. Replacing this mid-call requires the complete object.
     """
@@ -76,13 +76,13 @@ class Delegation(JambonzModel):
     """
     'client' asks the application for free-form text context; 'responses' runs a Responses API turn that can make function calls. Tools — mcpServers, handoff, hangup — require 'responses'.
     """
-    responses: Responses | None = None
+    responses: GPTLiveS2SLlmOptionsSessionUpdateDelegationResponses | None = None
     """
     Configuration for a Responses-targeted delegation. Required when type is 'responses'.
     """
 
 
-class SessionUpdate(JambonzModel):
+class GPTLiveS2SLlmOptionsSessionUpdate(JambonzModel):
     """
     Startup configuration, sent as the first session.update client event. Required: the server withholds session.started — and therefore caller audio — until it arrives.
     """
@@ -98,13 +98,13 @@ class SessionUpdate(JambonzModel):
             }
         },
     )
-    delegation: Delegation | None = None
+    delegation: GPTLiveS2SLlmOptionsSessionUpdateDelegation | None = None
     """
     How the model delegates work it cannot do itself. Replacing this mid-call requires the complete object.
     """
 
 
-class LlmOptions(JambonzModel):
+class GPTLiveS2SLlmOptions(JambonzModel):
     """
     Configuration passed to the LLM including the system prompt, temperature, tools/functions, and other model parameters. The structure varies by vendor but typically includes 'messages' (conversation history), 'temperature', 'tools' (function definitions), and 'maxTokens'.
     """
@@ -113,13 +113,13 @@ class LlmOptions(JambonzModel):
         extra="allow",
         validate_by_name=True,
     )
-    session_update: SessionUpdate
+    session_update: GPTLiveS2SLlmOptionsSessionUpdate
     """
     Startup configuration, sent as the first session.update client event. Required: the server withholds session.started — and therefore caller audio — until it arrives.
     """
 
 
-class McpServer(JambonzModel):
+class GPTLiveS2SMcpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
@@ -186,7 +186,7 @@ class GPTLiveS2S(JambonzModel):
     """
     The specific model to use from the vendor.
     """
-    auth: Auth
+    auth: GPTLiveS2SAuth
     """
     OpenAI credentials.
     """
@@ -198,7 +198,7 @@ class GPTLiveS2S(JambonzModel):
     Additional connection options for the LLM vendor, such as custom base URLs or API versions.
     """
     llm_options: Annotated[
-        LlmOptions,
+        GPTLiveS2SLlmOptions,
         Field(
             validation_alias="llmOptions",
             serialization_alias="llmOptions",
@@ -208,7 +208,7 @@ class GPTLiveS2S(JambonzModel):
     Configuration passed to the LLM including the system prompt, temperature, tools/functions, and other model parameters. The structure varies by vendor but typically includes 'messages' (conversation history), 'temperature', 'tools' (function definitions), and 'maxTokens'.
     """
     mcp_servers: Annotated[
-        list[McpServer] | None,
+        list[GPTLiveS2SMcpServer] | None,
         Field(validation_alias="mcpServers", serialization_alias="mcpServers"),
     ] = None
     """
@@ -216,21 +216,21 @@ class GPTLiveS2S(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook invoked when the LLM conversation ends. Receives conversation details and should return the next verbs to execute.
     """
     event_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="eventHook", serialization_alias="eventHook", title="ActionHook"),
+        Field(validation_alias="eventHook", serialization_alias="eventHook"),
     ] = None
     """
     A webhook invoked for real-time events during the LLM conversation (e.g. tool calls, transcription events).
     """
     tool_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="toolHook", serialization_alias="toolHook", title="ActionHook"),
+        Field(validation_alias="toolHook", serialization_alias="toolHook"),
     ] = None
     """
     A webhook invoked when the LLM calls a tool/function. Receives the tool name and arguments, and should return the tool result.

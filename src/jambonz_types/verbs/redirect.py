@@ -26,15 +26,14 @@ class Redirect(JambonzModel):
     An optional unique identifier for this verb instance.
     """
     action_hook: Annotated[
-        StrictStr | HookSpec,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        StrictStr | HookSpec, Field(validation_alias="actionHook", serialization_alias="actionHook")
     ]
     """
     The webhook to transfer control to. Must return a new array of verbs.
     """
     status_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="statusHook", serialization_alias="statusHook", title="ActionHook"),
+        Field(validation_alias="statusHook", serialization_alias="statusHook"),
     ] = None
     """
     A webhook to receive call status events after the redirect.

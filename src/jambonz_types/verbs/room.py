@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field, RootModel
+from pydantic import RootModel
 
 from .conference import Conference
 
 
 class Room(RootModel[Conference]):
-    root: Annotated[Conference, Field(title="Room")]
+    root: Conference
     """
     Places the caller into a multi-party room. `room` is a synonym for `conference` with identical shape and behavior, using the Voice-AI-friendly name; prefer `room` in new applications. The shape is defined entirely by the conference verb (referenced here) so the two never drift.
     """

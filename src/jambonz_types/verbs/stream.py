@@ -34,7 +34,7 @@ class Stream(JambonzModel):
     """
     action_hook: Annotated[
         StrictStr | HookSpec | None,
-        Field(validation_alias="actionHook", serialization_alias="actionHook", title="ActionHook"),
+        Field(validation_alias="actionHook", serialization_alias="actionHook"),
     ] = None
     """
     A webhook invoked when the stream ends.

@@ -13,7 +13,7 @@ from ..components.synthesizer import Synthesizer
 from ..components.transfer_options import TransferOptions
 
 
-class Brief(JambonzModel):
+class TransferBrief(JambonzModel):
     """
     warm only. The spoken summary delivered to the destination (human).
     """
@@ -48,7 +48,7 @@ class Transfer(TransferOptions):
     """
     An optional unique identifier for this verb instance.
     """
-    brief: Brief | None = None
+    brief: TransferBrief | None = None
     """
     warm only. The spoken summary delivered to the destination (human).
     """

@@ -57,7 +57,11 @@ class FakeBuilder:
 
 def run(coro: Callable[[Recorder], Awaitable[None]]) -> list[dict[str, JsonValue]]:
     recorder = Recorder()
-    asyncio.run(coro(recorder))  # type: ignore[arg-type]
+
+    async def main() -> None:
+        await coro(recorder)
+
+    asyncio.run(main())
     return recorder.sent
 
 

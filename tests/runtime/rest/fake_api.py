@@ -48,6 +48,9 @@ class Scripted:
     body: bytes = b""
     content_type: str = "application/json"
     reason: str = "Scripted"
+    headers: tuple[tuple[str, str], ...] = ()
+    hold: asyncio.Event | None = None
+    """Answer only once this is set (a slow server for timeout tests)."""
 
 
 @dataclass
@@ -76,6 +79,8 @@ class FakeApi:
         json_body: JsonValue = None,
         text: str | None = None,
         content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        hold: asyncio.Event | None = None,
     ) -> None:
         """Queue one answer for ``method path`` (answers are used in order, once each)."""
         if text is not None:
@@ -84,7 +89,10 @@ class FakeApi:
             body, kind = json.dumps(json_body).encode(), content_type or "application/json"
         else:
             body, kind = b"", content_type or "application/json"
-        self._script[(method.upper(), path)].append(Scripted(status, body, kind))
+        extra = tuple((headers or {}).items())
+        self._script[(method.upper(), path)].append(
+            Scripted(status, body, kind, headers=extra, hold=hold)
+        )
 
     async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -126,9 +134,12 @@ class FakeApi:
             if queue
             else Scripted(404, json.dumps({"msg": f"not scripted: {method} {parts.path}"}).encode())
         )
+        if answer.hold is not None:
+            await answer.hold.wait()
         head_out = (
             f"HTTP/1.1 {answer.status} {answer.reason}\r\n"
-            f"Content-Type: {answer.content_type}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in answer.headers)
+            + f"Content-Type: {answer.content_type}\r\n"
             f"Content-Length: {len(answer.body)}\r\n"
             "Connection: close\r\n\r\n"
         )

@@ -20,6 +20,7 @@ from jambonz_runtime.rest import (
     CreateMessageRequest,
     RestAuthError,
     RestBadRequest,
+    RestClientError,
     RestConnectionError,
     RestError,
     RestNotFound,
@@ -304,7 +305,7 @@ async def test_send_message() -> None:
         (
             480,
             {"msg": "no available feature servers at this time"},
-            RestStatusError,
+            RestClientError,  # a RestStatusError: any other 4xx
             "no available feature servers at this time",
         ),
         (500, {"msg": "Database error"}, RestServerError, "Database error"),
