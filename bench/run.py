@@ -1,35 +1,43 @@
 """Run every benchmark, side by side, and write one markdown table.
 
-    python -m bench [--quick] [--repeats 3] [--apps typed,psdk,node,bare] [--update-readme]
+    python -m bench [--quick] [--repeats 3] [--apps typed,psdk-nodeflate,psdk,bare] [--update-readme]
 
-Apps under test (``bench/apps/``), each its own process on a loopback port:
+Apps under test (``bench/apps/``), each its own process on a loopback port; each column
+says whether permessage-deflate was negotiated (the driver offers it as jambonz does,
+except to the like-for-like ``psdk-nodeflate`` column):
 
-* ``typed``: this project (jambonz-typed), run from ``src/`` with this interpreter;
-* ``psdk``: ``jambonz-python-sdk`` from PyPI, in its own venv ``bench/.venvs/psdk``
-  (pydantic pinned to this venv's version, so the comparison is not a pydantic one);
+* ``typed``: this project (jambonz-typed) with its defaults (no deflate; uvloop when
+  installed, as ``jambonz_runtime.run`` does), run from ``src/`` with this interpreter;
+  ``typed-asyncio-loop``: the same on asyncio's own loop;
+* ``psdk-nodeflate`` and ``psdk``: ``jambonz-python-sdk`` from PyPI, in its own venv
+  ``bench/.venvs/psdk`` (pydantic pinned to this venv's version, so the comparison is
+  not a pydantic one), like for like (no deflate offered) and with its defaults (it
+  accepts the deflate offered);
 * ``node``: ``@jambonz/sdk`` from npm, installed with ``npm install --prefix bench/.node``;
 * ``bare``: a bare ``websockets`` server that parses and answers the JSON by hand (the
   floor of the library this project builds on), run with the same compression setting
   as ``typed``'s default;
-* ``typed-deflate``, ``typed-asyncio``, ``typed-uvloop``: this project with
-  permessage-deflate accepted, on websockets' asyncio server instead of the direct
-  transport, on uvloop (if installed): the trade-offs of those defaults, on a few points.
+* ``typed-deflate``, ``typed-asyncio`` (``--tradeoffs``): this project with
+  permessage-deflate accepted, and on websockets' asyncio server instead of the direct
+  transport: the trade-offs of those defaults.
 
 The competitors are installed on first use (network needed once; ``--no-install`` to
 skip apps that are missing). ``bench/.venvs``, ``bench/.node`` and ``bench/results``
 are git-ignored.
 
-Per repeat and app (apps interleaved within each repeat, so drift hits all alike): start
-the app and time it to accepting a websocket and to its first ``session:new`` ack; run
-the driver (``bench/driver.py``, a separate process) through warm-up, idle (RSS with
-500 open calls), echo at concurrency 1, 50 and 500, and tts; stop the app. Import time
-is measured in fresh processes. Each figure is the median over repeats with min-max;
-ratios are taken per repeat between apps of that repeat, then their median.
+Per repeat and app (apps interleaved within each repeat, their order rotated from one
+repeat to the next, so drift hits all alike): start the app pinned to the first core
+and time it to accepting a websocket and to its first ``session:new`` ack; run the
+driver (``bench/driver.py``, pinned to the other cores, one forked process per core
+for the echo and tts points) through warm-up, idle (RSS with 500 open calls), echo at
+concurrency 1, 50 and 500, and tts; stop the app. Import time is measured in fresh
+processes. Each figure is the median over repeats with min-max; ratios are taken per
+repeat between apps of that repeat, then their median.
 
 Why CPU time per call is the headline: on a 2-core machine shared with other work, wall
 clock figures (calls/s, latency) move with the load; the CPU time an app spends per
-call moves much less. The driver reports its own CPU too: a point where the driver used
-more than 85 % of a core is marked as driver-bound.
+call moves much less. The driver reports its own CPU as a share of the cores it has: a
+point where it used more than 85 % is marked as driver-bound.
 """
 
 from __future__ import annotations
