@@ -88,7 +88,9 @@ def tests(session: nox.Session) -> None:
     installs from npm into the gitignored .prism/ on first use (about 25 s; skipped with
     the reason when npm is absent).
     """
-    _require(session, "pytest", "jsonschema", "hypothesis", "pydantic")
+    # mypy and pyright: tests/typing runs both on the typing claims (and pyright's
+    # language server for editor completion), so they must not be skipped.
+    _require(session, "pytest", "jsonschema", "hypothesis", "pydantic", "mypy", "pyright")
     session.run(PY, "-m", "pytest", "-m", "not conformance", *session.posargs, env=_env())
 
 

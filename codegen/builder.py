@@ -21,6 +21,8 @@ from .config import Config
 from .ir import ParamSpec, Ref, VerbSpec, build_ir
 from .report import SURFACE_FILE, api_surface, dump_surface
 from .schemas import SchemaSet, pascal
+from .typeddicts import load_twins, render_twins
+from .widen import widen_verbs, write_model_inits
 
 if TYPE_CHECKING:
     from .generate import GeneratedModule
@@ -45,6 +47,8 @@ PACKAGE_EXPORTS: tuple[tuple[str, str], ...] = (
     ("VerbValidationError", "_errors"),
     ("Verbs", "builder"),
     ("check_jambonz_version", "_versions"),
+    ("new_since", "_versions"),
+    ("parse_version", "_versions"),
 )
 
 _HOOKREF: Ref = ("_hooks", "HookRef")
@@ -318,6 +322,10 @@ def render(
     )
     class_of = {m.source.key: m.cls for m in modules}
     verbs, models = build_ir(schemas, config, tree, class_of)
+    twins = load_twins(schemas, config, models, class_of)
+    render_twins(env, schemas, config, twins, tree)
+    write_model_inits(tree, config.package, twins)
+    verbs = widen_verbs(verbs, twins)
     (tree / "builder.py").write_text(_render_builder(env, schemas, verbs), encoding="utf-8")
     (tree / "flow.py").write_text(_render_flow(env, schemas, verbs), encoding="utf-8")
 

@@ -35,7 +35,9 @@ class Config:
     method_names: dict[str, str] = field(default_factory=dict)
     """Verb name -> builder method name, where ``verb.replace(':', '_')`` is not wanted."""
     hook_payloads: dict[str, str] = field(default_factory=dict)
-    """``gather.actionHook`` -> ``callbacks/gather``: the payload model of a verb's hook."""
+    """``gather.actionHook`` -> ``callbacks/gather``: the payload model of a verb's hook
+    (or the dotted path of a static model, ``jambonz_types.payloads.LlmToolCallCallback``,
+    where no schema describes the payload)."""
     field_names: dict[str, str] = field(default_factory=dict)
     """``ElevenLabsAuth.apiKey`` -> Python field name, where snake_case would clash."""
     field_types: dict[str, str] = field(default_factory=dict)
@@ -52,6 +54,10 @@ class Config:
     """Generated class name -> dotted path of a hand-written (static) mixin put first in
     its bases: typed convenience accessors (``GatherCallback.transcript``) that are
     not in any schema. A mixin adds properties and methods only, never fields."""
+    nested_objects: dict[str, str] = field(default_factory=dict)
+    """``verbs/dial#/properties/listen`` -> ``verbs/listen``: a free-form property whose
+    description says it takes that schema's properties; typed with its nested TypedDict
+    twin (codegen/typeddicts.py)."""
 
 
 def load_config(root: Path = ROOT) -> Config:
@@ -71,4 +77,5 @@ def load_config(root: Path = ROOT) -> Config:
         acknowledged_breaking=tuple(table.get("acknowledged-breaking", ())),
         cache_dir=root / ".codegen-cache",
         mixins=dict(table.get("mixins", {})),
+        nested_objects=dict(table.get("nested-objects", {})),
     )

@@ -364,7 +364,11 @@ def build_ir(
                     entry = config.hook_payloads[k]
                     used_keys.add(k)
                     break
-            if entry is not None:
+            if entry is not None and entry.startswith(f"{config.package}."):
+                # A payload no schema describes: a static model (codegen/static).
+                module, _, name = entry.removeprefix(f"{config.package}.").rpartition(".")
+                hooks[p.wire] = (module, name)
+            elif entry is not None:
                 cb = by_key.get(entry)
                 if cb is None or cb.group != "callbacks":
                     raise SystemExit(f"codegen: hook-payloads: {entry!r} is not a callback schema")

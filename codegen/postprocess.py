@@ -11,6 +11,8 @@ text, and each one exists for a reason the generator has no option for:
   appear in a public signature.
 * ``StrictFloat`` -> ``StrictInt | StrictFloat``: a JSON Schema ``number`` accepts
   ``30``; ``StrictFloat`` would turn it into ``30.0`` and change the wire JSON.
+* ``StrictInt`` -> ``JsonInt`` (``_ints``): a JSON Schema ``integer`` accepts ``1024.0``
+  in ajv (JavaScript has one number type); ``StrictInt`` would reject it.
 * ``model_config = ConfigDict(...)`` -> ``model_config: ClassVar[ConfigDict] = ...``:
   without the annotation ``pyright --verifytypes`` counts every model as an ambiguous
   override of ``BaseModel.model_config`` and the package is not 100 % type-complete.
@@ -233,6 +235,7 @@ def rewrite_module(
     rules = False
     skip: set[int] = set()
     imports: set[str] = set()
+    json_int = False
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             if mixins and node.name in mixins:
@@ -277,6 +280,9 @@ def rewrite_module(
             elif node.id == "StrictFloat":
                 edits.append(_Edit(*span, "StrictInt | StrictFloat"))
                 need.add("StrictInt")
+            elif node.id == "StrictInt":
+                edits.append(_Edit(*span, "JsonInt"))
+                json_int = True
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
         data = data[: edit.start] + edit.text.encode() + data[edit.end :]
     body = data.decode()
@@ -292,6 +298,8 @@ def rewrite_module(
     if rules:
         extra += "from jambonz_types._rules import Rule\n"
     extra += "".join(sorted(imports))
+    if json_int:
+        extra += "from jambonz_types._ints import JsonInt\n"
     if extra:
         if future in body:
             body = body.replace(future, future + extra, 1)

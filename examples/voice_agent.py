@@ -1,10 +1,13 @@
 """Voice agent: an OpenAI realtime (speech-to-speech) agent that can call a tool.
 
 The ``openai_s2s`` verb runs the conversation inside jambonz; when the model wants a
-tool, jambonz sends ``llm:tool-call`` (a notification, never acked) and the app answers
-with the ``llm:tool-output`` command, here ``session.tool_output(...)``, which puts
-``tool_call_id`` at the top level where the server reads it. The model name comes from
-a typed env var declared once: the jambonz portal discovers it with ``OPTIONS``.
+tool, jambonz sends ``llm:tool-call`` to the verb's ``toolHook`` (a notification, never
+acked) and the app answers with the ``llm:tool-output`` command, here
+``session.tool_output(...)``, which puts ``tool_call_id`` at the top level where the
+server reads it. ``tool_hook`` takes ``HookRef[LlmToolCallCallback]``: the handler
+below is wired by reference, so a handler for another payload would be a type error.
+The model name comes from a typed env var declared once: the jambonz portal discovers
+it with ``OPTIONS``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from pydantic import JsonValue
 from jambonz_runtime import App, EnvVar, LlmToolCallCallback, Session, serve
 from jambonz_types import Verbs
 from jambonz_types.callbacks import LlmCallback, SessionNewCallback
-from jambonz_types.components.llm_base import LLMBasePropertiesAuth as LlmAuth
 
 __all__ = ["WEATHER_TOOL", "app", "get_weather"]
 
@@ -58,30 +60,7 @@ async def agent_done(session: Session, result: LlmCallback) -> Verbs:
     return Verbs().say(text="Thanks for calling. Goodbye.").hangup()
 
 
-@app.on_session("/agent")
-async def start(session: Session, call: SessionNewCallback) -> Verbs:
-    """Hand the call to the realtime model, with one tool."""
-    env = session.env
-    api_key = env.get("OPENAI_API_KEY")
-    return Verbs().openai_s2s(
-        model=str(env["OPENAI_MODEL"]),
-        auth=LlmAuth(api_key=api_key) if isinstance(api_key, str) else None,
-        llm_options={
-            "response_create": {"modalities": ["text", "audio"]},
-            "session_update": {
-                "instructions": "You are a friendly weather assistant. Be brief.",
-                "tools": [WEATHER_TOOL],
-                "tool_choice": "auto",
-            },
-        },
-        tool_hook="/tool-call",
-        event_hook="/llm-event",
-        events=["response.done"],
-        action_hook=agent_done,
-    )
-
-
-@app.on("llm:tool-call")
+@app.action_hook("/tool-call")  # -> HookRef[LlmToolCallCallback]
 async def tool_call(session: Session, call: LlmToolCallCallback) -> None:
     """Run the tool and send its result back as an OpenAI ``conversation.item.create``."""
     # call.arguments: the args as a dict (OpenAI sends them as a JSON string: decoded)
@@ -96,6 +75,29 @@ async def tool_call(session: Session, call: LlmToolCallCallback) -> None:
                 "output": json.dumps(result),
             },
         },
+    )
+
+
+@app.on_session("/agent")
+async def start(session: Session, call: SessionNewCallback) -> Verbs:
+    """Hand the call to the realtime model, with one tool."""
+    env = session.env
+    api_key = env.get("OPENAI_API_KEY")
+    return Verbs().openai_s2s(
+        model=str(env["OPENAI_MODEL"]),
+        auth={"apiKey": api_key} if isinstance(api_key, str) else None,
+        llm_options={
+            "response_create": {"modalities": ["text", "audio"]},
+            "session_update": {
+                "instructions": "You are a friendly weather assistant. Be brief.",
+                "tools": [WEATHER_TOOL],
+                "tool_choice": "auto",
+            },
+        },
+        tool_hook=tool_call,
+        event_hook="/llm-event",
+        events=["response.done"],
+        action_hook=agent_done,
     )
 
 

@@ -68,6 +68,7 @@ Kind = Literal[
     "swap-enum",
     "negative",
     "fraction",
+    "integral-float",
     "empty-array",
     "if-then",
 ]
@@ -255,6 +256,8 @@ def _candidates(path: Path_, value: JsonValue) -> Iterator[tuple[Kind, JsonValue
         yield "negative", -1
         if isinstance(value, int):
             yield "fraction", value + 0.5
+            # ajv (JavaScript: one number type) reads 1024.0 as an integer.
+            yield "integral-float", float(value)
     elif isinstance(value, str):
         yield "wrong-type", 42
         yield "bad-enum", "not-a-valid-value"
@@ -425,6 +428,9 @@ CALLBACKS: tuple[tuple[str, Kind, JsonValue], ...] = (
         {"call_sid": "c1", "call_status": "completed", "sip_reason": None},
     ),
     ("callbacks/call-status", "wrong-type", {"call_sid": 7, "call_status": "completed"}),
+    # An integer field holding an integral float: ajv accepts it, so must we (inbound).
+    ("callbacks/dial", "integral-float", {"call_sid": "c1", "sip_status": 200.0}),
+    ("callbacks/dial", "fraction", {"call_sid": "c1", "sip_status": 200.5}),
 )
 """Callback payloads (jambonz -> app), valid and invalid, with their mutation kind."""
 

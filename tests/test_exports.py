@@ -24,6 +24,8 @@ SUBPACKAGES = ("verbs", "components", "callbacks", "commands")
 PACKAGES = (
     "jambonz_types",
     *(f"jambonz_types.{s}" for s in SUBPACKAGES),
+    "jambonz_types.dicts",
+    *(f"jambonz_types.dicts.{s}" for s in SUBPACKAGES),
     "jambonz_runtime",
     "jambonz_runtime.webhook",
     "jambonz_runtime.rest",
@@ -35,6 +37,9 @@ STATIC_MODULES = (
     "jambonz_types._errors",
     "jambonz_types._flow_base",
     "jambonz_types._hooks",
+    "jambonz_types._ints",
+    "jambonz_types._nested",
+    "jambonz_types.payloads",
 )
 
 

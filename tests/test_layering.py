@@ -87,6 +87,18 @@ def test_import_loads_no_model_module() -> None:
     assert "jambonz_types" in loaded
     assert _model_modules(loaded) == []
     assert not [m for m in loaded if m.split(".")[0] in ("jambonz_runtime", "codegen")]
+    assert not [m for m in loaded if m.startswith("jambonz_types.dicts")]
+
+
+def test_builder_use_loads_no_typeddict_twin() -> None:
+    # The twins are for type checkers (and users who name them): building verbs from
+    # dict literals never imports them.
+    loaded = _loaded_after(
+        "from jambonz_types import Verbs; "
+        "Verbs().gather(say={'text': 'x'}).dial(target=[{'type': 'phone', 'number': '1'}])"
+    )
+    assert "jambonz_types.verbs.gather" in loaded
+    assert not [m for m in loaded if m.startswith("jambonz_types.dicts")]
 
 
 def test_subpackage_import_loads_no_model_module() -> None:

@@ -263,6 +263,11 @@ class App(Generic[S]):
             alike (``App(state=S, transport="any")`` is an ``App[CallContext[S]]``).
             Without ``state``, write ``App[CallContext]()`` as before.
         name: the app's namespace in a session store.
+        jambonz_version: the jambonz release the app's server runs (``"0.9.6"``): a
+            reply using a verb or property that release lacks is a handler error (one
+            log line naming the verb, the version it needs and this one; the call gets
+            ``error_reply``) instead of a call that fails on the server. See
+            ``jambonz_types.check_jambonz_version``.
     """
 
     @overload
@@ -277,6 +282,7 @@ class App(Generic[S]):
         error_reply: Reply = None,
         ack_warning_after: float = 4.0,
         reconnect_grace: float = 60.0,
+        jambonz_version: str | None = None,
     ) -> None: ...
 
     @overload
@@ -291,6 +297,7 @@ class App(Generic[S]):
         error_reply: Reply = None,
         ack_warning_after: float = 4.0,
         reconnect_grace: float = 60.0,
+        jambonz_version: str | None = None,
     ) -> None: ...
 
     @overload
@@ -305,6 +312,7 @@ class App(Generic[S]):
         error_reply: Reply = None,
         ack_warning_after: float = 4.0,
         reconnect_grace: float = 60.0,
+        jambonz_version: str | None = None,
     ) -> None: ...
 
     def __init__(
@@ -318,6 +326,7 @@ class App(Generic[S]):
         error_reply: Reply = None,
         ack_warning_after: float = 4.0,
         reconnect_grace: float = 60.0,
+        jambonz_version: str | None = None,
     ) -> None:
         if state is not None:
             _check_state_model(state)
@@ -328,6 +337,15 @@ class App(Generic[S]):
         if not name or any(c in name for c in " :\r\n"):
             raise ConfigurationError(f"app name {name!r}: use a non-empty name without ':'")
         self.name = name
+        if jambonz_version is not None:
+            from jambonz_types import parse_version
+
+            try:
+                parse_version(jambonz_version)
+            except ValueError as exc:
+                raise ConfigurationError(f"jambonz_version: {exc}") from exc
+        self.jambonz_version = jambonz_version
+        """The jambonz release the app runs against: every reply is checked against it."""
         """Namespaces the app's calls in a session store (apps sharing a store differ)."""
         if env_vars is not None and env_schema is not None:
             raise ConfigurationError("give env_vars (typed) or env_schema (raw), not both")

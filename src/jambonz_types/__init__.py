@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from ._hooks import HookRef as HookRef
     from ._versions import JambonzVersionError as JambonzVersionError
     from ._versions import check_jambonz_version as check_jambonz_version
+    from ._versions import new_since as new_since
+    from ._versions import parse_version as parse_version
     from .app import VERB_NAMES as VERB_NAMES
     from .app import JambonzApp as JambonzApp
     from .app import Verb as Verb
@@ -57,6 +59,8 @@ __all__ = [
     "VerbValidationError",
     "Verbs",
     "check_jambonz_version",
+    "new_since",
+    "parse_version",
     "callbacks",
     "commands",
     "components",
@@ -81,6 +85,8 @@ _LAZY: dict[str, str] = {
     "VerbValidationError": "_errors",
     "Verbs": "builder",
     "check_jambonz_version": "_versions",
+    "new_since": "_versions",
+    "parse_version": "_versions",
 }
 _SUBPACKAGES = frozenset({"callbacks", "commands", "components", "verbs"})
 

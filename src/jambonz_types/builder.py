@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from ._verbs_base import VerbsBase
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from typing import Literal
 
     from pydantic import JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from ._base import JambonzCallback
     from ._hooks import HookRef
-    from ._nested import NestedPlay, NestedSay
+    from ._ints import JsonInt
     from .callbacks.call_status import CallStatusCallback
     from .callbacks.conference import ConferenceCallback
     from .callbacks.conference_status import ConferenceStatusCallback
@@ -69,6 +70,58 @@ if TYPE_CHECKING:
     from .components.target import Target
     from .components.transfer_options import TransferOptionsConfirm, TransferOptionsDisposition
     from .components.vad import VAD
+    from .dicts.components.action_hook import HookSpecDict
+    from .dicts.components.action_hook_delay_action import ActionHookDelayActionDict
+    from .dicts.components.amd import AnsweringMachineDetectionDict
+    from .dicts.components.auth import AuthDict
+    from .dicts.components.bidirectional_audio import BidirectionalAudioDict
+    from .dicts.components.filler_noise import FillerNoiseDict
+    from .dicts.components.handoff import HandoffDict
+    from .dicts.components.hangup import HangupDict
+    from .dicts.components.llm_base import LLMBasePropertiesAuthDict, LLMBasePropertiesMcpServerDict
+    from .dicts.components.recognizer import RecognizerDict
+    from .dicts.components.synthesizer import SynthesizerDict
+    from .dicts.components.target import TargetDict
+    from .dicts.components.transfer_options import (
+        TransferOptionsConfirmDict,
+        TransferOptionsDispositionDict,
+    )
+    from .dicts.components.vad import VADDict
+    from .dicts.verbs.agent import (
+        AgentBargeInDict,
+        AgentLanguageConfigValueDict,
+        AgentLlmDict,
+        AgentMcpServerDict,
+        AgentNoiseIsolationDict,
+        AgentToolFillerConfigDict,
+        AgentTurnDetectionDict,
+    )
+    from .dicts.verbs.config import (
+        ConfigBargeInDict,
+        ConfigNoiseIsolationDict,
+        ConfigTtsStreamDict,
+        ConfigTurnTakingDict,
+    )
+    from .dicts.verbs.deepgram_s2s import DeepgramS2SAuthDict, DeepgramS2SMcpServerDict
+    from .dicts.verbs.dialogflow import DialogflowQueryInputDict
+    from .dicts.verbs.dub import DubDict
+    from .dicts.verbs.elevenlabs_s2s import (
+        ElevenLabsAuthDict,
+        ElevenLabsS2SLlmOptionsDict,
+        ElevenLabsS2SMcpServerDict,
+    )
+    from .dicts.verbs.gptlive_s2s import (
+        GPTLiveS2SAuthDict,
+        GPTLiveS2SLlmOptionsDict,
+        GPTLiveS2SMcpServerDict,
+    )
+    from .dicts.verbs.listen import NestedListenDict
+    from .dicts.verbs.play import NestedPlayDict
+    from .dicts.verbs.say import NestedSayDict
+    from .dicts.verbs.stream import NestedStreamDict
+    from .dicts.verbs.transcribe import NestedTranscribeDict, TranscribeDict
+    from .dicts.verbs.transfer import TransferBriefDict
+    from .payloads import DialConfirmCallback, LlmEventCallback, LlmToolCallCallback
     from .verbs.agent import (
         AgentBargeIn,
         AgentLanguageConfigValue,
@@ -88,6 +141,8 @@ if TYPE_CHECKING:
         ElevenLabsS2SMcpServer,
     )
     from .verbs.gptlive_s2s import GPTLiveS2SAuth, GPTLiveS2SLlmOptions, GPTLiveS2SMcpServer
+    from .verbs.play import Play
+    from .verbs.say import Say
     from .verbs.transcribe import Transcribe
     from .verbs.transfer import TransferBrief
 
@@ -110,24 +165,34 @@ class Verbs(VerbsBase):
         self,
         *,
         id: StrictStr | None = None,
-        stt: Recognizer | None = None,
-        tts: Synthesizer | None = None,
+        stt: Recognizer | RecognizerDict | None = None,
+        tts: Synthesizer | SynthesizerDict | None = None,
         auto_lock_language: StrictBool | Literal["always"] | None = None,
-        language_config: dict[str, AgentLanguageConfigValue] | None = None,
-        turn_detection: Literal["stt", "krisp"] | AgentTurnDetection | None = None,
-        barge_in: AgentBargeIn | None = None,
+        language_config: Mapping[str, AgentLanguageConfigValue | AgentLanguageConfigValueDict]
+        | None = None,
+        turn_detection: Literal["stt", "krisp"]
+        | AgentTurnDetection
+        | AgentTurnDetectionDict
+        | None = None,
+        barge_in: AgentBargeIn | AgentBargeInDict | None = None,
         no_response_timeout: StrictInt | StrictFloat | None = None,
-        llm: AgentLlm | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        llm: AgentLlm | AgentLlmDict | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
         greeting: StrictBool | None = None,
         early_generation: StrictBool | None = None,
-        noise_isolation: Literal["krisp", "rnnoise"] | AgentNoiseIsolation | None = None,
-        mcp_servers: list[AgentMcpServer] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
-        tool_filler: Literal[False] | AgentToolFillerConfig | None = None,
+        noise_isolation: Literal["krisp", "rnnoise"]
+        | AgentNoiseIsolation
+        | AgentNoiseIsolationDict
+        | None = None,
+        mcp_servers: Sequence[AgentMcpServer | AgentMcpServerDict] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
+        tool_filler: Literal[False]
+        | AgentToolFillerConfig
+        | AgentToolFillerConfigDict
+        | None = None,
     ) -> Self:
         """Configures a complete voice AI agent by wiring together STT → LLM → TTS with
         integrated turn detection. Provides a higher-level abstraction than manually
@@ -169,7 +234,7 @@ class Verbs(VerbsBase):
                 ``HookRef[JambonzCallback]`` too.
             tool_hook: A webhook invoked when the LLM requests a tool/function call. The
                 payload includes the tool name and arguments; the response provides the tool
-                result. Takes a ``HookRef[JambonzCallback]`` too.
+                result. Takes a ``HookRef[LlmToolCallCallback]`` too.
             greeting: Whether the LLM should generate an initial greeting before the user
                 speaks. Default: true.
             early_generation: Enable speculative LLM prompting before end-of-turn is
@@ -307,14 +372,26 @@ class Verbs(VerbsBase):
         end_conference_duration: StrictInt | StrictFloat | None = None,
         max_participants: StrictInt | StrictFloat | None = None,
         join_muted: StrictBool | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[ConferenceCallback] | None = None,
-        wait_hook: StrictStr | HookSpec | HookRef[ConferenceWaitCallback] | None = None,
+        action_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceCallback]
+        | None = None,
+        wait_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceWaitCallback]
+        | None = None,
         status_events: list[StrictStr] | None = None,
-        status_hook: StrictStr | HookSpec | HookRef[ConferenceStatusCallback] | None = None,
-        enter_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        status_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceStatusCallback]
+        | None = None,
+        enter_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         record: dict[str, JsonValue] | None = None,
-        listen: dict[str, JsonValue] | None = None,
-        stream: dict[str, JsonValue] | None = None,
+        listen: NestedListenDict | None = None,
+        stream: NestedStreamDict | None = None,
         distribute_dtmf: StrictBool | None = None,
     ) -> Self:
         """Places the caller into a multi-party conference room. Multiple callers in the same
@@ -352,7 +429,8 @@ class Verbs(VerbsBase):
                 etc.). Takes a ``HookRef[ConferenceStatusCallback]`` too.
             enter_hook: A webhook invoked when this participant first enters the conference.
                 Takes a ``HookRef[JambonzCallback]`` too.
-            record: Recording configuration for the conference.
+            record: Recording configuration for the conference. Free-form; the schema lists
+                no keys for this object, so any JSON object is sent as is.
             listen: Audio streaming configuration for the conference. `stream` is the
                 preferred synonym.
             stream: Fork the room's mixed audio to a WebSocket (preferred synonym for
@@ -397,34 +475,35 @@ class Verbs(VerbsBase):
         self,
         *,
         id: StrictStr | None = None,
-        synthesizer: Synthesizer | None = None,
-        recognizer: Recognizer | None = None,
-        barge_in: ConfigBargeIn | None = None,
-        tts_stream: ConfigTtsStream | None = None,
+        synthesizer: Synthesizer | SynthesizerDict | None = None,
+        recognizer: Recognizer | RecognizerDict | None = None,
+        barge_in: ConfigBargeIn | ConfigBargeInDict | None = None,
+        tts_stream: ConfigTtsStream | ConfigTtsStreamDict | None = None,
         record: dict[str, JsonValue] | None = None,
-        listen: dict[str, JsonValue] | None = None,
-        stream: dict[str, JsonValue] | None = None,
-        transcribe: dict[str, JsonValue] | None = None,
-        amd: AnsweringMachineDetection | None = None,
-        filler_noise: FillerNoise | None = None,
-        vad: VAD | None = None,
+        listen: NestedListenDict | None = None,
+        stream: NestedStreamDict | None = None,
+        transcribe: NestedTranscribeDict | None = None,
+        amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = None,
+        filler_noise: FillerNoise | FillerNoiseDict | None = None,
+        vad: VAD | VADDict | None = None,
         notify_events: StrictBool | None = None,
         notify_stt_latency: StrictBool | None = None,
         reset: StrictStr | list[StrictStr] | None = None,
         on_hold_music: StrictStr | None = None,
-        action_hook_delay_action: ActionHookDelayAction | None = None,
+        action_hook_delay_action: ActionHookDelayAction | ActionHookDelayActionDict | None = None,
         sip_request_within_dialog_hook: StrictStr
         | HookSpec
+        | HookSpecDict
         | HookRef[JambonzCallback]
         | None = None,
         boost_audio_signal: StrictInt | StrictFloat | StrictStr | None = None,
-        refer_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        refer_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         early_media: StrictBool | None = None,
         auto_stream_tts: StrictBool | None = None,
         disable_tts_cache: StrictBool | None = None,
         track_tts_playout: StrictBool | None = None,
-        noise_isolation: ConfigNoiseIsolation | None = None,
-        turn_taking: ConfigTurnTaking | None = None,
+        noise_isolation: ConfigNoiseIsolation | ConfigNoiseIsolationDict | None = None,
+        turn_taking: ConfigTurnTaking | ConfigTurnTakingDict | None = None,
     ) -> Self:
         """Sets session-level defaults for the call. Configures default TTS, STT, VAD,
         recording, streaming, and other session-wide settings. These defaults apply to all
@@ -442,7 +521,8 @@ class Verbs(VerbsBase):
             barge_in: Default barge-in configuration. When enabled, callers can interrupt
                 playing prompts with speech or DTMF.
             tts_stream: Default TTS streaming configuration for the session.
-            record: Session-level call recording configuration.
+            record: Session-level call recording configuration. Free-form; the schema lists
+                no keys for this object, so any JSON object is sent as is.
             listen: Session-level audio streaming configuration defaults. Properties match
                 the listen verb but no fields are required here.
             stream: Session-level audio streaming configuration defaults. Alias for
@@ -529,17 +609,17 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["deepgram"] | None = None,
         model: StrictStr | None = None,
-        auth: DeepgramS2SAuth | None = None,
+        auth: DeepgramS2SAuth | DeepgramS2SAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[DeepgramS2SMcpServer] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[DeepgramS2SMcpServer | DeepgramS2SMcpServerDict] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -556,11 +636,13 @@ class Verbs(VerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: IMPORTANT: Deepgram does NOT use a 'messages' array. The llmOptions
                 must contain a 'Settings' object with 'agent.think' (LLM provider, model,
                 and prompt) and 'agent.speak' (TTS provider and voice model). The system
-                prompt goes in Settings.agent.think.prompt, NOT in messages.
+                prompt goes in Settings.agent.think.prompt, NOT in messages. Free-form; the
+                schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             action_hook: A webhook invoked when the LLM conversation ends. Receives
@@ -568,10 +650,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -629,7 +711,7 @@ class Verbs(VerbsBase):
         *,
         id: StrictStr | None = None,
         name: StrictStr,
-        action_hook: StrictStr | HookSpec | HookRef[DequeueCallback] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[DequeueCallback] | None = None,
         timeout: StrictInt | StrictFloat | None = None,
         beep: StrictBool | None = None,
         call_sid: StrictStr | None = None,
@@ -675,30 +757,34 @@ class Verbs(VerbsBase):
         self,
         *,
         id: StrictStr | None = None,
-        target: list[Target],
-        action_hook: StrictStr | HookSpec | HookRef[DialCallback] | None = None,
-        on_hold_hook: StrictStr | HookSpec | HookRef[DialHoldCallback] | None = None,
+        target: Sequence[Target | TargetDict],
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[DialCallback] | None = None,
+        on_hold_hook: StrictStr | HookSpec | HookSpecDict | HookRef[DialHoldCallback] | None = None,
         answer_on_bridge: StrictBool | None = None,
         caller_id: StrictStr | None = None,
         caller_name: StrictStr | None = None,
-        confirm_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        refer_hook: StrictStr | HookSpec | HookRef[DialReferCallback] | None = None,
+        confirm_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[DialConfirmCallback]
+        | None = None,
+        refer_hook: StrictStr | HookSpec | HookSpecDict | HookRef[DialReferCallback] | None = None,
         dial_music: StrictStr | None = None,
         dtmf_capture: list[StrictStr] | dict[str, JsonValue] | None = None,
-        dtmf_hook: StrictStr | HookSpec | HookRef[DialDtmfCallback] | None = None,
+        dtmf_hook: StrictStr | HookSpec | HookSpecDict | HookRef[DialDtmfCallback] | None = None,
         headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = None,
         anchor_media: StrictBool | None = None,
         codecs: list[StrictStr] | None = None,
         exit_media_path: StrictBool | None = None,
         boost_audio_signal: StrictInt | StrictFloat | StrictStr | None = None,
-        listen: dict[str, JsonValue] | None = None,
-        stream: dict[str, JsonValue] | None = None,
-        transcribe: dict[str, JsonValue] | None = None,
+        listen: NestedListenDict | None = None,
+        stream: NestedStreamDict | None = None,
+        transcribe: NestedTranscribeDict | None = None,
         time_limit: StrictInt | StrictFloat | None = None,
         timeout: StrictInt | StrictFloat | None = None,
         proxy: StrictStr | None = None,
-        amd: AnsweringMachineDetection | None = None,
-        dub: list[Dub] | None = None,
+        amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = None,
+        dub: Sequence[Dub | DubDict] | None = None,
         tag: dict[str, JsonValue] | None = None,
         forward_pai: StrictBool | None = None,
         srtp_encryption: Literal["sdes", "dtls"] | None = None,
@@ -732,7 +818,7 @@ class Verbs(VerbsBase):
             confirm_hook: A webhook invoked when a target answers, before the call is
                 bridged. Used for call screening — the webhook can return verbs (e.g. a
                 'say' prompt and 'gather') to confirm the callee wants to accept the call.
-                Takes a ``HookRef[JambonzCallback]`` too.
+                Takes a ``HookRef[DialConfirmCallback]`` too.
             refer_hook: A webhook invoked when a SIP REFER is received on the bridged call.
                 Allows handling call transfers initiated by the far end. Takes a
                 ``HookRef[DialReferCallback]`` too.
@@ -740,7 +826,8 @@ class Verbs(VerbsBase):
                 is ringing. Replaces the default ringback tone.
             dtmf_capture: Configuration for capturing DTMF digits during the bridged call.
                 Can be a simple array of patterns (applied to both legs) or an object with
-                childCall/parentCall arrays.
+                childCall/parentCall arrays. Free-form; the schema lists no keys for this
+                object, so any JSON object is sent as is.
             dtmf_hook: A webhook invoked when a captured DTMF pattern is detected during the
                 bridged call. Takes a ``HookRef[DialDtmfCallback]`` too.
             headers: Custom SIP headers to include on the outbound INVITE.
@@ -772,7 +859,8 @@ class Verbs(VerbsBase):
             dub: Nested dub verbs — audio dubbing configuration for mixing additional audio
                 tracks into the bridged call.
             tag: Arbitrary metadata to attach to this call leg. Included in subsequent
-                webhook invocations and CDRs.
+                webhook invocations and CDRs. Free-form; the schema lists no keys for this
+                object, so any JSON object is sent as is.
             forward_pai: If true, forward the P-Asserted-Identity header from the inbound
                 call to the outbound call.
             srtp_encryption: Request SRTP (encrypted media) on the outbound call. 'sdes'
@@ -835,9 +923,9 @@ class Verbs(VerbsBase):
         model: Literal["es", "cx", "ces"] | None = None,
         lang: StrictStr,
         session_id: StrictStr | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         events: list[StrictStr] | None = None,
         welcome_event: StrictStr | None = None,
         welcome_event_params: dict[str, JsonValue] | None = None,
@@ -845,9 +933,9 @@ class Verbs(VerbsBase):
         no_input_event: StrictStr | None = None,
         pass_dtmf_as_text_input: StrictBool | None = None,
         thinking_music: StrictStr | None = None,
-        tts: Synthesizer | None = None,
+        tts: Synthesizer | SynthesizerDict | None = None,
         bargein: StrictBool | None = None,
-        query_input: DialogflowQueryInput | None = None,
+        query_input: DialogflowQueryInput | DialogflowQueryInputDict | None = None,
     ) -> Self:
         """Connects the caller to a Google Dialogflow agent for a voice conversation. Supports
         Dialogflow ES, CX, and CES models. The caller speaks and Dialogflow handles intent
@@ -860,7 +948,8 @@ class Verbs(VerbsBase):
         Args:
             id: An optional unique identifier for this verb instance.
             credentials: Google service account credentials as a JSON object or stringified
-                JSON.
+                JSON. Free-form; the schema lists no keys for this object, so any JSON
+                object is sent as is.
             project: The Google Cloud project ID.
             agent: The Dialogflow agent ID for CX, or the app ID for CES. Required for both.
             environment: The Dialogflow environment to use (CX).
@@ -886,7 +975,8 @@ class Verbs(VerbsBase):
             events: List of event types to receive via the eventHook.
             welcome_event: A Dialogflow event to trigger at the start of the conversation
                 (e.g. 'welcome').
-            welcome_event_params: Parameters to pass with the welcome event.
+            welcome_event_params: Parameters to pass with the welcome event. Free-form; the
+                schema lists no keys for this object, so any JSON object is sent as is.
             no_input_timeout: Seconds to wait for caller input before triggering the
                 no-input event.
             no_input_event: Dialogflow event to trigger when no input is received within the
@@ -980,7 +1070,7 @@ class Verbs(VerbsBase):
         action: Literal["addTrack", "removeTrack", "silenceTrack", "playOnTrack", "sayOnTrack"],
         track: StrictStr,
         play: StrictStr | None = None,
-        say: StrictStr | dict[str, JsonValue] | None = None,
+        say: StrictStr | NestedSayDict | None = None,
         loop: StrictBool | None = None,
         gain: StrictInt | StrictFloat | StrictStr | None = None,
     ) -> Self:
@@ -1037,17 +1127,17 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["elevenlabs"] | None = None,
         model: StrictStr | None = None,
-        auth: ElevenLabsAuth,
+        auth: ElevenLabsAuth | ElevenLabsAuthDict,
         connect_options: dict[str, JsonValue] | None = None,
-        llm_options: ElevenLabsS2SLlmOptions | None = None,
-        mcp_servers: list[ElevenLabsS2SMcpServer] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        llm_options: ElevenLabsS2SLlmOptions | ElevenLabsS2SLlmOptionsDict | None = None,
+        mcp_servers: Sequence[ElevenLabsS2SMcpServer | ElevenLabsS2SMcpServerDict] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1067,7 +1157,8 @@ class Verbs(VerbsBase):
             auth: Authentication credentials for ElevenLabs. Requires agent_id; api_key is
                 optional (if not provided, an unsigned URL is used).
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Options for the ElevenLabs conversation session.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
@@ -1076,10 +1167,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1137,8 +1228,8 @@ class Verbs(VerbsBase):
         *,
         id: StrictStr | None = None,
         name: StrictStr,
-        action_hook: StrictStr | HookSpec | HookRef[EnqueueCallback] | None = None,
-        wait_hook: StrictStr | HookSpec | HookRef[EnqueueWaitCallback] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[EnqueueCallback] | None = None,
+        wait_hook: StrictStr | HookSpec | HookSpecDict | HookRef[EnqueueWaitCallback] | None = None,
         priority: StrictInt | StrictFloat | None = None,
     ) -> Self:
         """Places the caller into a named call queue. While in the queue, the caller hears
@@ -1186,7 +1277,7 @@ class Verbs(VerbsBase):
         self,
         *,
         id: StrictStr | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[GatherCallback] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[GatherCallback] | None = None,
         input: list[Literal["speech", "digits"]] | None = None,
         finish_on_key: StrictStr | None = None,
         num_digits: StrictInt | StrictFloat | None = None,
@@ -1195,16 +1286,20 @@ class Verbs(VerbsBase):
         inter_digit_timeout: StrictInt | StrictFloat | None = None,
         speech_timeout: StrictInt | StrictFloat | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        partial_result_hook: StrictStr | HookSpec | HookRef[GatherPartialCallback] | None = None,
+        partial_result_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[GatherPartialCallback]
+        | None = None,
         listen_during_prompt: StrictBool | None = None,
         dtmf_bargein: StrictBool | None = None,
         bargein: StrictBool | None = None,
         min_bargein_word_count: StrictInt | StrictFloat | None = None,
-        recognizer: Recognizer | None = None,
-        say: NestedSay | None = None,
-        play: NestedPlay | None = None,
-        filler_noise: FillerNoise | None = None,
-        action_hook_delay_action: ActionHookDelayAction | None = None,
+        recognizer: Recognizer | RecognizerDict | None = None,
+        say: Say | NestedSayDict | None = None,
+        play: Play | NestedPlayDict | None = None,
+        filler_noise: FillerNoise | FillerNoiseDict | None = None,
+        action_hook_delay_action: ActionHookDelayAction | ActionHookDelayActionDict | None = None,
     ) -> Self:
         """Collects user input via speech (STT) and/or DTMF digits. Optionally plays a prompt
         (using nested 'say' or 'play') while listening. When input is received, the result
@@ -1299,17 +1394,18 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["google"] | None = None,
         model: StrictStr | None = None,
-        auth: LLMBasePropertiesAuth | None = None,
+        auth: LLMBasePropertiesAuth | LLMBasePropertiesAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LLMBasePropertiesMcpServer | LLMBasePropertiesMcpServerDict]
+        | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1326,11 +1422,13 @@ class Verbs(VerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             action_hook: A webhook invoked when the LLM conversation ends. Receives
@@ -1338,10 +1436,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1400,17 +1498,17 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["gptlive"] | None = None,
         model: StrictStr | None = None,
-        auth: GPTLiveS2SAuth,
+        auth: GPTLiveS2SAuth | GPTLiveS2SAuthDict,
         connect_options: dict[str, JsonValue] | None = None,
-        llm_options: GPTLiveS2SLlmOptions,
-        mcp_servers: list[GPTLiveS2SMcpServer] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        llm_options: GPTLiveS2SLlmOptions | GPTLiveS2SLlmOptionsDict,
+        mcp_servers: Sequence[GPTLiveS2SMcpServer | GPTLiveS2SMcpServerDict] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1440,7 +1538,8 @@ class Verbs(VerbsBase):
             model: The specific model to use from the vendor.
             auth: OpenAI credentials.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
@@ -1452,10 +1551,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1575,8 +1674,8 @@ class Verbs(VerbsBase):
         *,
         id: StrictStr | None = None,
         url: StrictStr,
-        action_hook: StrictStr | HookSpec | HookRef[ListenCallback] | None = None,
-        ws_auth: Auth | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[ListenCallback] | None = None,
+        ws_auth: Auth | AuthDict | None = None,
         mix_type: Literal["mono", "stereo", "mixed"] | None = None,
         metadata: dict[str, JsonValue] | None = None,
         sample_rate: StrictInt | StrictFloat | None = None,
@@ -1585,9 +1684,9 @@ class Verbs(VerbsBase):
         pass_dtmf: StrictBool | None = None,
         play_beep: StrictBool | None = None,
         disable_bidirectional_audio: StrictBool | None = None,
-        bidirectional_audio: BidirectionalAudio | None = None,
+        bidirectional_audio: BidirectionalAudio | BidirectionalAudioDict | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        transcribe: Transcribe | None = None,
+        transcribe: Transcribe | TranscribeDict | None = None,
         early_media: StrictBool | None = None,
         channel: StrictInt | StrictFloat | None = None,
     ) -> Self:
@@ -1610,7 +1709,8 @@ class Verbs(VerbsBase):
                 mixed channel, 'stereo' sends caller and callee as separate left/right
                 channels, 'mixed' sends both as a single mixed stream.
             metadata: Arbitrary metadata to send to the websocket endpoint in the initial
-                connection message.
+                connection message. Free-form; the schema lists no keys for this object, so
+                any JSON object is sent as is.
             sample_rate: The audio sample rate in Hz.
             finish_on_key: A DTMF key that ends the listen session when pressed.
             max_length: Maximum duration in seconds for the listen session.
@@ -1665,17 +1765,18 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: StrictStr,
         model: StrictStr | None = None,
-        auth: LLMBasePropertiesAuth | None = None,
+        auth: LLMBasePropertiesAuth | LLMBasePropertiesAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LLMBasePropertiesMcpServer | LLMBasePropertiesMcpServerDict]
+        | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1695,11 +1796,13 @@ class Verbs(VerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             action_hook: A webhook invoked when the LLM conversation ends. Receives
@@ -1707,10 +1810,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1774,7 +1877,7 @@ class Verbs(VerbsBase):
         carrier: StrictStr | None = None,
         account_sid: StrictStr | None = None,
         message_sid: StrictStr | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[MessageCallback] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[MessageCallback] | None = None,
     ) -> Self:
         """Sends an SMS or MMS message. Can be used during a voice call to send a text message
         to the caller or another party, or as a standalone action.
@@ -1828,17 +1931,18 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["openai"] | None = None,
         model: StrictStr | None = None,
-        auth: LLMBasePropertiesAuth | None = None,
+        auth: LLMBasePropertiesAuth | LLMBasePropertiesAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LLMBasePropertiesMcpServer | LLMBasePropertiesMcpServerDict]
+        | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -1855,11 +1959,13 @@ class Verbs(VerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             action_hook: A webhook invoked when the LLM conversation ends. Receives
@@ -1867,10 +1973,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -1965,7 +2071,7 @@ class Verbs(VerbsBase):
         early_media: StrictBool | None = None,
         seek_offset: StrictInt | StrictFloat | StrictStr | None = None,
         timeout_secs: StrictInt | StrictFloat | StrictStr | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[PlayCallback] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[PlayCallback] | None = None,
     ) -> Self:
         """Plays an audio file to the caller. Supports WAV and MP3 formats hosted at a URL. Can
         play a single file or cycle through a list of files.
@@ -2015,17 +2121,18 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["qwen"] | None = None,
         model: StrictStr | None = None,
-        auth: LLMBasePropertiesAuth | None = None,
+        auth: LLMBasePropertiesAuth | LLMBasePropertiesAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LLMBasePropertiesMcpServer | LLMBasePropertiesMcpServerDict]
+        | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -2047,11 +2154,13 @@ class Verbs(VerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             action_hook: A webhook invoked when the LLM conversation ends. Receives
@@ -2059,10 +2168,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -2119,8 +2228,12 @@ class Verbs(VerbsBase):
         self,
         *,
         id: StrictStr | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[JambonzCallback],
-        status_hook: StrictStr | HookSpec | HookRef[CallStatusCallback] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback],
+        status_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[CallStatusCallback]
+        | None = None,
     ) -> Self:
         """Transfers call control to a different webhook URL. The current verb stack is
         abandoned and the new webhook's response becomes the active application. Useful for
@@ -2171,10 +2284,10 @@ class Verbs(VerbsBase):
         speech_recognizer_vendor: StrictStr | None = None,
         speech_recognizer_language: StrictStr | None = None,
         tag: dict[str, JsonValue] | None = None,
-        to: Target,
+        to: Target | TargetDict,
         headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        amd: AnsweringMachineDetection | None = None,
+        amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = None,
         dual_streams: StrictBool | None = None,
         sip_request_within_dialog_hook: StrictStr | None = None,
         refer_hook: StrictStr | dict[str, JsonValue] | None = None,
@@ -2189,8 +2302,11 @@ class Verbs(VerbsBase):
             id: (no description in the schema)
             account_sid: (no description in the schema)
             application_sid: (no description in the schema)
-            call_hook: Webhook URL or object for call control.
+            call_hook: Webhook URL or object for call control. Free-form; the schema lists
+                no keys for this object, so any JSON object is sent as is.
             call_status_hook: Webhook URL or object for call status notifications.
+                Free-form; the schema lists no keys for this object, so any JSON object is
+                sent as is.
             from_: The caller ID for the outbound call.
             caller_name: Display name for the caller.
             from_host: SIP host to use in the From header.
@@ -2199,14 +2315,16 @@ class Verbs(VerbsBase):
             speech_synthesis_language: (no description in the schema)
             speech_recognizer_vendor: (no description in the schema)
             speech_recognizer_language: (no description in the schema)
-            tag: Arbitrary metadata to attach to the call.
+            tag: Arbitrary metadata to attach to the call. Free-form; the schema lists no
+                keys for this object, so any JSON object is sent as is.
             to: The call destination.
             headers: Custom SIP headers to include on the outbound INVITE.
             timeout: Ring timeout in seconds.
             amd: Answering machine detection configuration.
             dual_streams: If true, send separate audio streams for each call leg.
             sip_request_within_dialog_hook: Webhook for in-dialog SIP requests.
-            refer_hook: Webhook for SIP REFER handling.
+            refer_hook: Webhook for SIP REFER handling. Free-form; the schema lists no keys
+                for this object, so any JSON object is sent as is.
             time_limit: Maximum call duration in seconds.
 
         Returns:
@@ -2258,14 +2376,26 @@ class Verbs(VerbsBase):
         end_conference_duration: StrictInt | StrictFloat | None = None,
         max_participants: StrictInt | StrictFloat | None = None,
         join_muted: StrictBool | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[ConferenceCallback] | None = None,
-        wait_hook: StrictStr | HookSpec | HookRef[ConferenceWaitCallback] | None = None,
+        action_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceCallback]
+        | None = None,
+        wait_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceWaitCallback]
+        | None = None,
         status_events: list[StrictStr] | None = None,
-        status_hook: StrictStr | HookSpec | HookRef[ConferenceStatusCallback] | None = None,
-        enter_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        status_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[ConferenceStatusCallback]
+        | None = None,
+        enter_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         record: dict[str, JsonValue] | None = None,
-        listen: dict[str, JsonValue] | None = None,
-        stream: dict[str, JsonValue] | None = None,
+        listen: NestedListenDict | None = None,
+        stream: NestedStreamDict | None = None,
         distribute_dtmf: StrictBool | None = None,
     ) -> Self:
         """Places the caller into a multi-party room. `room` is a synonym for `conference` with
@@ -2304,7 +2434,8 @@ class Verbs(VerbsBase):
                 etc.). Takes a ``HookRef[ConferenceStatusCallback]`` too.
             enter_hook: A webhook invoked when this participant first enters the conference.
                 Takes a ``HookRef[JambonzCallback]`` too.
-            record: Recording configuration for the conference.
+            record: Recording configuration for the conference. Free-form; the schema lists
+                no keys for this object, so any JSON object is sent as is.
             listen: Audio streaming configuration for the conference. `stream` is the
                 preferred synonym.
             stream: Fork the room's mixed audio to a WebSocket (preferred synonym for
@@ -2351,17 +2482,18 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: StrictStr,
         model: StrictStr | None = None,
-        auth: LLMBasePropertiesAuth | None = None,
+        auth: LLMBasePropertiesAuth | LLMBasePropertiesAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LLMBasePropertiesMcpServer | LLMBasePropertiesMcpServerDict]
+        | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -2378,11 +2510,13 @@ class Verbs(VerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             action_hook: A webhook invoked when the LLM conversation ends. Receives
@@ -2390,10 +2524,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.
@@ -2454,7 +2588,7 @@ class Verbs(VerbsBase):
         instructions: StrictStr | None = None,
         stream: StrictBool | None = None,
         loop: StrictInt | StrictFloat | StrictStr | None = None,
-        synthesizer: Synthesizer | None = None,
+        synthesizer: Synthesizer | SynthesizerDict | None = None,
         early_media: StrictBool | None = None,
         disable_tts_cache: StrictBool | None = None,
         close_stream_on_empty: StrictBool | None = None,
@@ -2562,8 +2696,12 @@ class Verbs(VerbsBase):
         referred_by: StrictStr | None = None,
         referred_by_display_name: StrictStr | None = None,
         headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[SipReferCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[SipReferEventCallback] | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[SipReferCallback] | None = None,
+        event_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[SipReferEventCallback]
+        | None = None,
     ) -> Self:
         """Sends a SIP REFER request to transfer the call to another party. Initiates an
         attended or unattended (blind) transfer.
@@ -2612,7 +2750,11 @@ class Verbs(VerbsBase):
         method: StrictStr,
         body: StrictStr | None = None,
         headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[SipRequestCallback] | None = None,
+        action_hook: StrictStr
+        | HookSpec
+        | HookSpecDict
+        | HookRef[SipRequestCallback]
+        | None = None,
     ) -> Self:
         """Sends a SIP request within the current dialog. Used to send INFO, NOTIFY, or other
         SIP methods to the remote party during an active call.
@@ -2653,8 +2795,8 @@ class Verbs(VerbsBase):
         *,
         id: StrictStr | None = None,
         url: StrictStr,
-        action_hook: StrictStr | HookSpec | HookRef[ListenCallback] | None = None,
-        ws_auth: Auth | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[ListenCallback] | None = None,
+        ws_auth: Auth | AuthDict | None = None,
         mix_type: Literal["mono", "stereo", "mixed"] | None = None,
         metadata: dict[str, JsonValue] | None = None,
         sample_rate: StrictInt | StrictFloat | None = None,
@@ -2663,9 +2805,9 @@ class Verbs(VerbsBase):
         pass_dtmf: StrictBool | None = None,
         play_beep: StrictBool | None = None,
         disable_bidirectional_audio: StrictBool | None = None,
-        bidirectional_audio: BidirectionalAudio | None = None,
+        bidirectional_audio: BidirectionalAudio | BidirectionalAudioDict | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        transcribe: Transcribe | None = None,
+        transcribe: Transcribe | TranscribeDict | None = None,
         early_media: StrictBool | None = None,
         channel: StrictInt | StrictFloat | None = None,
     ) -> Self:
@@ -2684,7 +2826,8 @@ class Verbs(VerbsBase):
                 ``HookRef[ListenCallback]`` too.
             ws_auth: Authentication credentials for the websocket connection.
             mix_type: How to mix audio channels.
-            metadata: Metadata to send with the initial connection.
+            metadata: Metadata to send with the initial connection. Free-form; the schema
+                lists no keys for this object, so any JSON object is sent as is.
             sample_rate: Audio sample rate in Hz.
             finish_on_key: DTMF key that ends the stream.
             max_length: Maximum duration in seconds.
@@ -2747,7 +2890,8 @@ class Verbs(VerbsBase):
         Args:
             id: An optional unique identifier for this verb instance.
             data: An object containing the metadata to attach to the call. Keys and values
-                are application-defined.
+                are application-defined. Free-form; the schema lists no keys for this
+                object, so any JSON object is sent as is.
 
         Returns:
             This builder, with the verb appended.
@@ -2772,7 +2916,7 @@ class Verbs(VerbsBase):
         enable: StrictBool | None = None,
         transcription_hook: StrictStr | HookRef[TranscribeCallback] | None = None,
         translation_hook: StrictStr | HookRef[TranscribeTranslationCallback] | None = None,
-        recognizer: Recognizer | None = None,
+        recognizer: Recognizer | RecognizerDict | None = None,
         early_media: StrictBool | None = None,
         channel: Literal[1, 2] | None = None,
     ) -> Self:
@@ -2827,17 +2971,17 @@ class Verbs(VerbsBase):
         mode: Literal["blind", "warm"],
         blind_method: Literal["refer", "dial"] | None = None,
         caller_present: StrictBool | None = None,
-        target: list[Target],
+        target: Sequence[Target | TargetDict],
         caller_id: StrictStr | None = None,
-        on_hold_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        on_hold_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         timeout: StrictInt | StrictFloat | None = None,
-        confirm: TransferOptionsConfirm | None = None,
-        amd: AnsweringMachineDetection | None = None,
-        disposition: TransferOptionsDisposition | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[TransferCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
+        confirm: TransferOptionsConfirm | TransferOptionsConfirmDict | None = None,
+        amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = None,
+        disposition: TransferOptionsDisposition | TransferOptionsDispositionDict | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[TransferCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[JambonzCallback] | None = None,
         id: StrictStr | None = None,
-        brief: TransferBrief | None = None,
+        brief: TransferBrief | TransferBriefDict | None = None,
     ) -> Self:
         """Packages blind and warm parked/three-way transfer with built-in failure handling.
         Composes transferOptions for the shared transfer choreography and adds a verb
@@ -2915,17 +3059,18 @@ class Verbs(VerbsBase):
         id: StrictStr | None = None,
         vendor: Literal["ultravox"] | None = None,
         model: StrictStr | None = None,
-        auth: LLMBasePropertiesAuth | None = None,
+        auth: LLMBasePropertiesAuth | LLMBasePropertiesAuthDict | None = None,
         connect_options: dict[str, JsonValue] | None = None,
         llm_options: dict[str, JsonValue],
-        mcp_servers: list[LLMBasePropertiesMcpServer] | None = None,
-        action_hook: StrictStr | HookSpec | HookRef[LlmCallback] | None = None,
-        event_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        tool_hook: StrictStr | HookSpec | HookRef[JambonzCallback] | None = None,
-        handoff: Handoff | None = None,
-        hangup: Hangup | None = None,
+        mcp_servers: Sequence[LLMBasePropertiesMcpServer | LLMBasePropertiesMcpServerDict]
+        | None = None,
+        action_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmCallback] | None = None,
+        event_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmEventCallback] | None = None,
+        tool_hook: StrictStr | HookSpec | HookSpecDict | HookRef[LlmToolCallCallback] | None = None,
+        handoff: Handoff | HandoffDict | None = None,
+        hangup: Hangup | HangupDict | None = None,
         events: list[StrictStr] | None = None,
-        response_timeout_ms: StrictInt | None = None,
+        response_timeout_ms: JsonInt | None = None,
         cancel_on_response_timeout: StrictBool | None = None,
         cancel_on_barge_in: StrictBool | None = None,
     ) -> Self:
@@ -2942,11 +3087,13 @@ class Verbs(VerbsBase):
             model: The specific model to use from the vendor.
             auth: Authentication credentials for the LLM vendor API.
             connect_options: Additional connection options for the LLM vendor, such as
-                custom base URLs or API versions.
+                custom base URLs or API versions. Free-form; the schema lists no keys for
+                this object, so any JSON object is sent as is.
             llm_options: Configuration passed to the LLM including the system prompt,
                 temperature, tools/functions, and other model parameters. The structure
                 varies by vendor but typically includes 'messages' (conversation history),
-                'temperature', 'tools' (function definitions), and 'maxTokens'.
+                'temperature', 'tools' (function definitions), and 'maxTokens'. Free-form;
+                the schema lists no keys for this object, so any JSON object is sent as is.
             mcp_servers: Model Context Protocol servers to connect to. MCP servers provide
                 tools that the LLM can invoke during the conversation.
             action_hook: A webhook invoked when the LLM conversation ends. Receives
@@ -2954,10 +3101,10 @@ class Verbs(VerbsBase):
                 ``HookRef[LlmCallback]`` too.
             event_hook: A webhook invoked for real-time events during the LLM conversation
                 (e.g. tool calls, transcription events). Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmEventCallback]`` too.
             tool_hook: A webhook invoked when the LLM calls a tool/function. Receives the
                 tool name and arguments, and should return the tool result. Takes a
-                ``HookRef[JambonzCallback]`` too.
+                ``HookRef[LlmToolCallCallback]`` too.
             handoff: Declarative transfer-to-human config for s2s verbs. When present, the
                 runtime injects a 'transfer_to_human' tool and runs the packaged transfer
                 choreography when the model calls it.

@@ -9,6 +9,7 @@ schemas would still fail here.
 from __future__ import annotations
 
 import ast
+import collections.abc
 import inspect
 import json
 import types
@@ -16,7 +17,8 @@ import typing
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, Strict
+import typing_extensions
+from pydantic import BaseModel, JsonValue, Strict
 from pydantic.fields import FieldInfo
 
 import jambonz_types
@@ -87,6 +89,52 @@ def _normal(annotation: object, optional: bool = False) -> tuple[object, list[ob
     return ann, [m for m in info.metadata if isinstance(m, Strict)]
 
 
+_DROP = object()
+
+
+def _untwin(annotation: object) -> object:
+    """The builder annotation with its TypedDict twins taken out again.
+
+    Every model member ``X`` comes with its twin ``XDict`` (dropped here), a list of
+    models is a ``Sequence`` (back to ``list``), and a ``Nested<X>Dict`` stands for the
+    free-form object the model accepts (back to ``dict[str, JsonValue]``). What remains
+    must be the model's own annotation; tests/codegen/test_typeddicts.py checks the
+    twins themselves.
+    """
+    if typing_extensions.is_typeddict(annotation):
+        assert isinstance(annotation, type)
+        return dict[str, JsonValue] if annotation.__name__.startswith("Nested") else _DROP
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        kept = [u for u in map(_untwin, args) if u is not _DROP]
+        return kept[0] if len(kept) == 1 else typing.Union[tuple(kept)]  # noqa: UP007
+    if origin in (collections.abc.Sequence, list):
+        return list.__class_getitem__(_untwin(args[0]))
+    if origin in (collections.abc.Mapping, dict):
+        return dict.__class_getitem__((args[0], _untwin(args[1])))
+    return annotation
+
+
+def _flat(annotation: object) -> object:
+    """``Annotated[A | B, ...] | None`` (a static nested type, _nested.NestedSay) -> ``A | B | None``."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members: list[object] = []
+        for arg in typing.get_args(annotation):
+            inner = typing.get_args(arg)[0] if typing.get_origin(arg) is typing.Annotated else None
+            if typing.get_origin(inner) in (typing.Union, types.UnionType):
+                arg = inner
+            flat = _flat(arg)
+            if typing.get_origin(flat) in (typing.Union, types.UnionType):
+                members.extend(
+                    typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m
+                    for m in typing.get_args(flat)
+                )
+            else:
+                members.append(flat)
+        return typing.Union[tuple(members)]  # noqa: UP007
+    return annotation
+
+
 def _without_hookref(annotation: object) -> tuple[object, list[object]]:
     args = typing.get_args(annotation)
     if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
@@ -129,8 +177,9 @@ def test_signature_matches_model(verb_file: Path) -> None:
         assert (p.default is inspect.Parameter.empty) == info.is_required(), p.name
         if not info.is_required():
             assert p.default is None, p.name
-        got, refs = _without_hookref(hints[p.name])
-        assert _normal(got) == _normal(info.rebuild_annotation(), optional=not info.is_required())
+        got, refs = _without_hookref(_untwin(hints[p.name]))
+        want = _normal(info.rebuild_annotation(), optional=not info.is_required())
+        assert _normal(got) == (_flat(want[0]), want[1]), p.name
         wire = info.validation_alias if isinstance(info.validation_alias, str) else p.name
         if (verb, wire) in HOOK_PAYLOADS:
             assert [typing.get_args(r) for r in refs] == [(HOOK_PAYLOADS[(verb, wire)],)], p.name

@@ -7,11 +7,12 @@ trip what arrives) must hold while Python callers get the ``Say``/``Play`` model
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from pydantic import ValidationError
 
-from jambonz_types import Verbs
+from jambonz_types import Verbs, _nested
 from jambonz_types.verbs import Gather, Play, Say
 
 
@@ -55,3 +56,50 @@ def test_wrong_model_is_rejected_naming_the_field() -> None:
 def test_non_object_is_rejected() -> None:
     with pytest.raises(ValidationError):
         Gather.from_wire({"verb": "gather", "say": "hello"})
+
+
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget which keys were warned about: "once per process" as if the process were new
+    (other tests, e.g. the CLI's, validate the same typos earlier in this process)."""
+    monkeypatch.setattr(_nested, "_WARNED", set())
+
+
+@pytest.mark.usefixtures("fresh_process")
+def test_unknown_key_in_a_dict_prompt_is_kept_and_warned_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="jambonz_types")
+    for _ in range(3):
+        wire = Verbs().gather(say={"txt": "Press 1"}).to_wire()  # type: ignore[arg-type]
+        assert wire == [{"verb": "gather", "say": {"txt": "Press 1"}}]  # the server accepts it
+    messages = [r.getMessage() for r in caplog.records if r.name == "jambonz_types"]
+    assert messages == [
+        'nested say: unknown key "txt" is sent as is, but jambonz does not use it; '
+        'did you mean "text"?'
+    ]
+
+
+@pytest.mark.usefixtures("fresh_process")
+def test_unknown_key_warning_names_the_closest_key_per_prompt(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="jambonz_types")
+    Gather.from_wire({"verb": "gather", "play": {"uri": "https://x/a.wav"}})
+    Gather.from_wire({"verb": "gather", "say": {"early_media": True, "text": "x"}})
+    Gather.from_wire({"verb": "gather", "say": {"qqqqqqqq": 1}})
+    messages = [r.getMessage() for r in caplog.records if r.name == "jambonz_types"]
+    assert len(messages) == 3
+    assert 'nested play: unknown key "uri"' in messages[0]
+    assert messages[0].endswith('did you mean "url"?')
+    assert messages[1].endswith('did you mean "earlyMedia"?')
+    assert "valid keys: " in messages[2]
+    assert "text" in messages[2]
+
+
+def test_known_keys_and_models_are_not_warned(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="jambonz_types")
+    Verbs().gather(say={"text": "Hi", "synthesizer": {"vendor": "google"}, "earlyMedia": True})
+    Verbs().gather(say=Say(text="Hi"), play={"url": "https://x/a.wav", "loop": 2})
+    Gather.from_wire({"verb": "gather", "say": {"verb": "say", "text": "x"}})
+    assert [r for r in caplog.records if r.name == "jambonz_types"] == []

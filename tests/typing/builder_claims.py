@@ -16,6 +16,7 @@ from typing_extensions import assert_type
 from jambonz_types import HOOK_PAYLOADS, HookRef, JambonzCallback, Verb, Verbs
 from jambonz_types.callbacks import DialCallback, GatherCallback
 from jambonz_types.components import Recognizer, Synthesizer
+from jambonz_types.dicts.verbs.play import NestedPlayDict
 from jambonz_types.verbs import Gather, Play, Say
 
 __all__: list[str] = []
@@ -50,7 +51,7 @@ def positives(gather_hook: HookRef[GatherCallback], any_hook: HookRef[JambonzCal
     assert_type(g.recognizer, Recognizer | None)
     # nested prompts take the verb model or a raw object
     assert_type(Verbs().gather(say=Say(text="Press 1"), play={"url": "x"}), Verbs)
-    assert_type(Gather(play=Play(url="https://x/a.wav")).play, dict[str, JsonValue] | Play | None)
+    assert_type(Gather(play=Play(url="https://x/a.wav")).play, NestedPlayDict | Play | None)
 
 
 def negatives(dial_hook: HookRef[DialCallback]) -> None:

@@ -8,9 +8,10 @@ The envelope is parsed here and only here; ``data`` stays raw JSON in the envelo
 because for ``verb:hook`` its model depends on which hook fired, which only the app
 knows. :data:`PAYLOAD_MODELS` gives the model of every type whose payload is fixed,
 and the payload models jambonz sends but the schema package does not describe
-(``session:adulting``, ``dial:confirm``, ``llm:tool-call``, ``llm:event``,
-``tts:tokens-result``, ``jambonz:error``) are defined here on the tolerant
-``JambonzCallback`` base.
+(``session:adulting``, ``tts:tokens-result``, ``jambonz:error``) are defined here on
+the tolerant ``JambonzCallback`` base; ``dial:confirm``, ``llm:tool-call`` and
+``llm:event`` come from :mod:`jambonz_types.payloads`, because verbs' hook parameters
+are typed with them.
 
 Parsing is strict where the server is (a frame that is not an object with a string
 ``type`` is :class:`~jambonz_runtime.exceptions.InvalidMessage`) and tolerant where
@@ -38,6 +39,7 @@ from jambonz_types.callbacks import (
     TtsStreamingEventCallback,
     VerbStatusCallback,
 )
+from jambonz_types.payloads import DialConfirmCallback, LlmEventCallback, LlmToolCallCallback
 
 from ..exceptions import InvalidMessage
 
@@ -109,45 +111,6 @@ class SessionAdultingCallback(SessionNewCallback):
 
     parent_call_info: dict[str, JsonValue] | None = None
     """The parent (A leg) call info, as jambonz has it."""
-
-
-class DialConfirmCallback(BaseCallback):
-    """``dial:confirm``: call info of the dialed (B) leg, sent to the dial's confirmHook."""
-
-
-class LlmToolCallCallback(JambonzCallback):
-    """``llm:tool-call``: a tool the LLM wants run; answer with ``llm:tool-output``."""
-
-    tool_call_id: str | None = None
-    """Echo this in the ``llm:tool-output`` command (top-level ``tool_call_id``)."""
-    name: str | None = None
-    """The tool's name."""
-    args: JsonValue = None
-    """The tool's arguments, exactly as the vendor sent them (never snake-cased)."""
-
-    @property
-    def arguments(self) -> dict[str, JsonValue]:
-        """The arguments as an object: what a tool handler wants, without the checks.
-
-        ``args`` as sent is a JSON object for most vendors but a JSON *string* of one
-        for some (OpenAI's ``arguments``); both give the object here. Anything else
-        (absent, an array, a string that is not an object) gives ``{}``; ``args`` keeps
-        the raw value.
-        """
-        value = self.args
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                return {}
-        return dict(value) if isinstance(value, dict) else {}
-
-
-class LlmEventCallback(JambonzCallback):
-    """``llm:event``: a vendor event from a speech-to-speech LLM verb (shape is the vendor's)."""
-
-    type: str | None = None
-    """The vendor's event type, when it has one (OpenAI: ``response.done`` etc.)."""
 
 
 class AgentEventCallback(JambonzCallback):

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, JsonValue, ValidationError
 
+from jambonz_types import check_jambonz_version
 from jambonz_types.callbacks import SessionNewCallback
 
 from .._eager import start_eagerly
@@ -51,6 +52,11 @@ from ..protocol._replies import to_wire
 from ..session import Session, SocketGone
 from ._metrics import NO_METRICS, Metrics
 from ._persist import Persistence
+
+_HOOKED_NOTIFICATIONS: Final[frozenset[str]] = frozenset(
+    {"llm:tool-call", "llm:event", "agent:tool-call", "agent:event"}
+)
+"""Notifications sent to a hook the app named in a verb (``toolHook``, ``eventHook``)."""
 
 __all__ = ["Connection", "SocketGone"]
 
@@ -475,7 +481,13 @@ class Connection:
             session.tts.receive_streaming_event(msg.data)
             self._spawn(session.tts.send_pending())
         entry = self.app._by_type.get(msg.type)
-        if isinstance(entry, _Notify):
+        hook = self._find_hook(msg.hook) if msg.type in _HOOKED_NOTIFICATIONS else None
+        if hook is not None:
+            # The verb's toolHook/eventHook names a handler registered with
+            # app.action_hook/event_hook (its HookRef is typed with this payload): it
+            # handles the notification; like every notification, nothing is acked.
+            self._spawn(self._notify(msg, session, _Notify(hook.model, hook.handler)))
+        elif isinstance(entry, _Notify):
             self._spawn(self._notify(msg, session, entry))
         if msg.type == "call:status":
             status = msg.data.get("call_status")
@@ -522,6 +534,8 @@ class Connection:
         started = time.monotonic()
         try:
             verbs = to_wire(await run())  # type: ignore[arg-type]  # to_wire rejects non-verbs
+            if self.app.jambonz_version is not None:
+                check_jambonz_version(verbs, self.app.jambonz_version)
         except Exception as exc:
             error = HandlerError(msg.type, msg.msgid, session.call_sid)
             error.__cause__ = exc
@@ -606,3 +620,6 @@ class Connection:
             await entry.handler(session, payload)
         except Exception as exc:
             session.log.error("handler for %s raised: %r", msg.type, exc, exc_info=exc)
+        if self.persist is not None and not session.ended:
+            # A notification handler may change the state too (no ack to wait for).
+            await self.persist.after_handler(self.app, session)

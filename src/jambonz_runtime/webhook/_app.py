@@ -57,6 +57,7 @@ from urllib.parse import parse_qsl
 from pydantic import BaseModel, JsonValue, ValidationError
 from typing_extensions import TypeVar
 
+from jambonz_types import check_jambonz_version
 from jambonz_types.callbacks import SessionNewCallback
 
 from .._log import call_logger
@@ -525,6 +526,8 @@ class WebhookApp(Generic[_StateT]):
         )
         try:
             verbs = to_wire(await run())  # type: ignore[arg-type]  # to_wire rejects non-verbs
+            if self.app.jambonz_version is not None:
+                check_jambonz_version(verbs, self.app.jambonz_version)
         except Exception as exc:
             error = HandlerError(kind, None, session.call_sid)
             error.__cause__ = exc

@@ -16,6 +16,7 @@ from pydantic import (
     StrictStr,
 )
 
+from jambonz_types._ints import JsonInt
 from jambonz_types.api._compat import (
     ApiModel,
     CallControlModel,
@@ -75,12 +76,12 @@ class Call(ApiModel):
     ]
     caller_name: StrictStr | None = None
     direction: Literal["inbound", "outbound"]
-    duration: StrictInt | None = None
+    duration: JsonInt | None = None
     from_: Annotated[StrictStr, Field(validation_alias="from", serialization_alias="from")]
     originating_sip_trunk_name: StrictStr | None = None
     parent_call_sid: StrictStr | None = None
     service_url: StrictStr
-    sip_status: StrictInt
+    sip_status: JsonInt
     to: StrictStr
 
 
@@ -827,7 +828,7 @@ class UpdateCallRequestDtmf(ApiModel):
         validate_by_name=True,
     )
     digit: StrictStr
-    duration: StrictInt | None = None
+    duration: JsonInt | None = None
     """
     milliseconds
     """
@@ -872,7 +873,7 @@ class UpdateCallResponse(ApiModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    status: StrictInt | None = None
+    status: JsonInt | None = None
     """
     SIP status of the far end's answer
     """
@@ -1064,8 +1065,8 @@ class UserAndAccountDetailCapacities(ApiModel):
     )
     effective_start_date: StrictStr | None = None
     effective_end_date: StrictStr | None = None
-    limit_sessions: StrictInt | None = None
-    limit_registrations: StrictInt | None = None
+    limit_sessions: JsonInt | None = None
+    limit_registrations: JsonInt | None = None
 
 
 class UserAndAccountDetailProductsItem(ApiModel):
@@ -1738,12 +1739,12 @@ class CreateCallRequest(ApiModel):
     """
     The hostname to put in the SIP From header of the INVITE
     """
-    timeout: Annotated[StrictInt | None, Field()] = None
+    timeout: Annotated[JsonInt | None, Field()] = None
     """
     The number of seconds to wait for call to be answered.  Defaults to 60.
     """
     time_limit: Annotated[
-        StrictInt | None, Field(validation_alias="timeLimit", serialization_alias="timeLimit")
+        JsonInt | None, Field(validation_alias="timeLimit", serialization_alias="timeLimit")
     ] = None
     """
     The max length of call in seconds

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import ConfigDict, RootModel, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, RootModel, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.callbacks.agent_turn import (
+        AgentTurnCallbackTurnEndLatencyDict,
+        AgentTurnCallbackTurnEndLatencyPreflightDict,
+    )
 
 
 class AgentTurnCallbackTurnEndLatencyPreflight(JambonzCallback):
@@ -22,10 +29,19 @@ class AgentTurnCallbackTurnEndLatencyPreflight(JambonzCallback):
     """
     Whether the speculative preflight transcript matched the final transcript ('hit'), did not match ('miss'), or was still in progress ('pending').
     """
-    tokens: StrictInt | None = None
+    tokens: JsonInt | None = None
     """
     Number of preflight tokens that were buffered. Only present on a 'hit'.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            result: Literal["hit", "miss", "pending"] | None = ...,
+            tokens: JsonInt | None = ...,
+        ) -> None: ...
 
 
 class AgentTurnCallbackTurnEndLatency(JambonzCallback):
@@ -36,19 +52,19 @@ class AgentTurnCallbackTurnEndLatency(JambonzCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    transcriber_latency: StrictInt | None = None
+    transcriber_latency: JsonInt | None = None
     """
     STT processing latency: time from user stops talking until final transcript received, in milliseconds.
     """
-    turn_detection_latency: StrictInt | None = None
+    turn_detection_latency: JsonInt | None = None
     """
     Additional wait after final transcript for end-of-turn detection, in milliseconds. Absent when EOT fires before or with the transcript.
     """
-    model_latency: StrictInt | None = None
+    model_latency: JsonInt | None = None
     """
     LLM latency: time spent waiting for the first LLM token after the system is ready to prompt, in milliseconds. Absent on a preflight hit.
     """
-    voice_latency: StrictInt | None = None
+    voice_latency: JsonInt | None = None
     """
     TTS engine latency: time from first text sent to the TTS engine until first audio received back, in milliseconds.
     """
@@ -56,6 +72,20 @@ class AgentTurnCallbackTurnEndLatency(JambonzCallback):
     """
     Early generation (preflight) metrics. Only present when earlyGeneration is enabled.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            transcriber_latency: JsonInt | None = ...,
+            turn_detection_latency: JsonInt | None = ...,
+            model_latency: JsonInt | None = ...,
+            voice_latency: JsonInt | None = ...,
+            preflight: AgentTurnCallbackTurnEndLatencyPreflight
+            | AgentTurnCallbackTurnEndLatencyPreflightDict
+            | None = ...,
+        ) -> None: ...
 
 
 class AgentTurnCallbackTurnEnd(JambonzCallback):
@@ -87,6 +117,18 @@ class AgentTurnCallbackTurnEnd(JambonzCallback):
     Latency metrics for this turn, all in milliseconds. Fields are absent when not applicable.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["turn_end"],
+            transcript: StrictStr,
+            response: StrictStr,
+            interrupted: StrictBool,
+            latency: AgentTurnCallbackTurnEndLatency | AgentTurnCallbackTurnEndLatencyDict,
+        ) -> None: ...
+
 
 class AgentTurnCallbackUserTranscript(JambonzCallback):
     """
@@ -104,6 +146,15 @@ class AgentTurnCallbackUserTranscript(JambonzCallback):
     """
     The user's final speech-to-text transcript.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["user_transcript"],
+            transcript: StrictStr,
+        ) -> None: ...
 
 
 class AgentTurnCallbackLlmResponse(JambonzCallback):
@@ -123,6 +174,15 @@ class AgentTurnCallbackLlmResponse(JambonzCallback):
     The assistant's complete text response.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["llm_response"],
+            response: StrictStr,
+        ) -> None: ...
+
 
 class AgentTurnCallbackUserInterruption(JambonzCallback):
     """
@@ -136,6 +196,14 @@ class AgentTurnCallbackUserInterruption(JambonzCallback):
     """
     Sent when the user barges in (interrupts) while the assistant is speaking. This event has no additional data.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["user_interruption"],
+        ) -> None: ...
 
 
 class AgentTurnCallback(

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from jambonz_types._ints import JsonInt
 
 
 class AmdCallback(BaseCallback):
@@ -56,3 +59,54 @@ class AmdCallback(BaseCallback):
     """
     Frequency variance of the detected beep. Present on amd_tone_detected events.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            type: Literal[
+                "amd_human_detected",
+                "amd_machine_detected",
+                "amd_no_speech_detected",
+                "amd_decision_timeout",
+                "amd_machine_stopped_speaking",
+                "amd_tone_detected",
+                "amd_tone_timeout",
+                "amd_error",
+                "amd_stopped",
+            ],
+            reason: StrictStr | None = ...,
+            greeting: StrictStr | None = ...,
+            hint: StrictStr | None = ...,
+            language: StrictStr | None = ...,
+            frequency: StrictInt | StrictFloat | None = ...,
+            variance: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

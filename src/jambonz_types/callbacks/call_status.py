@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from pydantic import StrictStr
 
 
 class CallStatusCallback(BaseCallback):
@@ -29,7 +34,43 @@ class CallStatusCallback(BaseCallback):
     """
     Who terminated the call. 'caller' if the remote party hung up, 'jambonz' if the call was ended by the application (e.g. hangup verb, REST API). Present only on the final status event (completed/failed).
     """
-    duration: StrictInt | None = None
+    duration: JsonInt | None = None
     """
     Call duration in seconds. Present only on the final status event (completed/failed).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            call_termination_by: Literal["caller", "jambonz"] | None = ...,
+            duration: JsonInt | None = ...,
+        ) -> None: ...

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -35,7 +37,7 @@ class ConferenceStatusCallback(BaseCallback):
     """
     Time in seconds since the conference started.
     """
-    members: StrictInt | None = None
+    members: JsonInt | None = None
     """
     Current number of participants in the conference.
     """
@@ -43,3 +45,43 @@ class ConferenceStatusCallback(BaseCallback):
     """
     ISO 8601 timestamp of when the event occurred.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            event: Literal["start", "end", "join", "leave", "start-talking", "stop-talking"],
+            conference_sid: StrictStr,
+            friendly_name: StrictStr | None = ...,
+            duration: StrictInt | StrictFloat | None = ...,
+            members: JsonInt | None = ...,
+            time: StrictStr | None = ...,
+        ) -> None: ...

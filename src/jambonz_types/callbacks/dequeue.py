@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from pydantic import StrictStr
+
+    from jambonz_types._ints import JsonInt
 
 
 class DequeueCallback(BaseCallback):
@@ -23,3 +28,38 @@ class DequeueCallback(BaseCallback):
     """
     Outcome of the dequeue. 'complete' — successfully dequeued and bridged; 'timeout' — no queued caller found; 'hangup' — call hung up during bridge.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            dequeue_result: Literal["complete", "timeout", "hangup"],
+        ) -> None: ...

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -35,7 +37,7 @@ class DialCallback(BaseCallback):
     """
     Final status of the outbound (dialed) call leg.
     """
-    dial_sip_status: Annotated[StrictInt | None, Field()] = None
+    dial_sip_status: Annotated[JsonInt | None, Field()] = None
     """
     SIP response code from the dialed party (e.g. 200, 486, 487).
     """
@@ -47,3 +49,51 @@ class DialCallback(BaseCallback):
     """
     SBC-level Call-ID for the outbound (dialed) call leg.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            dial_call_status: Literal[
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+            ]
+            | None = ...,
+            dial_sip_status: JsonInt | None = ...,
+            dial_call_sid: StrictStr | None = ...,
+            dial_sbc_callid: StrictStr | None = ...,
+        ) -> None: ...

@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StrictStr
 
 from jambonz_types._base import JambonzCallback
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from jambonz_types._ints import JsonInt
+    from jambonz_types.dicts.callbacks.dial_hold import DialHoldCallbackHoldDetailDict
 
 
 class DialHoldCallbackHoldDetail(JambonzCallback):
@@ -31,6 +37,15 @@ class DialHoldCallbackHoldDetail(JambonzCallback):
     SIP To header value.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class DialHoldCallback(BaseCallback):
     """
@@ -45,3 +60,38 @@ class DialHoldCallback(BaseCallback):
     """
     Details of the hold event.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            hold_detail: DialHoldCallbackHoldDetail | DialHoldCallbackHoldDetailDict,
+        ) -> None: ...

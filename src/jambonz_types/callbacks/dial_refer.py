@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ConfigDict, StrictStr
 
 from jambonz_types._base import JambonzCallback
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from jambonz_types._ints import JsonInt
+    from jambonz_types.dicts.callbacks.dial_refer import DialReferCallbackReferDetailsDict
 
 
 class DialReferCallbackReferDetails(JambonzCallback):
@@ -50,6 +56,20 @@ class DialReferCallbackReferDetails(JambonzCallback):
     Call SID of the leg being referred.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            sip_refer_to: StrictStr | None = ...,
+            refer_to_user: StrictStr | None = ...,
+            sip_referred_by: StrictStr | None = ...,
+            referred_by_user: StrictStr | None = ...,
+            sip_user_agent: StrictStr | None = ...,
+            referring_call_sid: StrictStr | None = ...,
+            referred_call_sid: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class DialReferCallback(BaseCallback):
     """
@@ -64,3 +84,38 @@ class DialReferCallback(BaseCallback):
     """
     Details of the SIP REFER request. Any custom X-* headers on the REFER are also included as snake_cased properties (e.g. X-Override-Number becomes x_override_number).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            refer_details: DialReferCallbackReferDetails | DialReferCallbackReferDetailsDict,
+        ) -> None: ...

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 
 class EnqueueWaitCallback(JambonzCallback):
@@ -23,15 +24,15 @@ class EnqueueWaitCallback(JambonzCallback):
     """
     Queue identifier in the format 'queue:{account_sid}:{queue_name}'.
     """
-    queue_time: StrictInt
+    queue_time: JsonInt
     """
     Time in seconds the caller has been waiting in the queue.
     """
-    queue_size: StrictInt | None = None
+    queue_size: JsonInt | None = None
     """
     Total number of callers currently in the queue.
     """
-    queue_position: StrictInt | None = None
+    queue_position: JsonInt | None = None
     """
     Caller's current position in the queue (0-based).
     """
@@ -43,3 +44,16 @@ class EnqueueWaitCallback(JambonzCallback):
     """
     SIP Call-ID.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            queue_sid: StrictStr,
+            queue_time: JsonInt,
+            queue_size: JsonInt | None = ...,
+            queue_position: JsonInt | None = ...,
+            call_sid: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+        ) -> None: ...

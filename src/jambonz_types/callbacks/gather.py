@@ -3,14 +3,24 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._accessors import GatherAccessors
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.callbacks.gather import (
+        GatherCallbackSpeechAlternativeDict,
+        GatherCallbackSpeechDict,
+        GatherCallbackSpeechVendorDict,
+    )
 
 
 class GatherCallbackSpeechAlternative(JambonzCallback):
@@ -25,6 +35,15 @@ class GatherCallbackSpeechAlternative(JambonzCallback):
     """
     Confidence score between 0 and 1.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            transcript: StrictStr | None = ...,
+            confidence: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
 
 
 class GatherCallbackSpeechVendor(JambonzCallback):
@@ -44,6 +63,15 @@ class GatherCallbackSpeechVendor(JambonzCallback):
     Raw vendor-specific event payload. A single object for simple utterances, or an array of objects when jambonz assembles the final transcript from multiple STT segments. Contains provider-specific fields like word-level timestamps, model info, etc.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            name: StrictStr | None = ...,
+            evt: dict[str, JsonValue] | list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
+
 
 class GatherCallbackSpeech(JambonzCallback):
     """
@@ -57,7 +85,7 @@ class GatherCallbackSpeech(JambonzCallback):
     """
     Language code used for recognition (e.g. 'en-US').
     """
-    channel_tag: StrictInt | None = None
+    channel_tag: JsonInt | None = None
     """
     Audio channel number.
     """
@@ -73,6 +101,21 @@ class GatherCallbackSpeech(JambonzCallback):
     """
     Vendor-specific STT data. Structure varies by provider.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            language_code: StrictStr | None = ...,
+            channel_tag: JsonInt | None = ...,
+            is_final: StrictBool | None = ...,
+            alternatives: Sequence[
+                GatherCallbackSpeechAlternative | GatherCallbackSpeechAlternativeDict
+            ]
+            | None = ...,
+            vendor: GatherCallbackSpeechVendor | GatherCallbackSpeechVendorDict | None = ...,
+        ) -> None: ...
 
 
 class GatherCallback(GatherAccessors, BaseCallback):
@@ -102,3 +145,44 @@ class GatherCallback(GatherAccessors, BaseCallback):
     """
     Error information if reason is error.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            reason: Literal[
+                "speechDetected", "dtmfDetected", "timeout", "error", "stt-low-confidence"
+            ]
+            | None = ...,
+            speech: GatherCallbackSpeech | GatherCallbackSpeechDict | None = ...,
+            digits: StrictStr | None = ...,
+            details: dict[str, JsonValue] | None = ...,
+        ) -> None: ...

@@ -3,11 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.callbacks.gather_partial import (
+        GatherPartialCallbackSpeechAlternativeDict,
+        GatherPartialCallbackSpeechDict,
+        GatherPartialCallbackSpeechVendorDict,
+    )
 
 
 class GatherPartialCallbackSpeechAlternative(JambonzCallback):
@@ -22,6 +32,15 @@ class GatherPartialCallbackSpeechAlternative(JambonzCallback):
     """
     Confidence score between 0 and 1.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            transcript: StrictStr | None = ...,
+            confidence: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
 
 
 class GatherPartialCallbackSpeechVendor(JambonzCallback):
@@ -41,6 +60,15 @@ class GatherPartialCallbackSpeechVendor(JambonzCallback):
     Raw vendor-specific event payload.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            name: StrictStr | None = ...,
+            evt: dict[str, JsonValue] | None = ...,
+        ) -> None: ...
+
 
 class GatherPartialCallbackSpeech(JambonzCallback):
     """
@@ -54,7 +82,7 @@ class GatherPartialCallbackSpeech(JambonzCallback):
     """
     Language code used for recognition (e.g. 'en-US').
     """
-    channel_tag: StrictInt | None = None
+    channel_tag: JsonInt | None = None
     """
     Audio channel number.
     """
@@ -70,6 +98,23 @@ class GatherPartialCallbackSpeech(JambonzCallback):
     """
     Vendor-specific STT data. Structure varies by provider.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            language_code: StrictStr | None = ...,
+            channel_tag: JsonInt | None = ...,
+            is_final: StrictBool | None = ...,
+            alternatives: Sequence[
+                GatherPartialCallbackSpeechAlternative | GatherPartialCallbackSpeechAlternativeDict
+            ]
+            | None = ...,
+            vendor: GatherPartialCallbackSpeechVendor
+            | GatherPartialCallbackSpeechVendorDict
+            | None = ...,
+        ) -> None: ...
 
 
 class GatherPartialCallback(JambonzCallback):
@@ -119,7 +164,7 @@ class GatherPartialCallback(JambonzCallback):
     """
     Current call state.
     """
-    sip_status: StrictInt | None = None
+    sip_status: JsonInt | None = None
     """
     SIP response code.
     """
@@ -151,3 +196,27 @@ class GatherPartialCallback(JambonzCallback):
     """
     Interim speech recognition results.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: StrictStr | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            b3: StrictStr | None = ...,
+            caller_name: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            speech: GatherPartialCallbackSpeech | GatherPartialCallbackSpeechDict | None = ...,
+        ) -> None: ...

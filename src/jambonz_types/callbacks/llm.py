@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, JsonValue
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from pydantic import StrictStr
+
+    from jambonz_types._ints import JsonInt
 
 
 class LlmCallback(BaseCallback):
@@ -35,3 +40,47 @@ class LlmCallback(BaseCallback):
     """
     Error details, present when completion_reason indicates a failure.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            completion_reason: Literal[
+                "normal conversation end",
+                "connection failure",
+                "disconnect from remote end",
+                "server failure",
+                "server error",
+                "client error calling function",
+                "client error calling mcp function",
+            ],
+            error: JsonValue | None = ...,
+        ) -> None: ...

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, StrictStr
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from jambonz_types._ints import JsonInt
 
 
 class MessageCallback(BaseCallback):
@@ -41,3 +44,44 @@ class MessageCallback(BaseCallback):
     """
     Reason for failure. Present when message_status is 'failure' or 'system error'.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            message_sid: StrictStr,
+            message_status: Literal[
+                "success", "failure", "no carriers", "smpp configuration error", "system error"
+            ],
+            carrier: StrictStr | None = ...,
+            carrier_message_id: StrictStr | None = ...,
+            message_failure_reason: StrictStr | None = ...,
+        ) -> None: ...

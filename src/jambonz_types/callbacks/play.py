@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -23,11 +25,11 @@ class PlayCallback(BaseCallback):
     """
     Outcome of playback. 'playCompleted' on success, 'playFailed' on file-not-found or other error.
     """
-    playback_seconds: StrictInt | None = None
+    playback_seconds: JsonInt | None = None
     """
     Total playback duration in seconds. Present when reason is 'playCompleted'.
     """
-    playback_milliseconds: StrictInt | None = None
+    playback_milliseconds: JsonInt | None = None
     """
     Total playback duration in milliseconds. Present when reason is 'playCompleted'.
     """
@@ -39,3 +41,42 @@ class PlayCallback(BaseCallback):
     """
     Set to 'fail' when playback failed (e.g. file not found).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            reason: Literal["playCompleted", "playFailed"],
+            playback_seconds: JsonInt | None = ...,
+            playback_milliseconds: JsonInt | None = ...,
+            playback_last_offset_pos: StrictStr | None = ...,
+            status: Literal["fail"] | None = ...,
+        ) -> None: ...

@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.callbacks.session_new import (
+        SessionNewCallbackDefaultsDict,
+        SessionNewCallbackDefaultsRecognizerDict,
+        SessionNewCallbackDefaultsSynthesizerDict,
+        SessionNewCallbackSipDict,
+    )
 
 
 class SessionNewCallbackSip(JambonzCallback):
@@ -64,7 +73,7 @@ class SessionNewCallbackSip(JambonzCallback):
     """
     IP address of the sender.
     """
-    source_port: StrictStr | StrictInt | None = None
+    source_port: StrictStr | JsonInt | None = None
     """
     Port of the sender.
     """
@@ -76,6 +85,25 @@ class SessionNewCallbackSip(JambonzCallback):
     """
     Message body organized into parts; useful for multipart content.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            headers: dict[str, StrictStr] | None = ...,
+            body: StrictStr | None = ...,
+            method: StrictStr | None = ...,
+            uri: StrictStr | None = ...,
+            called_number: StrictStr | None = ...,
+            calling_number: StrictStr | None = ...,
+            type: Literal["request"] | None = ...,
+            source: Literal["network", "application"] | None = ...,
+            source_address: StrictStr | None = ...,
+            source_port: StrictStr | JsonInt | None = ...,
+            protocol: StrictStr | None = ...,
+            payload: list[JsonValue] | None = ...,
+        ) -> None: ...
 
 
 class SessionNewCallbackDefaultsSynthesizer(JambonzCallback):
@@ -90,6 +118,16 @@ class SessionNewCallbackDefaultsSynthesizer(JambonzCallback):
     language: StrictStr | None = None
     voice: StrictStr | None = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            vendor: StrictStr | None = ...,
+            language: StrictStr | None = ...,
+            voice: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class SessionNewCallbackDefaultsRecognizer(JambonzCallback):
     """
@@ -101,6 +139,15 @@ class SessionNewCallbackDefaultsRecognizer(JambonzCallback):
     )
     vendor: StrictStr | None = None
     language: StrictStr | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            vendor: StrictStr | None = ...,
+            language: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class SessionNewCallbackDefaults(JambonzCallback):
@@ -119,6 +166,19 @@ class SessionNewCallbackDefaults(JambonzCallback):
     """
     Default STT settings.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            synthesizer: SessionNewCallbackDefaultsSynthesizer
+            | SessionNewCallbackDefaultsSynthesizerDict
+            | None = ...,
+            recognizer: SessionNewCallbackDefaultsRecognizer
+            | SessionNewCallbackDefaultsRecognizerDict
+            | None = ...,
+        ) -> None: ...
 
 
 class SessionNewCallback(BaseCallback):
@@ -176,3 +236,47 @@ class SessionNewCallback(BaseCallback):
     """
     Custom data attached to the call via the REST API when creating an outbound call. Preserved as-is (not snake-cased).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            caller_name: StrictStr | None = ...,
+            caller_id: StrictStr | None = ...,
+            service_provider_sid: StrictStr | None = ...,
+            parent_call_sid: StrictStr | None = ...,
+            fs_sip_address: StrictStr | None = ...,
+            fs_public_ip: StrictStr | None = ...,
+            sip: SessionNewCallbackSip | SessionNewCallbackSipDict | None = ...,
+            env_vars: dict[str, JsonValue] | None = ...,
+            defaults: SessionNewCallbackDefaults | SessionNewCallbackDefaultsDict | None = ...,
+            customer_data: dict[str, JsonValue] | None = ...,
+        ) -> None: ...

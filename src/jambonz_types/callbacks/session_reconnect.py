@@ -3,11 +3,26 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ConfigDict
 
 from .session_new import SessionNewCallback
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from pydantic import JsonValue, StrictStr
+
+    from jambonz_types._ints import JsonInt
+    from jambonz_types.callbacks.session_new import (
+        SessionNewCallbackDefaults,
+        SessionNewCallbackSip,
+    )
+    from jambonz_types.dicts.callbacks.session_new import (
+        SessionNewCallbackDefaultsDict,
+        SessionNewCallbackSipDict,
+    )
 
 
 class SessionReconnectCallback(SessionNewCallback):
@@ -18,3 +33,47 @@ class SessionReconnectCallback(SessionNewCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            caller_name: StrictStr | None = ...,
+            caller_id: StrictStr | None = ...,
+            service_provider_sid: StrictStr | None = ...,
+            parent_call_sid: StrictStr | None = ...,
+            fs_sip_address: StrictStr | None = ...,
+            fs_public_ip: StrictStr | None = ...,
+            sip: SessionNewCallbackSip | SessionNewCallbackSipDict | None = ...,
+            env_vars: dict[str, JsonValue] | None = ...,
+            defaults: SessionNewCallbackDefaults | SessionNewCallbackDefaultsDict | None = ...,
+            customer_data: dict[str, JsonValue] | None = ...,
+        ) -> None: ...

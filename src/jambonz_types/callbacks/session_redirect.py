@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictStr
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from jambonz_types._ints import JsonInt
 
 
 class SessionRedirectCallback(BaseCallback):
@@ -46,3 +51,43 @@ class SessionRedirectCallback(BaseCallback):
     """
     Custom data attached to the call via the REST API. Preserved as-is (not snake-cased).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            caller_name: StrictStr | None = ...,
+            caller_id: StrictStr | None = ...,
+            parent_call_sid: StrictStr | None = ...,
+            fs_sip_address: StrictStr | None = ...,
+            fs_public_ip: StrictStr | None = ...,
+            customer_data: dict[str, JsonValue] | None = ...,
+        ) -> None: ...

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from pydantic import StrictStr
 
 
 class SipReferCallback(BaseCallback):
@@ -19,11 +26,47 @@ class SipReferCallback(BaseCallback):
         extra="allow",
         validate_by_name=True,
     )
-    refer_status: StrictInt
+    refer_status: JsonInt
     """
     SIP status code from the REFER response (e.g. 202 for accepted, 4xx/5xx for failure).
     """
-    final_referred_call_status: StrictInt | None = None
+    final_referred_call_status: JsonInt | None = None
     """
     Final SIP status of the referred call, extracted from a NOTIFY sipfrag. Present only when the REFER was accepted (202) and a final NOTIFY was received.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            refer_status: JsonInt,
+            final_referred_call_status: JsonInt | None = ...,
+        ) -> None: ...

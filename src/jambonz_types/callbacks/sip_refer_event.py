@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 
 class SipReferEventCallback(JambonzCallback):
@@ -23,7 +24,16 @@ class SipReferEventCallback(JambonzCallback):
     """
     Event type — always 'transfer-status' for REFER notifications.
     """
-    call_status: StrictInt
+    call_status: JsonInt
     """
     SIP status code from the NOTIFY sipfrag body (e.g. 100 for trying, 180 for ringing, 200 for success).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            event: Literal["transfer-status"],
+            call_status: JsonInt,
+        ) -> None: ...

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
+
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
 
@@ -23,7 +25,7 @@ class SipRequestCallback(BaseCallback):
     """
     Whether the SIP request succeeded or failed.
     """
-    sip_status: StrictInt | None = None
+    sip_status: JsonInt | None = None
     """
     SIP response status code. Present when result is 'success'.
     """
@@ -31,3 +33,39 @@ class SipRequestCallback(BaseCallback):
     """
     Error message. Present when result is 'failed'.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            result: Literal["success", "failed"],
+            err: StrictStr | None = ...,
+        ) -> None: ...

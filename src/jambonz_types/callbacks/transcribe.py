@@ -3,13 +3,24 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ConfigDict, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Literal
+
+    from jambonz_types.dicts.callbacks.transcribe import (
+        TranscribeCallbackSpeechAlternativeDict,
+        TranscribeCallbackSpeechDict,
+        TranscribeCallbackSpeechEventDict,
+    )
 
 
 class TranscribeCallbackSpeechAlternative(JambonzCallback):
@@ -25,6 +36,15 @@ class TranscribeCallbackSpeechAlternative(JambonzCallback):
     Confidence score between 0 and 1.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            transcript: StrictStr | None = ...,
+            confidence: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
+
 
 class TranscribeCallbackSpeech(JambonzCallback):
     """
@@ -38,7 +58,7 @@ class TranscribeCallbackSpeech(JambonzCallback):
     """
     Language code used for recognition (e.g. 'en-US').
     """
-    channel_tag: StrictInt | None = None
+    channel_tag: JsonInt | None = None
     """
     Audio channel number.
     """
@@ -50,6 +70,20 @@ class TranscribeCallbackSpeech(JambonzCallback):
     """
     Array of recognition alternatives, ordered by confidence.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            language_code: StrictStr | None = ...,
+            channel_tag: JsonInt | None = ...,
+            is_final: StrictBool | None = ...,
+            alternatives: Sequence[
+                TranscribeCallbackSpeechAlternative | TranscribeCallbackSpeechAlternativeDict
+            ]
+            | None = ...,
+        ) -> None: ...
 
 
 class TranscribeCallbackSpeechEvent(JambonzCallback):
@@ -65,6 +99,14 @@ class TranscribeCallbackSpeechEvent(JambonzCallback):
     """
     Event type from the STT vendor.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class TranscribeCallback(BaseCallback):
@@ -104,3 +146,46 @@ class TranscribeCallback(BaseCallback):
     """
     STT usage data from the vendor.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            speech: TranscribeCallbackSpeech | TranscribeCallbackSpeechDict | None = ...,
+            speech_event: TranscribeCallbackSpeechEvent
+            | TranscribeCallbackSpeechEventDict
+            | None = ...,
+            stt_latency_ms: StrictStr | None = ...,
+            stt_talkspurts: StrictStr | None = ...,
+            stt_start_time: StrictStr | None = ...,
+            stt_stop_time: StrictStr | None = ...,
+            stt_usage: JsonValue | None = ...,
+        ) -> None: ...

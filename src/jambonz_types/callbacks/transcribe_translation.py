@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 from .base import BaseCallback
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from jambonz_types.dicts.callbacks.transcribe_translation import (
+        TranscribeTranslationCallbackTranslationDict,
+    )
 
 
 class TranscribeTranslationCallbackTranslation(JambonzCallback):
@@ -20,7 +28,7 @@ class TranscribeTranslationCallbackTranslation(JambonzCallback):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
-    channel: StrictInt
+    channel: JsonInt
     """
     Audio channel number (1 or 2).
     """
@@ -32,6 +40,16 @@ class TranscribeTranslationCallbackTranslation(JambonzCallback):
     """
     The translated text.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            channel: JsonInt,
+            language: StrictStr,
+            translation: StrictStr,
+        ) -> None: ...
 
 
 class TranscribeTranslationCallback(BaseCallback):
@@ -47,3 +65,39 @@ class TranscribeTranslationCallback(BaseCallback):
     """
     Translation result data.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            call_sid: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            direction: Literal["inbound", "outbound"] | None = ...,
+            from_: StrictStr | None = ...,
+            to: StrictStr | None = ...,
+            call_id: StrictStr | None = ...,
+            sbc_callid: StrictStr | None = ...,
+            call_status: Literal[
+                "trying",
+                "ringing",
+                "early-media",
+                "in-progress",
+                "completed",
+                "failed",
+                "busy",
+                "no-answer",
+                "queued",
+            ]
+            | None = ...,
+            sip_status: JsonInt | None = ...,
+            sip_reason: StrictStr | None = ...,
+            sip_reason_header: StrictStr | None = ...,
+            trace_id: StrictStr | None = ...,
+            originating_sip_ip: StrictStr | None = ...,
+            originating_sip_trunk_name: StrictStr | None = ...,
+            api_base_url: StrictStr | None = ...,
+            translation: TranscribeTranslationCallbackTranslation
+            | TranscribeTranslationCallbackTranslationDict,
+        ) -> None: ...

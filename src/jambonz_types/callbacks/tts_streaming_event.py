@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, RootModel, StrictBool, StrictStr
 
@@ -23,6 +23,14 @@ class TtsStreamingEventCallbackStreamOpen(JambonzCallback):
     The TTS streaming connection has been established.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            event_type: Literal["stream_open"],
+        ) -> None: ...
+
 
 class TtsStreamingEventCallbackStreamClosed(JambonzCallback):
     """
@@ -36,6 +44,14 @@ class TtsStreamingEventCallbackStreamClosed(JambonzCallback):
     """
     The TTS streaming connection has been closed.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            event_type: Literal["stream_closed"],
+        ) -> None: ...
 
 
 class TtsStreamingEventCallbackStreamPaused(JambonzCallback):
@@ -51,6 +67,14 @@ class TtsStreamingEventCallbackStreamPaused(JambonzCallback):
     TTS streaming has been paused.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            event_type: Literal["stream_paused"],
+        ) -> None: ...
+
 
 class TtsStreamingEventCallbackStreamResumed(JambonzCallback):
     """
@@ -65,6 +89,14 @@ class TtsStreamingEventCallbackStreamResumed(JambonzCallback):
     TTS streaming has been resumed.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            event_type: Literal["stream_resumed"],
+        ) -> None: ...
+
 
 class TtsStreamingEventCallbackUserInterruption(JambonzCallback):
     """
@@ -78,6 +110,14 @@ class TtsStreamingEventCallbackUserInterruption(JambonzCallback):
     """
     The user interrupted (barged in) during TTS playout, causing the stream to be cleared.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            event_type: Literal["user_interruption"],
+        ) -> None: ...
 
 
 class TtsStreamingEventCallbackTtsSpoken(JambonzCallback):
@@ -100,6 +140,16 @@ class TtsStreamingEventCallbackTtsSpoken(JambonzCallback):
     """
     True if the user barged in (interrupted) before the TTS finished speaking. False if the utterance completed normally.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            event_type: Literal["tts_spoken"],
+            text: StrictStr,
+            bargein: StrictBool,
+        ) -> None: ...
 
 
 class TtsStreamingEventCallback(

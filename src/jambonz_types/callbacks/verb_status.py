@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzCallback
+from jambonz_types._ints import JsonInt
 
 
 class VerbStatusCallback(JambonzCallback):
@@ -52,7 +53,7 @@ class VerbStatusCallback(JambonzCallback):
     """
     TTS language code. Present on synthesized-audio events.
     """
-    characters: StrictInt | None = None
+    characters: JsonInt | None = None
     """
     Number of characters synthesized. Present on synthesized-audio events when not served from cache.
     """
@@ -64,3 +65,28 @@ class VerbStatusCallback(JambonzCallback):
     """
     Whether the TTS audio was served from cache. Present on synthesized-audio events.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            event: Literal[
+                "starting",
+                "finished",
+                "start-playback",
+                "stop-playback",
+                "kill-playback",
+                "dtmf-bargein-detected",
+                "speech-bargein-detected",
+                "synthesized-audio",
+            ],
+            verb: StrictStr | None = ...,
+            name: StrictStr | None = ...,
+            id: StrictStr | None = ...,
+            vendor: StrictStr | None = ...,
+            language: StrictStr | None = ...,
+            characters: JsonInt | None = ...,
+            elapsed_time: StrictInt | StrictFloat | None = ...,
+            served_from_cache: StrictBool | None = ...,
+        ) -> None: ...

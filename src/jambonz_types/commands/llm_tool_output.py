@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictStr
 
 from jambonz_types._base import JambonzModel
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.commands.llm_tool_output import LlmToolOutputCommandDataDict
 
 
 class LlmToolOutputCommandData(JambonzModel):
@@ -20,6 +23,14 @@ class LlmToolOutputCommandData(JambonzModel):
         validate_by_name=True,
     )
     result: JsonValue | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            result: JsonValue | None = ...,
+        ) -> None: ...
 
 
 class LlmToolOutputCommand(JambonzModel):
@@ -41,3 +52,14 @@ class LlmToolOutputCommand(JambonzModel):
     """
     Tool output payload. `{result: ...}` is the canonical shape — the wrapped value is what the LLM sees as the tool's return value. Other object shapes are accepted (they're JSON-stringified as-is into the tool_result content block on the wire) but `result` is preferred for clarity.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["command"],
+            command: Literal["llm:tool-output"],
+            tool_call_id: StrictStr,
+            data: LlmToolOutputCommandData | LlmToolOutputCommandDataDict,
+        ) -> None: ...

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from .auth import Auth
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.auth import AuthDict
 
 
 class HookSpec(JambonzModel):
@@ -34,3 +37,13 @@ class HookSpec(JambonzModel):
     """
     Basic authentication credentials to include in the request.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            method: Literal["GET", "POST"] | None = ...,
+            basic_auth: Auth | AuthDict | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt
 
@@ -54,3 +54,16 @@ class ActionHookDelayAction(JambonzModel):
     """
     An array of jambonz verbs to execute if the webhook never responds within the giveUpTimeout. Typically an error message and/or hangup.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enabled: StrictBool | None = ...,
+            no_response_timeout: StrictInt | StrictFloat | None = ...,
+            no_response_give_up_timeout: StrictInt | StrictFloat | None = ...,
+            retries: StrictInt | StrictFloat | None = ...,
+            actions: list[dict[str, JsonValue]] | None = ...,
+            give_up_actions: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
@@ -11,6 +11,11 @@ from jambonz_types._base import JambonzModel
 
 from .action_hook import HookSpec
 from .recognizer import Recognizer
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.amd import AnsweringMachineDetectionTimersDict
+    from jambonz_types.dicts.components.recognizer import RecognizerDict
 
 
 class AnsweringMachineDetectionTimers(JambonzModel):
@@ -54,6 +59,17 @@ class AnsweringMachineDetectionTimers(JambonzModel):
     Milliseconds of silence after speech before determining the machine greeting is complete. Automatically reduced to 1000ms if a beep is detected.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            no_speech_timeout_ms: StrictInt | StrictFloat | None = ...,
+            decision_timeout_ms: StrictInt | StrictFloat | None = ...,
+            tone_timeout_ms: StrictInt | StrictFloat | None = ...,
+            greeting_completion_timeout_ms: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
+
 
 class AnsweringMachineDetection(JambonzModel):
     """
@@ -91,3 +107,17 @@ class AnsweringMachineDetection(JambonzModel):
     """
     Override the STT recognizer used for AMD speech detection. When omitted, AMD uses the session default recognizer with enhancedModel enabled.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            action_hook: StrictStr | HookSpec | HookSpecDict,
+            threshold_word_count: StrictInt | StrictFloat | None = ...,
+            digit_count: StrictInt | StrictFloat | None = ...,
+            timers: AnsweringMachineDetectionTimers
+            | AnsweringMachineDetectionTimersDict
+            | None = ...,
+            recognizer: Recognizer | RecognizerDict | None = ...,
+        ) -> None: ...

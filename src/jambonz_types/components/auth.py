@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ConfigDict, StrictStr
 
@@ -26,3 +26,12 @@ class Auth(JambonzModel):
     """
     The password for authentication.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            username: StrictStr,
+            password: StrictStr,
+        ) -> None: ...

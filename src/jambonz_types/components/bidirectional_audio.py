@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
@@ -33,3 +33,13 @@ class BidirectionalAudio(JambonzModel):
     """
     The sample rate in Hz for bidirectional audio.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enabled: StrictBool | None = ...,
+            streaming: StrictBool | None = ...,
+            sample_rate: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

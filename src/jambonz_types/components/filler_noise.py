@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -33,3 +33,13 @@ class FillerNoise(JambonzModel):
     """
     Number of seconds to wait before starting filler noise. Prevents filler noise from playing during brief processing pauses.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enable: StrictBool,
+            url: StrictStr | None = ...,
+            start_delay_secs: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

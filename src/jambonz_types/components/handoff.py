@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictStr
 
@@ -11,6 +11,28 @@ from jambonz_types._base import JambonzModel
 
 from .synthesizer import Synthesizer
 from .transfer_options import TransferOptions
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pydantic import StrictBool, StrictFloat, StrictInt
+
+    from jambonz_types.components.action_hook import HookSpec
+    from jambonz_types.components.amd import AnsweringMachineDetection
+    from jambonz_types.components.target import Target
+    from jambonz_types.components.transfer_options import (
+        TransferOptionsConfirm,
+        TransferOptionsDisposition,
+    )
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.amd import AnsweringMachineDetectionDict
+    from jambonz_types.dicts.components.handoff import HandoffBriefDict
+    from jambonz_types.dicts.components.synthesizer import SynthesizerDict
+    from jambonz_types.dicts.components.target import TargetDict
+    from jambonz_types.dicts.components.transfer_options import (
+        TransferOptionsConfirmDict,
+        TransferOptionsDispositionDict,
+    )
 
 
 class HandoffBrief(JambonzModel):
@@ -23,6 +45,14 @@ class HandoffBrief(JambonzModel):
         validate_by_name=True,
     )
     template: StrictStr
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            template: StrictStr,
+        ) -> None: ...
 
 
 class Handoff(TransferOptions):
@@ -59,3 +89,26 @@ class Handoff(TransferOptions):
     """
     Override the injected tool description shown to the LLM.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            mode: Literal["blind", "warm"],
+            blind_method: Literal["refer", "dial"] | None = ...,
+            caller_present: StrictBool | None = ...,
+            target: Sequence[Target | TargetDict],
+            caller_id: StrictStr | None = ...,
+            on_hold_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            timeout: StrictInt | StrictFloat | None = ...,
+            confirm: TransferOptionsConfirm | TransferOptionsConfirmDict | None = ...,
+            amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = ...,
+            disposition: TransferOptionsDisposition | TransferOptionsDispositionDict | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            brief: Literal["auto", "none"] | HandoffBrief | HandoffBriefDict | None = ...,
+            brief_synthesizer: Synthesizer | SynthesizerDict | None = ...,
+            tool_name: StrictStr | None = ...,
+            tool_description: StrictStr | None = ...,
+        ) -> None: ...

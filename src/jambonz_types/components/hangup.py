@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ConfigDict, StrictStr
 
@@ -23,3 +23,11 @@ class Hangup(JambonzModel):
     """
     Default reason placed in the X-Reason SIP header when the call is hung up. Used as a fallback when the LLM does not supply its own reason.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            reason: StrictStr | None = ...,
+        ) -> None: ...

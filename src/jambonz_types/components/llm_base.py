@@ -3,15 +3,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
-from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 
 from .action_hook import HookSpec
 from .handoff import Handoff
 from .hangup import Hangup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.components.llm_base import (
+        LLMBasePropertiesAuthDict,
+        LLMBasePropertiesMcpServerDict,
+    )
 
 
 class LLMBasePropertiesAuth(JambonzModel):
@@ -30,6 +42,14 @@ class LLMBasePropertiesAuth(JambonzModel):
     The API key for the LLM vendor.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class LLMBasePropertiesMcpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -47,6 +67,16 @@ class LLMBasePropertiesMcpServer(JambonzModel):
     """
     MCP root definitions.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            auth: dict[str, JsonValue] | None = ...,
+            roots: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
 
 
 class LLMBaseProperties(JambonzModel):
@@ -134,7 +164,7 @@ class LLMBaseProperties(JambonzModel):
     List of event types to receive via the eventHook.
     """
     response_timeout_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="responseTimeoutMs", serialization_alias="responseTimeoutMs", ge=1),
     ] = None
     """
@@ -157,3 +187,27 @@ class LLMBaseProperties(JambonzModel):
     """
     On caller barge-in, cancel the in-progress server-side response. Intended for app-driven turn-taking configurations where the vendor does not cancel the response itself (server-VAD configurations are unaffected).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            vendor: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            auth: LLMBasePropertiesAuth | LLMBasePropertiesAuthDict | None = ...,
+            connect_options: dict[str, JsonValue] | None = ...,
+            llm_options: dict[str, JsonValue] | None = ...,
+            mcp_servers: Sequence[LLMBasePropertiesMcpServer | LLMBasePropertiesMcpServerDict]
+            | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            events: list[StrictStr] | None = ...,
+            response_timeout_ms: JsonInt | None = ...,
+            cancel_on_response_timeout: StrictBool | None = ...,
+            cancel_on_barge_in: StrictBool | None = ...,
+        ) -> None: ...

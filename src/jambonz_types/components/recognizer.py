@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -27,6 +27,40 @@ from .recognizer_speechmatics_options import SpeechmaticsRecognizerOptions
 from .recognizer_xai_options import XAIRecognizerOptions
 from .vad import VAD
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.recognizer import RecognizerHintDict
+    from jambonz_types.dicts.components.recognizer_assembly_ai_options import (
+        AssemblyAIRecognizerOptionsDict,
+    )
+    from jambonz_types.dicts.components.recognizer_aws_options import AWSRecognizerOptionsDict
+    from jambonz_types.dicts.components.recognizer_azure_options import AzureRecognizerOptionsDict
+    from jambonz_types.dicts.components.recognizer_custom_options import CustomRecognizerOptionsDict
+    from jambonz_types.dicts.components.recognizer_deepgram_options import (
+        DeepgramRecognizerOptionsDict,
+    )
+    from jambonz_types.dicts.components.recognizer_elevenlabs_options import (
+        ElevenLabsRecognizerOptionsDict,
+    )
+    from jambonz_types.dicts.components.recognizer_gladia_options import GladiaRecognizerOptionsDict
+    from jambonz_types.dicts.components.recognizer_google_options import GoogleRecognizerOptionsDict
+    from jambonz_types.dicts.components.recognizer_houndify_options import (
+        HoundifyRecognizerOptionsDict,
+    )
+    from jambonz_types.dicts.components.recognizer_ibm_options import IBMRecognizerOptionsDict
+    from jambonz_types.dicts.components.recognizer_modulate_options import (
+        ModulateRecognizerOptionsDict,
+    )
+    from jambonz_types.dicts.components.recognizer_nvidia_options import NVIDIARecognizerOptionsDict
+    from jambonz_types.dicts.components.recognizer_openai_options import OpenAIRecognizerOptionsDict
+    from jambonz_types.dicts.components.recognizer_soniox_options import SonioxRecognizerOptionsDict
+    from jambonz_types.dicts.components.recognizer_speechmatics_options import (
+        SpeechmaticsRecognizerOptionsDict,
+    )
+    from jambonz_types.dicts.components.recognizer_xai_options import XAIRecognizerOptionsDict
+    from jambonz_types.dicts.components.vad import VADDict
+
 
 class RecognizerHint(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -34,6 +68,15 @@ class RecognizerHint(JambonzModel):
     )
     phrase: StrictStr
     boost: StrictInt | StrictFloat | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            phrase: StrictStr,
+            boost: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
 
 
 class Recognizer(JambonzModel):
@@ -384,3 +427,87 @@ class Recognizer(JambonzModel):
         CustomRecognizerOptions | None,
         Field(validation_alias="customOptions", serialization_alias="customOptions"),
     ] = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            vendor: StrictStr,
+            label: StrictStr | None = ...,
+            language: StrictStr | None = ...,
+            fallback_vendor: StrictStr | None = ...,
+            fallback_label: StrictStr | None = ...,
+            fallback_language: StrictStr | None = ...,
+            vad: VAD | VADDict | None = ...,
+            autogenerate_prompt: StrictBool | None = ...,
+            hints: Sequence[StrictStr | RecognizerHint | RecognizerHintDict] | None = ...,
+            hints_boost: StrictInt | StrictFloat | None = ...,
+            alt_languages: list[StrictStr] | None = ...,
+            profanity_filter: StrictBool | None = ...,
+            interim: StrictBool | None = ...,
+            single_utterance: StrictBool | None = ...,
+            dual_channel: StrictBool | None = ...,
+            separate_recognition_per_channel: StrictBool | None = ...,
+            punctuation: StrictBool | None = ...,
+            enhanced_model: StrictBool | None = ...,
+            words: StrictBool | None = ...,
+            diarization: StrictBool | None = ...,
+            diarization_min_speakers: StrictInt | StrictFloat | None = ...,
+            diarization_max_speakers: StrictInt | StrictFloat | None = ...,
+            interaction_type: Literal[
+                "unspecified",
+                "discussion",
+                "presentation",
+                "phone_call",
+                "voicemail",
+                "voice_search",
+                "voice_command",
+                "dictation",
+            ]
+            | None = ...,
+            naics_code: StrictInt | StrictFloat | None = ...,
+            identify_channels: StrictBool | None = ...,
+            vocabulary_name: StrictStr | None = ...,
+            vocabulary_filter_name: StrictStr | None = ...,
+            filter_method: Literal["remove", "mask", "tag"] | None = ...,
+            model: StrictStr | None = ...,
+            output_format: Literal["simple", "detailed"] | None = ...,
+            profanity_option: Literal["masked", "removed", "raw"] | None = ...,
+            request_snr: StrictBool | None = ...,
+            initial_speech_timeout_ms: StrictInt | StrictFloat | None = ...,
+            azure_service_endpoint: StrictStr | None = ...,
+            azure_stt_endpoint_id: StrictStr | None = ...,
+            asr_dtmf_termination_digit: StrictStr | None = ...,
+            asr_timeout: StrictInt | StrictFloat | None = ...,
+            fast_recognition_timeout: StrictInt | StrictFloat | None = ...,
+            min_confidence: StrictInt | StrictFloat | None = ...,
+            deepgram_options: DeepgramRecognizerOptions
+            | DeepgramRecognizerOptionsDict
+            | None = ...,
+            google_options: GoogleRecognizerOptions | GoogleRecognizerOptionsDict | None = ...,
+            aws_options: AWSRecognizerOptions | AWSRecognizerOptionsDict | None = ...,
+            azure_options: AzureRecognizerOptions | AzureRecognizerOptionsDict | None = ...,
+            ibm_options: IBMRecognizerOptions | IBMRecognizerOptionsDict | None = ...,
+            nvidia_options: NVIDIARecognizerOptions | NVIDIARecognizerOptionsDict | None = ...,
+            soniox_options: SonioxRecognizerOptions | SonioxRecognizerOptionsDict | None = ...,
+            xai_options: XAIRecognizerOptions | XAIRecognizerOptionsDict | None = ...,
+            modulate_options: ModulateRecognizerOptions
+            | ModulateRecognizerOptionsDict
+            | None = ...,
+            assembly_ai_options: AssemblyAIRecognizerOptions
+            | AssemblyAIRecognizerOptionsDict
+            | None = ...,
+            speechmatics_options: SpeechmaticsRecognizerOptions
+            | SpeechmaticsRecognizerOptionsDict
+            | None = ...,
+            openai_options: OpenAIRecognizerOptions | OpenAIRecognizerOptionsDict | None = ...,
+            houndify_options: HoundifyRecognizerOptions
+            | HoundifyRecognizerOptionsDict
+            | None = ...,
+            gladia_options: GladiaRecognizerOptions | GladiaRecognizerOptionsDict | None = ...,
+            elevenlabs_options: ElevenLabsRecognizerOptions
+            | ElevenLabsRecognizerOptionsDict
+            | None = ...,
+            custom_options: CustomRecognizerOptions | CustomRecognizerOptionsDict | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -107,3 +107,23 @@ class AssemblyAIRecognizerOptions(JambonzModel):
     """
     Timeout (seconds) for inactivity before closing the stream.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+            service_version: Literal["v2", "v3"] | None = ...,
+            speech_model: StrictStr | None = ...,
+            format_turns: StrictBool | None = ...,
+            end_of_turn_confidence_threshold: StrictInt | StrictFloat | None = ...,
+            min_end_of_turn_silence_when_confident: StrictInt | StrictFloat | None = ...,
+            max_turn_silence: StrictInt | StrictFloat | None = ...,
+            min_turn_silence: StrictInt | StrictFloat | None = ...,
+            keyterms: list[StrictStr] | None = ...,
+            prompt: StrictStr | None = ...,
+            language_detection: StrictBool | None = ...,
+            vad_threshold: StrictInt | StrictFloat | None = ...,
+            inactivity_timeout: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

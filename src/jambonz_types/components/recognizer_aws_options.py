@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
@@ -86,3 +86,20 @@ class AWSRecognizerOptions(JambonzModel):
     """
     Enable PII entity identification.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            access_key: StrictStr | None = ...,
+            secret_key: StrictStr | None = ...,
+            security_token: StrictStr | None = ...,
+            region: StrictStr | None = ...,
+            vocabulary_name: StrictStr | None = ...,
+            vocabulary_filter_name: StrictStr | None = ...,
+            vocabulary_filter_method: Literal["remove", "mask", "tag"] | None = ...,
+            language_model_name: StrictStr | None = ...,
+            pii_entity_types: list[StrictStr] | None = ...,
+            pii_identify_entities: StrictBool | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -59,3 +59,16 @@ class AzureRecognizerOptions(JambonzModel):
     """
     Speech recognition mode optimized for the interaction type.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            speech_segmentation_silence_timeout_ms: StrictInt | StrictFloat | None = ...,
+            post_processing: StrictStr | None = ...,
+            audio_logging: StrictBool | None = ...,
+            language_id_mode: Literal["AtStart", "Continuous"] | None = ...,
+            speech_recognition_mode: Literal["CONVERSATION", "DICTATION", "INTERACTIVE"]
+            | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictFloat, StrictInt, StrictStr
 
@@ -40,3 +40,14 @@ class CustomRecognizerOptions(JambonzModel):
     """
     Additional vendor-specific options passed through to the custom service.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            auth_token: StrictStr | None = ...,
+            uri: StrictStr | None = ...,
+            sample_rate: StrictInt | StrictFloat | None = ...,
+            options: dict[str, JsonValue] | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -203,3 +203,44 @@ class DeepgramRecognizerOptions(JambonzModel):
     """
     Language hints for Deepgram Flux Multilingual. BCP-47 codes (e.g. 'en', 'es', 'fr'). Biases transcription toward specified languages.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            deepgram_stt_uri: StrictStr | None = ...,
+            deepgram_stt_use_tls: StrictBool | None = ...,
+            api_key: StrictStr | None = ...,
+            tier: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            custom_model: StrictStr | None = ...,
+            version: StrictStr | None = ...,
+            punctuate: StrictBool | None = ...,
+            smart_formatting: StrictBool | None = ...,
+            no_delay: StrictBool | None = ...,
+            profanity_filter: StrictBool | None = ...,
+            redact: Literal["pci", "numbers", "true", "ssn"] | None = ...,
+            diarize: StrictBool | None = ...,
+            diarize_version: StrictStr | None = ...,
+            ner: StrictBool | None = ...,
+            multichannel: StrictBool | None = ...,
+            alternatives: StrictInt | StrictFloat | None = ...,
+            numerals: StrictBool | None = ...,
+            search: list[StrictStr] | None = ...,
+            replace: list[StrictStr] | None = ...,
+            keywords: list[StrictStr] | None = ...,
+            keyterms: list[StrictStr] | None = ...,
+            endpointing: StrictBool | StrictInt | StrictFloat | None = ...,
+            utterance_end_ms: StrictInt | StrictFloat | None = ...,
+            short_utterance: StrictBool | None = ...,
+            vad_turnoff: StrictInt | StrictFloat | None = ...,
+            tag: StrictStr | None = ...,
+            filler_words: StrictBool | None = ...,
+            eot_threshold: StrictInt | StrictFloat | None = ...,
+            eot_timeout_ms: StrictInt | StrictFloat | None = ...,
+            mip_opt_out: StrictBool | None = ...,
+            entity_prompt: StrictStr | None = ...,
+            eager_eot_threshold: StrictInt | StrictFloat | None = ...,
+            language_hints: list[StrictStr] | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
@@ -71,3 +71,17 @@ class ElevenLabsRecognizerOptions(JambonzModel):
     """
     Enable server-side logging.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            include_timestamps: StrictBool | None = ...,
+            commit_strategy: Literal["manual", "vad"] | None = ...,
+            vad_silence_threshold_secs: StrictInt | StrictFloat | None = ...,
+            vad_threshold: StrictInt | StrictFloat | None = ...,
+            min_speech_duration_ms: StrictInt | StrictFloat | None = ...,
+            min_silence_duration_ms: StrictInt | StrictFloat | None = ...,
+            enable_logging: StrictBool | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ConfigDict
 
@@ -19,3 +19,9 @@ class GladiaRecognizerOptions(JambonzModel):
         extra="forbid",
         validate_by_name=True,
     )
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+        ) -> None: ...

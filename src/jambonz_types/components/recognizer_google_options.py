@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -87,3 +87,19 @@ class GoogleRecognizerOptions(JambonzModel):
     """
     Array of transcript normalization rules.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            mode: Literal["VERBATIM", "SMART"] | None = ...,
+            custom_vocabulary: list[StrictStr] | None = ...,
+            service_version: Literal["v1", "v2"] | None = ...,
+            recognizer_id: StrictStr | None = ...,
+            parent_path: StrictStr | None = ...,
+            speech_start_timeout_ms: StrictInt | StrictFloat | None = ...,
+            speech_end_timeout_ms: StrictInt | StrictFloat | None = ...,
+            enable_voice_activity_events: StrictBool | None = ...,
+            transcript_normalization: list[JsonValue] | None = ...,
+        ) -> None: ...

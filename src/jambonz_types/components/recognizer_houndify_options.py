@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -277,3 +277,47 @@ class HoundifyRecognizerOptions(JambonzModel):
     """
     VAD probability threshold to trigger end of speech when segmentation is disabled. When VAD drops below this value after speech is detected, streaming stops. Default 0.05, set to 0 to disable.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            request_info: dict[str, JsonValue] | None = ...,
+            sample_rate: StrictInt | StrictFloat | None = ...,
+            latitude: StrictInt | StrictFloat | None = ...,
+            longitude: StrictInt | StrictFloat | None = ...,
+            city: StrictStr | None = ...,
+            state: StrictStr | None = ...,
+            country: StrictStr | None = ...,
+            time_zone: StrictStr | None = ...,
+            domain: StrictStr | None = ...,
+            audio_endpoint: StrictStr | None = ...,
+            max_silence_seconds: StrictInt | StrictFloat | None = ...,
+            max_silence_after_full_query_seconds: StrictInt | StrictFloat | None = ...,
+            max_silence_after_partial_query_seconds: StrictInt | StrictFloat | None = ...,
+            vad_sensitivity: StrictInt | StrictFloat | None = ...,
+            vad_timeout: StrictInt | StrictFloat | None = ...,
+            vad_mode: StrictStr | None = ...,
+            vad_voice_ms: StrictInt | StrictFloat | None = ...,
+            vad_silence_ms: StrictInt | StrictFloat | None = ...,
+            vad_debug: StrictBool | None = ...,
+            audio_format: StrictStr | None = ...,
+            enable_noise_reduction: StrictBool | None = ...,
+            enable_profanity_filter: StrictBool | None = ...,
+            enable_punctuation: StrictBool | None = ...,
+            enable_capitalization: StrictBool | None = ...,
+            confidence_threshold: StrictInt | StrictFloat | None = ...,
+            enable_disfluency_filter: StrictBool | None = ...,
+            max_results: StrictInt | StrictFloat | None = ...,
+            enable_word_timestamps: StrictBool | None = ...,
+            max_alternatives: StrictInt | StrictFloat | None = ...,
+            partial_transcript_interval: StrictInt | StrictFloat | None = ...,
+            session_timeout: StrictInt | StrictFloat | None = ...,
+            connection_timeout: StrictInt | StrictFloat | None = ...,
+            custom_vocabulary: list[StrictStr] | None = ...,
+            language_model: StrictStr | None = ...,
+            audio_query_absolute_timeout: StrictInt | StrictFloat | None = ...,
+            eoq_threshold: StrictInt | StrictFloat | None = ...,
+            vad_stop_threshold: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
@@ -94,3 +94,21 @@ class IBMRecognizerOptions(JambonzModel):
     """
     Opt out of IBM data collection for service improvements.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            stt_api_key: StrictStr | None = ...,
+            stt_region: StrictStr | None = ...,
+            tts_api_key: StrictStr | None = ...,
+            tts_region: StrictStr | None = ...,
+            instance_id: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            language_customization_id: StrictStr | None = ...,
+            acoustic_customization_id: StrictStr | None = ...,
+            base_model_version: StrictStr | None = ...,
+            watson_metadata: StrictStr | None = ...,
+            watson_learning_opt_out: StrictBool | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
@@ -71,3 +71,18 @@ class ModulateRecognizerOptions(JambonzModel):
     """
     Use TLS when connecting to a custom host. Default true.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+            endpointing: StrictBool | None = ...,
+            emotion_signal: StrictBool | None = ...,
+            accent_signal: StrictBool | None = ...,
+            deepfake_signal: StrictBool | None = ...,
+            pii_phi_tagging: StrictBool | None = ...,
+            modulate_stt_uri: StrictStr | None = ...,
+            modulate_stt_use_tls: StrictBool | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -64,3 +64,17 @@ class NVIDIARecognizerOptions(JambonzModel):
     """
     Custom Riva configuration parameters.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            riva_uri: StrictStr | None = ...,
+            max_alternatives: StrictInt | StrictFloat | None = ...,
+            profanity_filter: StrictBool | None = ...,
+            punctuation: StrictBool | None = ...,
+            word_time_offsets: StrictBool | None = ...,
+            verbatim_transcripts: StrictBool | None = ...,
+            custom_configuration: dict[str, JsonValue] | None = ...,
+        ) -> None: ...

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.recognizer_openai_options import (
+        OpenAIRecognizerOptionsPromptTemplatesDict,
+        OpenAIRecognizerOptionsTurnDetectionDict,
+    )
 
 
 class OpenAIRecognizerOptionsPromptTemplates(JambonzModel):
@@ -35,6 +42,15 @@ class OpenAIRecognizerOptionsPromptTemplates(JambonzModel):
     """
     Template for injecting conversation history.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            hints_template: StrictStr | None = ...,
+            conversation_history_template: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class OpenAIRecognizerOptionsTurnDetection(JambonzModel):
@@ -65,6 +81,18 @@ class OpenAIRecognizerOptionsTurnDetection(JambonzModel):
     """
     Milliseconds of silence to detect end of speech.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["none", "server_vad", "semantic_vad"],
+            eagerness: Literal["low", "medium", "high", "auto"] | None = ...,
+            threshold: StrictInt | StrictFloat | None = ...,
+            prefix_padding_ms: StrictInt | StrictFloat | None = ...,
+            silence_duration_ms: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
 
 
 class OpenAIRecognizerOptions(JambonzModel):
@@ -122,23 +150,45 @@ class OpenAIRecognizerOptions(JambonzModel):
     Turn detection configuration for the OpenAI Realtime API.
     """
     vad_mode: Annotated[
-        StrictInt | None,
-        Field(validation_alias="vadMode", serialization_alias="vadMode", ge=0, le=3),
+        JsonInt | None, Field(validation_alias="vadMode", serialization_alias="vadMode", ge=0, le=3)
     ] = None
     """
     Local VAD aggressiveness (0-3). Used only with the client-endpointed models ('gpt-live-transcribe', 'gpt-realtime-whisper'), which reject server turn detection and rely on jambonz to end each turn.
     """
     vad_silence_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="vadSilenceMs", serialization_alias="vadSilenceMs", ge=1),
     ] = None
     """
     Milliseconds of silence to detect end-of-speech for local VAD. Used only with the client-endpointed models.
     """
     vad_voice_ms: Annotated[
-        StrictInt | None,
-        Field(validation_alias="vadVoiceMs", serialization_alias="vadVoiceMs", ge=1),
+        JsonInt | None, Field(validation_alias="vadVoiceMs", serialization_alias="vadVoiceMs", ge=1)
     ] = None
     """
     Milliseconds of voice to detect start-of-speech for local VAD. Used only with the client-endpointed models.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            prompt: StrictStr | None = ...,
+            prompt_templates: OpenAIRecognizerOptionsPromptTemplates
+            | OpenAIRecognizerOptionsPromptTemplatesDict
+            | None = ...,
+            language: StrictStr | None = ...,
+            languages: list[StrictStr] | None = ...,
+            keywords: list[StrictStr] | None = ...,
+            delay: Literal["minimal", "low", "medium", "high", "xhigh"] | None = ...,
+            input_audio_noise_reduction: Literal["near_field", "far_field"] | None = ...,
+            turn_detection: OpenAIRecognizerOptionsTurnDetection
+            | OpenAIRecognizerOptionsTurnDetectionDict
+            | None = ...,
+            vad_mode: JsonInt | None = ...,
+            vad_silence_ms: JsonInt | None = ...,
+            vad_voice_ms: JsonInt | None = ...,
+        ) -> None: ...

@@ -3,11 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.recognizer_soniox_options import (
+        SonioxRecognizerOptionsContextDict,
+        SonioxRecognizerOptionsContextGeneralItemDict,
+        SonioxRecognizerOptionsContextTranslationTermDict,
+        SonioxRecognizerOptionsStorageDict,
+    )
 
 
 class SonioxRecognizerOptionsContextGeneralItem(JambonzModel):
@@ -18,6 +29,15 @@ class SonioxRecognizerOptionsContextGeneralItem(JambonzModel):
     key: StrictStr
     value: StrictStr
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            key: StrictStr,
+            value: StrictStr,
+        ) -> None: ...
+
 
 class SonioxRecognizerOptionsContextTranslationTerm(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -26,6 +46,15 @@ class SonioxRecognizerOptionsContextTranslationTerm(JambonzModel):
     )
     source: StrictStr
     target: StrictStr
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            source: StrictStr,
+            target: StrictStr,
+        ) -> None: ...
 
 
 class SonioxRecognizerOptionsContext(JambonzModel):
@@ -53,6 +82,25 @@ class SonioxRecognizerOptionsContext(JambonzModel):
     """
     Source/target term mappings; only used when translation is enabled.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            general: Sequence[
+                SonioxRecognizerOptionsContextGeneralItem
+                | SonioxRecognizerOptionsContextGeneralItemDict
+            ]
+            | None = ...,
+            text: StrictStr | None = ...,
+            terms: list[StrictStr] | None = ...,
+            translation_terms: Sequence[
+                SonioxRecognizerOptionsContextTranslationTerm
+                | SonioxRecognizerOptionsContextTranslationTermDict
+            ]
+            | None = ...,
+        ) -> None: ...
 
 
 class SonioxRecognizerOptionsStorage(JambonzModel):
@@ -98,6 +146,19 @@ class SonioxRecognizerOptionsStorage(JambonzModel):
     """
     Custom metadata.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            title: StrictStr | None = ...,
+            disable_store_audio: StrictBool | None = ...,
+            disable_store_transcript: StrictBool | None = ...,
+            disable_search: StrictBool | None = ...,
+            metadata: dict[str, JsonValue] | None = ...,
+        ) -> None: ...
 
 
 class SonioxRecognizerOptions(JambonzModel):
@@ -166,7 +227,7 @@ class SonioxRecognizerOptions(JambonzModel):
     Endpoint detection sensitivity (v5), -1.0 to 1.0 (default 0.0). Higher values finalize endpoints faster; lower values are more conservative.
     """
     max_endpoint_delay_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(
             validation_alias="maxEndpointDelayMs",
             serialization_alias="maxEndpointDelayMs",
@@ -178,7 +239,7 @@ class SonioxRecognizerOptions(JambonzModel):
     Maximum delay in milliseconds before an endpoint is forced (v5), 500-3000 (default 2000).
     """
     max_non_final_tokens_duration_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(
             validation_alias="maxNonFinalTokensDurationMs",
             serialization_alias="maxNonFinalTokensDurationMs",
@@ -219,3 +280,28 @@ class SonioxRecognizerOptions(JambonzModel):
     """
     Soniox storage configuration for persisting transcripts.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            language_hints: list[StrictStr] | None = ...,
+            enable_language_identification: StrictBool | None = ...,
+            enable_speaker_diarization: StrictBool | None = ...,
+            endpoint_detection: StrictBool | None = ...,
+            endpoint_sensitivity: StrictInt | StrictFloat | None = ...,
+            max_endpoint_delay_ms: JsonInt | None = ...,
+            max_non_final_tokens_duration_ms: JsonInt | None = ...,
+            profanity_filter: StrictBool | None = ...,
+            context: SonioxRecognizerOptionsContext
+            | SonioxRecognizerOptionsContextDict
+            | None = ...,
+            speech_context: StrictStr | None = ...,
+            client_request_reference: StrictStr | None = ...,
+            storage: SonioxRecognizerOptionsStorage
+            | SonioxRecognizerOptionsStorageDict
+            | None = ...,
+        ) -> None: ...

@@ -3,11 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.recognizer_speechmatics_options import (
+        SpeechmaticsRecognizerOptionsAudioEventsConfigDict,
+        SpeechmaticsRecognizerOptionsTranscriptionConfigAudioFilteringConfigDict,
+        SpeechmaticsRecognizerOptionsTranscriptionConfigConversationConfigDict,
+        SpeechmaticsRecognizerOptionsTranscriptionConfigDict,
+        SpeechmaticsRecognizerOptionsTranscriptionConfigPunctuationOverridesDict,
+        SpeechmaticsRecognizerOptionsTranscriptionConfigSpeakerDiarizationConfigDict,
+        SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfigDict,
+        SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfigReplacementDict,
+        SpeechmaticsRecognizerOptionsTranslationConfigDict,
+    )
 
 
 class SpeechmaticsRecognizerOptionsTranscriptionConfigSpeakerDiarizationConfig(JambonzModel):
@@ -17,12 +32,29 @@ class SpeechmaticsRecognizerOptionsTranscriptionConfigSpeakerDiarizationConfig(J
     speaker_sensitivity: StrictInt | StrictFloat | None = None
     max_speakers: StrictInt | StrictFloat | None = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            speaker_sensitivity: StrictInt | StrictFloat | None = ...,
+            max_speakers: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
+
 
 class SpeechmaticsRecognizerOptionsTranscriptionConfigConversationConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     end_of_utterance_silence_trigger: StrictInt | StrictFloat | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            end_of_utterance_silence_trigger: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
 
 
 class SpeechmaticsRecognizerOptionsTranscriptionConfigPunctuationOverrides(JambonzModel):
@@ -32,12 +64,29 @@ class SpeechmaticsRecognizerOptionsTranscriptionConfigPunctuationOverrides(Jambo
     permitted_marks: list[StrictStr] | None = None
     sensitivity: StrictInt | StrictFloat | None = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            permitted_marks: list[StrictStr] | None = ...,
+            sensitivity: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
+
 
 class SpeechmaticsRecognizerOptionsTranscriptionConfigAudioFilteringConfig(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         validate_by_name=True,
     )
     volume_threshold: StrictInt | StrictFloat
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            volume_threshold: StrictInt | StrictFloat,
+        ) -> None: ...
 
 
 class SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfigReplacement(
@@ -49,6 +98,15 @@ class SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfigR
     )
     from_: Annotated[StrictStr, Field(validation_alias="from", serialization_alias="from")]
     to: StrictStr
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            from_: StrictStr,
+            to: StrictStr,
+        ) -> None: ...
 
 
 class SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfig(JambonzModel):
@@ -64,6 +122,19 @@ class SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfig(
     """
     Word replacement rules applied to the transcript. 'from' accepts a plain word or a /regex/.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            remove_disfluencies: StrictBool | None = ...,
+            replacements: Sequence[
+                SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfigReplacement
+                | SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfigReplacementDict
+            ]
+            | None = ...,
+        ) -> None: ...
 
 
 class SpeechmaticsRecognizerOptionsTranscriptionConfig(JambonzModel):
@@ -134,6 +205,39 @@ class SpeechmaticsRecognizerOptionsTranscriptionConfig(JambonzModel):
         SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfig | None
     ) = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            language: StrictStr | None = ...,
+            domain: StrictStr | None = ...,
+            additional_vocab: list[JsonValue] | None = ...,
+            diarization: StrictStr | None = ...,
+            speaker_diarization_config: SpeechmaticsRecognizerOptionsTranscriptionConfigSpeakerDiarizationConfig
+            | SpeechmaticsRecognizerOptionsTranscriptionConfigSpeakerDiarizationConfigDict
+            | None = ...,
+            conversation_config: SpeechmaticsRecognizerOptionsTranscriptionConfigConversationConfig
+            | SpeechmaticsRecognizerOptionsTranscriptionConfigConversationConfigDict
+            | None = ...,
+            enable_partials: StrictBool | None = ...,
+            max_delay: StrictInt | StrictFloat | None = ...,
+            max_delay_mode: Literal["fixed", "flexible"] | None = ...,
+            output_locale: StrictStr | None = ...,
+            punctuation_overrides: SpeechmaticsRecognizerOptionsTranscriptionConfigPunctuationOverrides
+            | SpeechmaticsRecognizerOptionsTranscriptionConfigPunctuationOverridesDict
+            | None = ...,
+            operating_point: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            enable_entities: StrictBool | None = ...,
+            audio_filtering_config: SpeechmaticsRecognizerOptionsTranscriptionConfigAudioFilteringConfig
+            | SpeechmaticsRecognizerOptionsTranscriptionConfigAudioFilteringConfigDict
+            | None = ...,
+            transcript_filtering_config: SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfig
+            | SpeechmaticsRecognizerOptionsTranscriptionConfigTranscriptFilteringConfigDict
+            | None = ...,
+        ) -> None: ...
+
 
 class SpeechmaticsRecognizerOptionsTranslationConfig(JambonzModel):
     """
@@ -152,6 +256,15 @@ class SpeechmaticsRecognizerOptionsTranslationConfig(JambonzModel):
     Enable partial translations.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            target_languages: list[StrictStr],
+            enable_partials: StrictBool | None = ...,
+        ) -> None: ...
+
 
 class SpeechmaticsRecognizerOptionsAudioEventsConfig(JambonzModel):
     """
@@ -165,6 +278,14 @@ class SpeechmaticsRecognizerOptionsAudioEventsConfig(JambonzModel):
     """
     Audio event types to detect.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            types: list[Literal["applause", "music", "laughter"]] | None = ...,
+        ) -> None: ...
 
 
 class SpeechmaticsRecognizerOptions(JambonzModel):
@@ -196,3 +317,21 @@ class SpeechmaticsRecognizerOptions(JambonzModel):
     """
     Audio event detection configuration.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            host: StrictStr | None = ...,
+            profile: Literal["adaptive", "agile", "smart", "external"] | None = ...,
+            transcription_config: SpeechmaticsRecognizerOptionsTranscriptionConfig
+            | SpeechmaticsRecognizerOptionsTranscriptionConfigDict
+            | None = ...,
+            translation_config: SpeechmaticsRecognizerOptionsTranslationConfig
+            | SpeechmaticsRecognizerOptionsTranslationConfigDict
+            | None = ...,
+            audio_events_config: SpeechmaticsRecognizerOptionsAudioEventsConfig
+            | SpeechmaticsRecognizerOptionsAudioEventsConfigDict
+            | None = ...,
+        ) -> None: ...

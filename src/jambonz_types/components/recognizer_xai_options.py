@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 
 
 class XAIRecognizerOptions(JambonzModel):
@@ -25,7 +26,7 @@ class XAIRecognizerOptions(JambonzModel):
     """
     xAI API key. Overrides the key configured in jambonz.
     """
-    endpointing: StrictInt | None = None
+    endpointing: JsonInt | None = None
     """
     Milliseconds of silence before an utterance is considered final. Range 0-5000.
     """
@@ -51,9 +52,23 @@ class XAIRecognizerOptions(JambonzModel):
     End-of-turn confidence threshold, between 0.0 and 1.0.
     """
     smart_turn_timeout: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="smartTurnTimeout", serialization_alias="smartTurnTimeout"),
     ] = None
     """
     Maximum milliseconds of silence to wait before forcing an end-of-turn final result. Range 1-5000.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+            endpointing: JsonInt | None = ...,
+            diarize: StrictBool | None = ...,
+            filler_words: StrictBool | None = ...,
+            keyterms: list[StrictStr] | None = ...,
+            smart_turn: StrictInt | StrictFloat | None = ...,
+            smart_turn_timeout: JsonInt | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictStr
 
@@ -80,3 +80,21 @@ class Synthesizer(JambonzModel):
     """
     Vendor-specific options passed through to the TTS provider. The structure depends on the vendor being used.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            vendor: StrictStr,
+            label: StrictStr | None = ...,
+            language: StrictStr | None = ...,
+            voice: StrictStr | dict[str, JsonValue] | None = ...,
+            fallback_vendor: StrictStr | None = ...,
+            fallback_label: StrictStr | None = ...,
+            fallback_language: StrictStr | None = ...,
+            fallback_voice: StrictStr | dict[str, JsonValue] | None = ...,
+            engine: Literal["standard", "neural", "generative", "long-form"] | None = ...,
+            gender: Literal["MALE", "FEMALE", "NEUTRAL"] | None = ...,
+            options: dict[str, JsonValue] | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
@@ -11,6 +11,11 @@ from jambonz_types._base import JambonzModel
 
 from .action_hook import HookSpec
 from .auth import Auth
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.auth import AuthDict
+    from jambonz_types.dicts.components.target import TargetFromDict
 
 
 class TargetFrom(JambonzModel):
@@ -29,6 +34,15 @@ class TargetFrom(JambonzModel):
     """
     The host part of the SIP From URI.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            user: StrictStr | None = ...,
+            host: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class Target(JambonzModel):
@@ -103,3 +117,24 @@ class Target(JambonzModel):
     """
     A SIP proxy to route the outbound call through, specified as a SIP URI.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["phone", "sip", "user", "teams"],
+            number: StrictStr | None = ...,
+            sip_uri: StrictStr | None = ...,
+            name: StrictStr | None = ...,
+            tenant: StrictStr | None = ...,
+            trunk: StrictStr | None = ...,
+            confirm_hook: HookSpec | HookSpecDict | None = ...,
+            method: Literal["GET", "POST"] | None = ...,
+            headers: dict[str, StrictStr] | None = ...,
+            from_: TargetFrom | TargetFromDict | None = ...,
+            auth: Auth | AuthDict | None = ...,
+            vmail: StrictBool | None = ...,
+            override_to: StrictStr | None = ...,
+            proxy: StrictStr | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -13,6 +13,17 @@ from jambonz_types._rules import Rule
 from .action_hook import HookSpec
 from .amd import AnsweringMachineDetection
 from .target import Target
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.amd import AnsweringMachineDetectionDict
+    from jambonz_types.dicts.components.target import TargetDict
+    from jambonz_types.dicts.components.transfer_options import (
+        TransferOptionsConfirmDict,
+        TransferOptionsDispositionDict,
+    )
 
 
 class TransferOptionsConfirm(JambonzModel):
@@ -32,6 +43,15 @@ class TransferOptionsConfirm(JambonzModel):
     """
     Single DTMF digit the destination must press to accept the transfer.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            prompt: StrictStr,
+            digit: StrictStr,
+        ) -> None: ...
 
 
 class TransferOptionsDisposition(JambonzModel):
@@ -77,6 +97,18 @@ class TransferOptionsDisposition(JambonzModel):
     """
     SIP URI or HTTP URL to route the caller to voicemail. Required when any disposition value is 'voicemail'.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            on_no_answer: Literal["return", "voicemail", "hangup"] | None = ...,
+            on_busy: Literal["return", "voicemail", "hangup"] | None = ...,
+            on_decline: Literal["return", "voicemail", "hangup"] | None = ...,
+            on_failure: Literal["return", "voicemail", "hangup"] | None = ...,
+            voicemail_url: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class TransferOptions(JambonzModel):
@@ -200,3 +232,22 @@ class TransferOptions(JambonzModel):
     """
     Optional hook for in-progress transfer events (e.g. destination ringing, brief started).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            mode: Literal["blind", "warm"],
+            blind_method: Literal["refer", "dial"] | None = ...,
+            caller_present: StrictBool | None = ...,
+            target: Sequence[Target | TargetDict],
+            caller_id: StrictStr | None = ...,
+            on_hold_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            timeout: StrictInt | StrictFloat | None = ...,
+            confirm: TransferOptionsConfirm | TransferOptionsConfirmDict | None = ...,
+            amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = ...,
+            disposition: TransferOptionsDisposition | TransferOptionsDispositionDict | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -59,3 +59,18 @@ class VAD(JambonzModel):
     """
     Padding in milliseconds added before and after detected speech segments. Prevents clipping utterance boundaries. Only applies when vendor is 'silero'.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enable: StrictBool | None = ...,
+            voice_ms: StrictInt | StrictFloat | None = ...,
+            silence_ms: StrictInt | StrictFloat | None = ...,
+            strategy: StrictStr | None = ...,
+            mode: StrictInt | StrictFloat | None = ...,
+            vendor: Literal["webrtc", "silero"] | None = ...,
+            threshold: StrictInt | StrictFloat | None = ...,
+            speech_pad_ms: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 from jambonz_types._rules import Rule
 
 from ..components.action_hook import HookSpec
@@ -15,6 +16,28 @@ from ..components.handoff import Handoff
 from ..components.hangup import Hangup
 from ..components.recognizer import Recognizer
 from ..components.synthesizer import Synthesizer
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.components.recognizer import RecognizerDict
+    from jambonz_types.dicts.components.synthesizer import SynthesizerDict
+    from jambonz_types.dicts.verbs.agent import (
+        AgentBargeInDict,
+        AgentLanguageConfigValueDict,
+        AgentLlmAuthDict,
+        AgentLlmConnectOptionsDict,
+        AgentLlmDict,
+        AgentLlmLlmOptionsDict,
+        AgentLlmMessageDict,
+        AgentMcpServerDict,
+        AgentNoiseIsolationDict,
+        AgentToolFillerConfigDict,
+        AgentTurnDetectionDict,
+    )
 
 
 class AgentTurnDetection(JambonzModel):
@@ -38,6 +61,16 @@ class AgentTurnDetection(JambonzModel):
     """
     Optional Krisp model name override.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            mode: Literal["krisp"],
+            threshold: StrictInt | StrictFloat | None = ...,
+            model: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class AgentBargeIn(JambonzModel):
@@ -79,6 +112,19 @@ class AgentBargeIn(JambonzModel):
     If true, once the user interrupts the assistant does not resume speaking. Default: false.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enable: StrictBool | None = ...,
+            strategy: Literal["vad", "interruptPrediction"] | None = ...,
+            vendor: StrictStr | None = ...,
+            threshold: StrictInt | StrictFloat | None = ...,
+            min_speech_duration: StrictInt | StrictFloat | None = ...,
+            sticky: StrictBool | None = ...,
+        ) -> None: ...
+
 
 class AgentLlmAuth(JambonzModel):
     """
@@ -93,6 +139,14 @@ class AgentLlmAuth(JambonzModel):
         StrictStr | None, Field(validation_alias="apiKey", serialization_alias="apiKey")
     ] = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class AgentLlmConnectOptions(JambonzModel):
     """
@@ -105,13 +159,23 @@ class AgentLlmConnectOptions(JambonzModel):
     )
     timeout: Annotated[StrictInt | StrictFloat | None, Field(ge=0.0)] = None
     max_retries: Annotated[
-        StrictInt | None,
-        Field(validation_alias="maxRetries", serialization_alias="maxRetries", ge=0),
+        JsonInt | None, Field(validation_alias="maxRetries", serialization_alias="maxRetries", ge=0)
     ] = None
     endpoint: StrictStr | None = None
     base_url: Annotated[
         StrictStr | None, Field(validation_alias="baseURL", serialization_alias="baseURL")
     ] = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            timeout: StrictInt | StrictFloat | None = ...,
+            max_retries: JsonInt | None = ...,
+            endpoint: StrictStr | None = ...,
+            base_url: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class AgentNoiseIsolation(JambonzModel):
@@ -140,6 +204,17 @@ class AgentNoiseIsolation(JambonzModel):
     Optional model name override.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            mode: StrictStr,
+            level: StrictInt | StrictFloat | None = ...,
+            direction: Literal["read", "write"] | None = ...,
+            model: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class AgentMcpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -158,6 +233,16 @@ class AgentMcpServer(JambonzModel):
     MCP root definitions.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            auth: dict[str, JsonValue] | None = ...,
+            roots: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
+
 
 class AgentLlmMessage(JambonzModel):
     """
@@ -170,6 +255,15 @@ class AgentLlmMessage(JambonzModel):
     )
     role: Literal["system", "user", "assistant", "tool"]
     content: JsonValue
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            role: Literal["system", "user", "assistant", "tool"],
+            content: JsonValue,
+        ) -> None: ...
 
 
 class AgentToolFillerConfig(JambonzModel):
@@ -204,6 +298,18 @@ class AgentToolFillerConfig(JambonzModel):
     Seconds from tool invocation before generating a longer explanatory response (for type='backchannel'). Useful for tools that may take 10+ seconds. Default: 10
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["audio", "backchannel"],
+            start_delay_secs: StrictInt | StrictFloat | None = ...,
+            url: StrictStr | None = ...,
+            style: StrictStr | None = ...,
+            escalation_secs: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
+
 
 class AgentLanguageConfigValue(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -214,6 +320,14 @@ class AgentLanguageConfigValue(JambonzModel):
     """
     TTS config override for this language. Merged with default tts.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            tts: Synthesizer | SynthesizerDict | None = ...,
+        ) -> None: ...
 
 
 class AgentLlmLlmOptions(JambonzModel):
@@ -243,7 +357,7 @@ class AgentLlmLlmOptions(JambonzModel):
     Alias of 'messages' (historical).
     """
     max_tokens: Annotated[
-        StrictInt | None, Field(validation_alias="maxTokens", serialization_alias="maxTokens", ge=1)
+        JsonInt | None, Field(validation_alias="maxTokens", serialization_alias="maxTokens", ge=1)
     ] = None
     """
     Maximum tokens the model may generate per turn.
@@ -263,6 +377,20 @@ class AgentLlmLlmOptions(JambonzModel):
     """
     Tool / function definitions available to the model. The MCP-flat shape `{name, description, parameters}` is canonical; the OpenAI-wrapped form `{type:'function', function:{...}}` is also accepted.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            system_prompt: StrictStr | None = ...,
+            messages: Sequence[AgentLlmMessage | AgentLlmMessageDict] | None = ...,
+            initial_messages: Sequence[AgentLlmMessage | AgentLlmMessageDict] | None = ...,
+            max_tokens: JsonInt | None = ...,
+            temperature: StrictInt | StrictFloat | None = ...,
+            reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = ...,
+            tools: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
 
 
 class AgentLlm(JambonzModel):
@@ -304,6 +432,19 @@ class AgentLlm(JambonzModel):
     """
     Per-call LLM configuration.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            vendor: StrictStr | None = ...,
+            model: StrictStr | None = ...,
+            label: StrictStr | None = ...,
+            auth: AgentLlmAuth | AgentLlmAuthDict | None = ...,
+            connect_options: AgentLlmConnectOptions | AgentLlmConnectOptionsDict | None = ...,
+            llm_options: AgentLlmLlmOptions | AgentLlmLlmOptionsDict | None = ...,
+        ) -> None: ...
 
 
 class Agent(JambonzModel):
@@ -432,3 +573,40 @@ class Agent(JambonzModel):
     """
     Configuration for playing filler audio while tool calls are in progress. Prevents silence during long-running tool executions.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["agent"] = ...,
+            id: StrictStr | None = ...,
+            stt: Recognizer | RecognizerDict | None = ...,
+            tts: Synthesizer | SynthesizerDict | None = ...,
+            auto_lock_language: StrictBool | Literal["always"] | None = ...,
+            language_config: Mapping[str, AgentLanguageConfigValue | AgentLanguageConfigValueDict]
+            | None = ...,
+            turn_detection: Literal["stt", "krisp"]
+            | AgentTurnDetection
+            | AgentTurnDetectionDict
+            | None = ...,
+            barge_in: AgentBargeIn | AgentBargeInDict | None = ...,
+            no_response_timeout: StrictInt | StrictFloat | None = ...,
+            llm: AgentLlm | AgentLlmDict | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            greeting: StrictBool | None = ...,
+            early_generation: StrictBool | None = ...,
+            noise_isolation: Literal["krisp", "rnnoise"]
+            | AgentNoiseIsolation
+            | AgentNoiseIsolationDict
+            | None = ...,
+            mcp_servers: Sequence[AgentMcpServer | AgentMcpServerDict] | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            tool_filler: Literal[False]
+            | AgentToolFillerConfig
+            | AgentToolFillerConfigDict
+            | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictStr
 
@@ -30,3 +30,13 @@ class Alert(JambonzModel):
     """
     The value to include in the Alert-Info header.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["alert"] = ...,
+            id: StrictStr | None = ...,
+            message: StrictStr,
+        ) -> None: ...

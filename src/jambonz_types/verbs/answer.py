@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, StrictStr
 
@@ -23,3 +23,12 @@ class Answer(JambonzModel):
     """
     An optional unique identifier for this verb instance.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["answer"] = ...,
+            id: StrictStr | None = ...,
+        ) -> None: ...

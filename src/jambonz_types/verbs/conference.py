@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.action_hook import HookSpec
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.verbs.listen import NestedListenDict
+    from jambonz_types.dicts.verbs.stream import NestedStreamDict
 
 
 class Conference(JambonzModel):
@@ -137,3 +142,30 @@ class Conference(JambonzModel):
     """
     If true, DTMF events from this participant are distributed to all other participants.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["conference", "room"] = ...,
+            id: StrictStr | None = ...,
+            name: StrictStr,
+            beep: StrictBool | None = ...,
+            member_tag: StrictStr | None = ...,
+            speak_only_to: StrictStr | None = ...,
+            start_conference_on_enter: StrictBool | None = ...,
+            end_conference_on_exit: StrictBool | None = ...,
+            end_conference_duration: StrictInt | StrictFloat | None = ...,
+            max_participants: StrictInt | StrictFloat | None = ...,
+            join_muted: StrictBool | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            wait_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            status_events: list[StrictStr] | None = ...,
+            status_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            enter_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            record: dict[str, JsonValue] | None = ...,
+            listen: NestedListenDict | None = ...,
+            stream: NestedStreamDict | None = ...,
+            distribute_dtmf: StrictBool | None = ...,
+        ) -> None: ...

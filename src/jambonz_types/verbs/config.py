@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -16,6 +16,24 @@ from ..components.filler_noise import FillerNoise
 from ..components.recognizer import Recognizer
 from ..components.synthesizer import Synthesizer
 from ..components.vad import VAD
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.action_hook_delay_action import ActionHookDelayActionDict
+    from jambonz_types.dicts.components.amd import AnsweringMachineDetectionDict
+    from jambonz_types.dicts.components.filler_noise import FillerNoiseDict
+    from jambonz_types.dicts.components.recognizer import RecognizerDict
+    from jambonz_types.dicts.components.synthesizer import SynthesizerDict
+    from jambonz_types.dicts.components.vad import VADDict
+    from jambonz_types.dicts.verbs.config import (
+        ConfigBargeInDict,
+        ConfigNoiseIsolationDict,
+        ConfigTtsStreamDict,
+        ConfigTurnTakingDict,
+    )
+    from jambonz_types.dicts.verbs.listen import NestedListenDict
+    from jambonz_types.dicts.verbs.stream import NestedStreamDict
+    from jambonz_types.dicts.verbs.transcribe import NestedTranscribeDict
 
 
 class ConfigNoiseIsolation(JambonzModel):
@@ -31,6 +49,17 @@ class ConfigNoiseIsolation(JambonzModel):
     level: StrictInt | StrictFloat | None = None
     model: StrictStr | None = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enable: StrictBool | None = ...,
+            vendor: StrictStr | None = ...,
+            level: StrictInt | StrictFloat | None = ...,
+            model: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class ConfigTurnTaking(JambonzModel):
     """
@@ -44,6 +73,17 @@ class ConfigTurnTaking(JambonzModel):
     vendor: StrictStr | None = None
     threshold: StrictInt | StrictFloat | None = None
     model: StrictStr | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enable: StrictBool | None = ...,
+            vendor: StrictStr | None = ...,
+            threshold: StrictInt | StrictFloat | None = ...,
+            model: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class ConfigBargeIn(JambonzModel):
@@ -72,6 +112,18 @@ class ConfigBargeIn(JambonzModel):
         Field(validation_alias="minBargeinWordCount", serialization_alias="minBargeinWordCount"),
     ] = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enable: StrictBool | None = ...,
+            sticky: StrictBool | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            input: list[Literal["speech", "digits"]] | None = ...,
+            min_bargein_word_count: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...
+
 
 class ConfigTtsStream(JambonzModel):
     """
@@ -83,6 +135,15 @@ class ConfigTtsStream(JambonzModel):
     )
     enable: StrictBool | None = None
     synthesizer: Synthesizer | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            enable: StrictBool | None = ...,
+            synthesizer: Synthesizer | SynthesizerDict | None = ...,
+        ) -> None: ...
 
 
 class Config(JambonzModel):
@@ -249,3 +310,39 @@ class Config(JambonzModel):
     """
     Turn-taking detection configuration for conversational AI applications.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["config"] = ...,
+            id: StrictStr | None = ...,
+            synthesizer: Synthesizer | SynthesizerDict | None = ...,
+            recognizer: Recognizer | RecognizerDict | None = ...,
+            barge_in: ConfigBargeIn | ConfigBargeInDict | None = ...,
+            tts_stream: ConfigTtsStream | ConfigTtsStreamDict | None = ...,
+            record: dict[str, JsonValue] | None = ...,
+            listen: NestedListenDict | None = ...,
+            stream: NestedStreamDict | None = ...,
+            transcribe: NestedTranscribeDict | None = ...,
+            amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = ...,
+            filler_noise: FillerNoise | FillerNoiseDict | None = ...,
+            vad: VAD | VADDict | None = ...,
+            notify_events: StrictBool | None = ...,
+            notify_stt_latency: StrictBool | None = ...,
+            reset: StrictStr | list[StrictStr] | None = ...,
+            on_hold_music: StrictStr | None = ...,
+            action_hook_delay_action: ActionHookDelayAction
+            | ActionHookDelayActionDict
+            | None = ...,
+            sip_request_within_dialog_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            boost_audio_signal: StrictInt | StrictFloat | StrictStr | None = ...,
+            refer_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            early_media: StrictBool | None = ...,
+            auto_stream_tts: StrictBool | None = ...,
+            disable_tts_cache: StrictBool | None = ...,
+            track_tts_playout: StrictBool | None = ...,
+            noise_isolation: ConfigNoiseIsolation | ConfigNoiseIsolationDict | None = ...,
+            turn_taking: ConfigTurnTaking | ConfigTurnTakingDict | None = ...,
+        ) -> None: ...

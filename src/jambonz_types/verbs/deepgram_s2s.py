@@ -3,15 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 
 from ..components.action_hook import HookSpec
 from ..components.handoff import Handoff
 from ..components.hangup import Hangup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.verbs.deepgram_s2s import DeepgramS2SAuthDict, DeepgramS2SMcpServerDict
 
 
 class DeepgramS2SAuth(JambonzModel):
@@ -30,6 +39,14 @@ class DeepgramS2SAuth(JambonzModel):
     The API key for the LLM vendor.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class DeepgramS2SMcpServer(JambonzModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -47,6 +64,16 @@ class DeepgramS2SMcpServer(JambonzModel):
     """
     MCP root definitions.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            auth: dict[str, JsonValue] | None = ...,
+            roots: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
 
 
 class DeepgramS2S(JambonzModel):
@@ -134,7 +161,7 @@ class DeepgramS2S(JambonzModel):
     List of event types to receive via the eventHook.
     """
     response_timeout_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="responseTimeoutMs", serialization_alias="responseTimeoutMs", ge=1),
     ] = None
     """
@@ -161,3 +188,27 @@ class DeepgramS2S(JambonzModel):
     """
     The verb name.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            vendor: Literal["deepgram"] | None = ...,
+            model: StrictStr | None = ...,
+            auth: DeepgramS2SAuth | DeepgramS2SAuthDict | None = ...,
+            connect_options: dict[str, JsonValue] | None = ...,
+            llm_options: dict[str, JsonValue],
+            mcp_servers: Sequence[DeepgramS2SMcpServer | DeepgramS2SMcpServerDict] | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            events: list[StrictStr] | None = ...,
+            response_timeout_ms: JsonInt | None = ...,
+            cancel_on_response_timeout: StrictBool | None = ...,
+            cancel_on_barge_in: StrictBool | None = ...,
+            verb: Literal["deepgram_s2s"] = ...,
+        ) -> None: ...

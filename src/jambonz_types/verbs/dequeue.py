@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.action_hook import HookSpec
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
 
 
 class Dequeue(JambonzModel):
@@ -50,3 +53,17 @@ class Dequeue(JambonzModel):
     """
     Dequeue a specific call by its call SID, rather than the next caller in line.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["dequeue"] = ...,
+            id: StrictStr | None = ...,
+            name: StrictStr,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            timeout: StrictInt | StrictFloat | None = ...,
+            beep: StrictBool | None = ...,
+            call_sid: StrictStr | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -13,6 +13,17 @@ from ..components.action_hook import HookSpec
 from ..components.amd import AnsweringMachineDetection
 from ..components.target import Target
 from .dub import Dub
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.amd import AnsweringMachineDetectionDict
+    from jambonz_types.dicts.components.target import TargetDict
+    from jambonz_types.dicts.verbs.dub import DubDict
+    from jambonz_types.dicts.verbs.listen import NestedListenDict
+    from jambonz_types.dicts.verbs.stream import NestedStreamDict
+    from jambonz_types.dicts.verbs.transcribe import NestedTranscribeDict
 
 
 class Dial(JambonzModel):
@@ -182,3 +193,39 @@ class Dial(JambonzModel):
     """
     Request SRTP (encrypted media) on the outbound call. 'sdes' negotiates keys via SDES crypto attributes in the SDP (used with sips:/TLS SIP targets such as LiveKit); 'dtls' negotiates keys via DTLS-SRTP. Applies to SIP URI targets.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["dial"] = ...,
+            id: StrictStr | None = ...,
+            target: Sequence[Target | TargetDict],
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            on_hold_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            answer_on_bridge: StrictBool | None = ...,
+            caller_id: StrictStr | None = ...,
+            caller_name: StrictStr | None = ...,
+            confirm_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            refer_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            dial_music: StrictStr | None = ...,
+            dtmf_capture: list[StrictStr] | dict[str, JsonValue] | None = ...,
+            dtmf_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = ...,
+            anchor_media: StrictBool | None = ...,
+            codecs: list[StrictStr] | None = ...,
+            exit_media_path: StrictBool | None = ...,
+            boost_audio_signal: StrictInt | StrictFloat | StrictStr | None = ...,
+            listen: NestedListenDict | None = ...,
+            stream: NestedStreamDict | None = ...,
+            transcribe: NestedTranscribeDict | None = ...,
+            time_limit: StrictInt | StrictFloat | None = ...,
+            timeout: StrictInt | StrictFloat | None = ...,
+            proxy: StrictStr | None = ...,
+            amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = ...,
+            dub: Sequence[Dub | DubDict] | None = ...,
+            tag: dict[str, JsonValue] | None = ...,
+            forward_pai: StrictBool | None = ...,
+            srtp_encryption: Literal["sdes", "dtls"] | None = ...,
+        ) -> None: ...

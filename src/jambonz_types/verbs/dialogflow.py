@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -11,6 +11,11 @@ from jambonz_types._base import JambonzModel
 
 from ..components.action_hook import HookSpec
 from ..components.synthesizer import Synthesizer
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.synthesizer import SynthesizerDict
+    from jambonz_types.dicts.verbs.dialogflow import DialogflowQueryInputDict
 
 
 class DialogflowQueryInput(JambonzModel):
@@ -38,6 +43,17 @@ class DialogflowQueryInput(JambonzModel):
     """
     DTMF input.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            text: StrictStr | None = ...,
+            intent: StrictStr | None = ...,
+            event: StrictStr | None = ...,
+            dtmf: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class Dialogflow(JambonzModel):
@@ -179,3 +195,34 @@ class Dialogflow(JambonzModel):
     """
     Initial query input to send to Dialogflow.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["dialogflow"] = ...,
+            id: StrictStr | None = ...,
+            credentials: dict[str, JsonValue] | StrictStr,
+            project: StrictStr,
+            agent: StrictStr | None = ...,
+            environment: StrictStr | None = ...,
+            deployment: StrictStr | None = ...,
+            region: StrictStr | None = ...,
+            model: Literal["es", "cx", "ces"] | None = ...,
+            lang: StrictStr,
+            session_id: StrictStr | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            events: list[StrictStr] | None = ...,
+            welcome_event: StrictStr | None = ...,
+            welcome_event_params: dict[str, JsonValue] | None = ...,
+            no_input_timeout: StrictInt | StrictFloat | None = ...,
+            no_input_event: StrictStr | None = ...,
+            pass_dtmf_as_text_input: StrictBool | None = ...,
+            thinking_music: StrictStr | None = ...,
+            tts: Synthesizer | SynthesizerDict | None = ...,
+            bargein: StrictBool | None = ...,
+            query_input: DialogflowQueryInput | DialogflowQueryInputDict | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
@@ -31,3 +31,14 @@ class DTMF(JambonzModel):
     """
     Duration in milliseconds for each DTMF tone.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["dtmf"] = ...,
+            id: StrictStr | None = ...,
+            dtmf: StrictStr,
+            duration: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.verbs.say import NestedSayDict
 
 
 class Dub(JambonzModel):
@@ -49,3 +52,18 @@ class Dub(JambonzModel):
     """
     Audio gain for the track in dB. Use negative values to reduce volume.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["dub"] = ...,
+            id: StrictStr | None = ...,
+            action: Literal["addTrack", "removeTrack", "silenceTrack", "playOnTrack", "sayOnTrack"],
+            track: StrictStr,
+            play: StrictStr | None = ...,
+            say: StrictStr | NestedSayDict | None = ...,
+            loop: StrictBool | None = ...,
+            gain: StrictInt | StrictFloat | StrictStr | None = ...,
+        ) -> None: ...

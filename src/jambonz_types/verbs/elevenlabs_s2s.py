@@ -3,15 +3,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 
 from ..components.action_hook import HookSpec
 from ..components.handoff import Handoff
 from ..components.hangup import Hangup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.verbs.elevenlabs_s2s import (
+        ElevenLabsAuthDict,
+        ElevenLabsS2SLlmOptionsDict,
+        ElevenLabsS2SMcpServerDict,
+    )
 
 
 class ElevenLabsAuth(JambonzModel):
@@ -40,6 +53,16 @@ class ElevenLabsAuth(JambonzModel):
     The ElevenLabs API key. Optional; when provided, a signed URL is used for the WebSocket connection.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            llm_api_key: StrictStr | None = ...,
+            agent_id: StrictStr,
+            api_key: StrictStr | None = ...,
+        ) -> None: ...
+
 
 class ElevenLabsS2SLlmOptions(JambonzModel):
     """
@@ -54,14 +77,24 @@ class ElevenLabsS2SLlmOptions(JambonzModel):
     """
     Optional data sent to the agent when the conversation starts.
     """
-    input_sample_rate: StrictInt | None = 16000
+    input_sample_rate: JsonInt | None = 16000
     """
     Audio input sample rate in Hz.
     """
-    output_sample_rate: StrictInt | None = 16000
+    output_sample_rate: JsonInt | None = 16000
     """
     Audio output sample rate in Hz.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            conversation_initiation_client_data: dict[str, JsonValue] | None = ...,
+            input_sample_rate: JsonInt | None = ...,
+            output_sample_rate: JsonInt | None = ...,
+        ) -> None: ...
 
 
 class ElevenLabsS2SMcpServer(JambonzModel):
@@ -80,6 +113,16 @@ class ElevenLabsS2SMcpServer(JambonzModel):
     """
     MCP root definitions.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            auth: dict[str, JsonValue] | None = ...,
+            roots: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
 
 
 class ElevenLabsS2S(JambonzModel):
@@ -167,7 +210,7 @@ class ElevenLabsS2S(JambonzModel):
     List of event types to receive via the eventHook.
     """
     response_timeout_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="responseTimeoutMs", serialization_alias="responseTimeoutMs", ge=1),
     ] = None
     """
@@ -194,3 +237,27 @@ class ElevenLabsS2S(JambonzModel):
     """
     The verb name.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            vendor: Literal["elevenlabs"] | None = ...,
+            model: StrictStr | None = ...,
+            auth: ElevenLabsAuth | ElevenLabsAuthDict,
+            connect_options: dict[str, JsonValue] | None = ...,
+            llm_options: ElevenLabsS2SLlmOptions | ElevenLabsS2SLlmOptionsDict | None = ...,
+            mcp_servers: Sequence[ElevenLabsS2SMcpServer | ElevenLabsS2SMcpServerDict] | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            events: list[StrictStr] | None = ...,
+            response_timeout_ms: JsonInt | None = ...,
+            cancel_on_response_timeout: StrictBool | None = ...,
+            cancel_on_barge_in: StrictBool | None = ...,
+            verb: Literal["elevenlabs_s2s"] = ...,
+        ) -> None: ...

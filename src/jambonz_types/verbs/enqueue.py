@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.action_hook import HookSpec
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
 
 
 class Enqueue(JambonzModel):
@@ -47,3 +50,16 @@ class Enqueue(JambonzModel):
     """
     The priority of this caller in the queue. Lower numbers are higher priority and are dequeued first.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["enqueue"] = ...,
+            id: StrictStr | None = ...,
+            name: StrictStr,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            wait_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            priority: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

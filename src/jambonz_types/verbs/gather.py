@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -14,6 +14,16 @@ from ..components.action_hook import HookSpec
 from ..components.action_hook_delay_action import ActionHookDelayAction
 from ..components.filler_noise import FillerNoise
 from ..components.recognizer import Recognizer
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.action_hook_delay_action import ActionHookDelayActionDict
+    from jambonz_types.dicts.components.filler_noise import FillerNoiseDict
+    from jambonz_types.dicts.components.recognizer import RecognizerDict
+    from jambonz_types.dicts.verbs.play import NestedPlayDict
+    from jambonz_types.dicts.verbs.say import NestedSayDict
+    from jambonz_types.verbs.play import Play
+    from jambonz_types.verbs.say import Say
 
 
 class Gather(JambonzModel):
@@ -147,3 +157,33 @@ class Gather(JambonzModel):
     """
     Configuration for interim actions while the actionHook is processing.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["gather"] = ...,
+            id: StrictStr | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            input: list[Literal["speech", "digits"]] | None = ...,
+            finish_on_key: StrictStr | None = ...,
+            num_digits: StrictInt | StrictFloat | None = ...,
+            min_digits: StrictInt | StrictFloat | None = ...,
+            max_digits: StrictInt | StrictFloat | None = ...,
+            inter_digit_timeout: StrictInt | StrictFloat | None = ...,
+            speech_timeout: StrictInt | StrictFloat | None = ...,
+            timeout: StrictInt | StrictFloat | None = ...,
+            partial_result_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            listen_during_prompt: StrictBool | None = ...,
+            dtmf_bargein: StrictBool | None = ...,
+            bargein: StrictBool | None = ...,
+            min_bargein_word_count: StrictInt | StrictFloat | None = ...,
+            recognizer: Recognizer | RecognizerDict | None = ...,
+            say: Say | NestedSayDict | None = ...,
+            play: Play | NestedPlayDict | None = ...,
+            filler_noise: FillerNoise | FillerNoiseDict | None = ...,
+            action_hook_delay_action: ActionHookDelayAction
+            | ActionHookDelayActionDict
+            | None = ...,
+        ) -> None: ...

@@ -3,16 +3,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzModel
+from jambonz_types._ints import JsonInt
 from jambonz_types._rules import Rule
 
 from ..components.action_hook import HookSpec
 from ..components.handoff import Handoff
 from ..components.hangup import Hangup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.verbs.gptlive_s2s import (
+        GPTLiveS2SAuthDict,
+        GPTLiveS2SLlmOptionsDict,
+        GPTLiveS2SLlmOptionsSessionUpdateDelegationDict,
+        GPTLiveS2SLlmOptionsSessionUpdateDelegationResponsesDict,
+        GPTLiveS2SLlmOptionsSessionUpdateDict,
+        GPTLiveS2SMcpServerDict,
+    )
 
 
 class GPTLiveS2SAuth(JambonzModel):
@@ -30,6 +46,14 @@ class GPTLiveS2SAuth(JambonzModel):
     """
     The OpenAI API key. Required — the session cannot be authenticated without it.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            api_key: StrictStr,
+        ) -> None: ...
 
 
 class GPTLiveS2SLlmOptionsSessionUpdateDelegationResponses(JambonzModel):
@@ -50,6 +74,16 @@ class GPTLiveS2SLlmOptionsSessionUpdateDelegationResponses(JambonzModel):
     Function tools in the flat Responses shape: {type:'function', name, description, parameters}. jambonz prepends the injected handoff/hangup/MCP tools here.
     """
     instructions: StrictStr | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            model: StrictStr,
+            tools: list[dict[str, JsonValue]] | None = ...,
+            instructions: StrictStr | None = ...,
+        ) -> None: ...
 
 
 class GPTLiveS2SLlmOptionsSessionUpdateDelegation(JambonzModel):
@@ -81,6 +115,17 @@ class GPTLiveS2SLlmOptionsSessionUpdateDelegation(JambonzModel):
     Configuration for a Responses-targeted delegation. Required when type is 'responses'.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            type: Literal["client", "responses"] | None = ...,
+            responses: GPTLiveS2SLlmOptionsSessionUpdateDelegationResponses
+            | GPTLiveS2SLlmOptionsSessionUpdateDelegationResponsesDict
+            | None = ...,
+        ) -> None: ...
+
 
 class GPTLiveS2SLlmOptionsSessionUpdate(JambonzModel):
     """
@@ -103,6 +148,16 @@ class GPTLiveS2SLlmOptionsSessionUpdate(JambonzModel):
     How the model delegates work it cannot do itself. Replacing this mid-call requires the complete object.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            delegation: GPTLiveS2SLlmOptionsSessionUpdateDelegation
+            | GPTLiveS2SLlmOptionsSessionUpdateDelegationDict
+            | None = ...,
+        ) -> None: ...
+
 
 class GPTLiveS2SLlmOptions(JambonzModel):
     """
@@ -117,6 +172,15 @@ class GPTLiveS2SLlmOptions(JambonzModel):
     """
     Startup configuration, sent as the first session.update client event. Required: the server withholds session.started — and therefore caller audio — until it arrives.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            session_update: GPTLiveS2SLlmOptionsSessionUpdate
+            | GPTLiveS2SLlmOptionsSessionUpdateDict,
+        ) -> None: ...
 
 
 class GPTLiveS2SMcpServer(JambonzModel):
@@ -135,6 +199,16 @@ class GPTLiveS2SMcpServer(JambonzModel):
     """
     MCP root definitions.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            url: StrictStr,
+            auth: dict[str, JsonValue] | None = ...,
+            roots: list[dict[str, JsonValue]] | None = ...,
+        ) -> None: ...
 
 
 class GPTLiveS2S(JambonzModel):
@@ -248,7 +322,7 @@ class GPTLiveS2S(JambonzModel):
     List of event types to receive via the eventHook.
     """
     response_timeout_ms: Annotated[
-        StrictInt | None,
+        JsonInt | None,
         Field(validation_alias="responseTimeoutMs", serialization_alias="responseTimeoutMs", ge=1),
     ] = None
     """
@@ -275,3 +349,27 @@ class GPTLiveS2S(JambonzModel):
     """
     The verb name.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            vendor: Literal["gptlive"] | None = ...,
+            model: StrictStr | None = ...,
+            auth: GPTLiveS2SAuth | GPTLiveS2SAuthDict,
+            connect_options: dict[str, JsonValue] | None = ...,
+            llm_options: GPTLiveS2SLlmOptions | GPTLiveS2SLlmOptionsDict,
+            mcp_servers: Sequence[GPTLiveS2SMcpServer | GPTLiveS2SMcpServerDict] | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            events: list[StrictStr] | None = ...,
+            response_timeout_ms: JsonInt | None = ...,
+            cancel_on_response_timeout: StrictBool | None = ...,
+            cancel_on_barge_in: StrictBool | None = ...,
+            verb: Literal["gptlive_s2s"] = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 
@@ -30,3 +30,13 @@ class Hangup(JambonzModel):
     """
     Custom SIP headers to include on the BYE request.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["hangup"] = ...,
+            id: StrictStr | None = ...,
+            headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = ...,
+        ) -> None: ...

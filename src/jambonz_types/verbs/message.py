@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.action_hook import HookSpec
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
 
 
 class Message(JambonzModel):
@@ -63,3 +66,20 @@ class Message(JambonzModel):
     """
     A webhook invoked when the message send completes or fails.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["message"] = ...,
+            id: StrictStr | None = ...,
+            to: StrictStr,
+            from_: StrictStr,
+            text: StrictStr | None = ...,
+            media: StrictStr | list[StrictStr] | None = ...,
+            carrier: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            message_sid: StrictStr | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
@@ -30,3 +30,13 @@ class Pause(JambonzModel):
     """
     The duration of the pause in seconds.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["pause"] = ...,
+            id: StrictStr | None = ...,
+            length: StrictInt | StrictFloat,
+        ) -> None: ...

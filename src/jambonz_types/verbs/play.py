@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.action_hook import HookSpec
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
 
 
 class Play(JambonzModel):
@@ -66,3 +69,18 @@ class Play(JambonzModel):
     """
     A webhook to invoke when playback completes.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["play"] = ...,
+            id: StrictStr | None = ...,
+            url: StrictStr | list[StrictStr],
+            loop: StrictInt | StrictFloat | StrictStr | None = ...,
+            early_media: StrictBool | None = ...,
+            seek_offset: StrictInt | StrictFloat | StrictStr | None = ...,
+            timeout_secs: StrictInt | StrictFloat | StrictStr | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+        ) -> None: ...

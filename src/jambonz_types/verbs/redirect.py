@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.action_hook import HookSpec
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
 
 
 class Redirect(JambonzModel):
@@ -38,3 +41,14 @@ class Redirect(JambonzModel):
     """
     A webhook to receive call status events after the redirect.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["redirect"] = ...,
+            id: StrictStr | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict,
+            status_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+        ) -> None: ...

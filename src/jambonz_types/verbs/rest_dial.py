@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -11,6 +11,10 @@ from jambonz_types._base import JambonzModel
 
 from ..components.amd import AnsweringMachineDetection
 from ..components.target import Target
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.amd import AnsweringMachineDetectionDict
+    from jambonz_types.dicts.components.target import TargetDict
 
 
 class RESTDial(JambonzModel):
@@ -102,3 +106,33 @@ class RESTDial(JambonzModel):
     """
     Maximum call duration in seconds.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["rest:dial"] = ...,
+            id: StrictStr | None = ...,
+            account_sid: StrictStr | None = ...,
+            application_sid: StrictStr | None = ...,
+            call_hook: StrictStr | dict[str, JsonValue],
+            call_status_hook: StrictStr | dict[str, JsonValue] | None = ...,
+            from_: StrictStr,
+            caller_name: StrictStr | None = ...,
+            from_host: StrictStr | None = ...,
+            speech_synthesis_vendor: StrictStr | None = ...,
+            speech_synthesis_voice: StrictStr | None = ...,
+            speech_synthesis_language: StrictStr | None = ...,
+            speech_recognizer_vendor: StrictStr | None = ...,
+            speech_recognizer_language: StrictStr | None = ...,
+            tag: dict[str, JsonValue] | None = ...,
+            to: Target | TargetDict,
+            headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = ...,
+            timeout: StrictInt | StrictFloat | None = ...,
+            amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = ...,
+            dual_streams: StrictBool | None = ...,
+            sip_request_within_dialog_hook: StrictStr | None = ...,
+            refer_hook: StrictStr | dict[str, JsonValue] | None = ...,
+            time_limit: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

@@ -3,11 +3,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictStr
 
 from ..components.llm_base import LLMBaseProperties
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pydantic import StrictBool
+
+    from jambonz_types._ints import JsonInt
+    from jambonz_types.components.action_hook import HookSpec
+    from jambonz_types.components.handoff import Handoff
+    from jambonz_types.components.hangup import Hangup
+    from jambonz_types.components.llm_base import LLMBasePropertiesAuth, LLMBasePropertiesMcpServer
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.handoff import HandoffDict
+    from jambonz_types.dicts.components.hangup import HangupDict
+    from jambonz_types.dicts.components.llm_base import (
+        LLMBasePropertiesAuthDict,
+        LLMBasePropertiesMcpServerDict,
+    )
 
 
 class S2S(LLMBaseProperties):
@@ -36,3 +54,28 @@ class S2S(LLMBaseProperties):
     """
     Configuration passed to the LLM including the system prompt, temperature, tools/functions, and other model parameters. The structure varies by vendor but typically includes 'messages' (conversation history), 'temperature', 'tools' (function definitions), and 'maxTokens'.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: StrictStr | None = ...,
+            vendor: StrictStr,
+            model: StrictStr | None = ...,
+            auth: LLMBasePropertiesAuth | LLMBasePropertiesAuthDict | None = ...,
+            connect_options: dict[str, JsonValue] | None = ...,
+            llm_options: dict[str, JsonValue],
+            mcp_servers: Sequence[LLMBasePropertiesMcpServer | LLMBasePropertiesMcpServerDict]
+            | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            tool_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            handoff: Handoff | HandoffDict | None = ...,
+            hangup: Hangup | HangupDict | None = ...,
+            events: list[StrictStr] | None = ...,
+            response_timeout_ms: JsonInt | None = ...,
+            cancel_on_response_timeout: StrictBool | None = ...,
+            cancel_on_barge_in: StrictBool | None = ...,
+            verb: Literal["s2s"] = ...,
+        ) -> None: ...

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.synthesizer import Synthesizer
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.synthesizer import SynthesizerDict
 
 
 class Say(JambonzModel):
@@ -74,3 +77,20 @@ class Say(JambonzModel):
     """
     If true, close the TTS stream when an empty text string is received. Only applies when stream is true.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["say"] = ...,
+            id: StrictStr | None = ...,
+            text: StrictStr | list[StrictStr] | None = ...,
+            instructions: StrictStr | None = ...,
+            stream: StrictBool | None = ...,
+            loop: StrictInt | StrictFloat | StrictStr | None = ...,
+            synthesizer: Synthesizer | SynthesizerDict | None = ...,
+            early_media: StrictBool | None = ...,
+            disable_tts_cache: StrictBool | None = ...,
+            close_stream_on_empty: StrictBool | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
@@ -35,3 +35,15 @@ class SIPDecline(JambonzModel):
     """
     Custom SIP headers to include in the response.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["sip:decline"] = ...,
+            id: StrictStr | None = ...,
+            status: StrictInt | StrictFloat,
+            reason: StrictStr | None = ...,
+            headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = ...,
+        ) -> None: ...

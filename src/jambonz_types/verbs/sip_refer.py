@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.action_hook import HookSpec
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
 
 
 class SIPRefer(JambonzModel):
@@ -65,3 +68,18 @@ class SIPRefer(JambonzModel):
     """
     A webhook invoked for NOTIFY events during the REFER process, providing transfer progress updates.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["sip:refer"] = ...,
+            id: StrictStr | None = ...,
+            refer_to: StrictStr,
+            referred_by: StrictStr | None = ...,
+            referred_by_display_name: StrictStr | None = ...,
+            headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+        ) -> None: ...

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.action_hook import HookSpec
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
 
 
 class SIPRequest(JambonzModel):
@@ -44,3 +47,16 @@ class SIPRequest(JambonzModel):
     """
     A webhook invoked when the response to the SIP request is received.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["sip:request"] = ...,
+            id: StrictStr | None = ...,
+            method: StrictStr,
+            body: StrictStr | None = ...,
+            headers: dict[str, StrictStr | StrictInt | StrictFloat] | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -13,6 +13,12 @@ from ..components.action_hook import HookSpec
 from ..components.auth import Auth
 from ..components.bidirectional_audio import BidirectionalAudio
 from .transcribe import Transcribe
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.auth import AuthDict
+    from jambonz_types.dicts.components.bidirectional_audio import BidirectionalAudioDict
+    from jambonz_types.dicts.verbs.transcribe import TranscribeDict
 
 
 class Stream(JambonzModel):
@@ -123,3 +129,28 @@ class Stream(JambonzModel):
     """
     Specific audio channel to stream. Used when streaming a single channel of a multi-channel call.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["stream"] = ...,
+            id: StrictStr | None = ...,
+            url: StrictStr,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            ws_auth: Auth | AuthDict | None = ...,
+            mix_type: Literal["mono", "stereo", "mixed"] | None = ...,
+            metadata: dict[str, JsonValue] | None = ...,
+            sample_rate: StrictInt | StrictFloat | None = ...,
+            finish_on_key: StrictStr | None = ...,
+            max_length: StrictInt | StrictFloat | None = ...,
+            pass_dtmf: StrictBool | None = ...,
+            play_beep: StrictBool | None = ...,
+            disable_bidirectional_audio: StrictBool | None = ...,
+            bidirectional_audio: BidirectionalAudio | BidirectionalAudioDict | None = ...,
+            timeout: StrictInt | StrictFloat | None = ...,
+            transcribe: Transcribe | TranscribeDict | None = ...,
+            early_media: StrictBool | None = ...,
+            channel: StrictInt | StrictFloat | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StrictStr
 
@@ -30,3 +30,13 @@ class Tag(JambonzModel):
     """
     An object containing the metadata to attach to the call. Keys and values are application-defined.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["tag"] = ...,
+            id: StrictStr | None = ...,
+            data: dict[str, JsonValue],
+        ) -> None: ...

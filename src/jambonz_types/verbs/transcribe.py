@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from jambonz_types._base import JambonzModel
 
 from ..components.recognizer import Recognizer
+
+if TYPE_CHECKING:
+    from jambonz_types.dicts.components.recognizer import RecognizerDict
 
 
 class Transcribe(JambonzModel):
@@ -57,3 +60,18 @@ class Transcribe(JambonzModel):
     """
     Specific audio channel to transcribe. Channel 1 = near-end (local party's audio, i.e. caller on A-leg or callee on B-leg). Channel 2 = far-end (remote party's audio). When transcribe is nested in the dial verb, omitting channel captures both legs mixed; specifying channel: 2 isolates the B-leg's inbound audio.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            verb: Literal["transcribe"] = ...,
+            id: StrictStr | None = ...,
+            enable: StrictBool | None = ...,
+            transcription_hook: StrictStr | None = ...,
+            translation_hook: StrictStr | None = ...,
+            recognizer: Recognizer | RecognizerDict | None = ...,
+            early_media: StrictBool | None = ...,
+            channel: Literal[1, 2] | None = ...,
+        ) -> None: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, StrictStr
 
@@ -11,6 +11,28 @@ from jambonz_types._base import JambonzModel
 
 from ..components.synthesizer import Synthesizer
 from ..components.transfer_options import TransferOptions
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pydantic import StrictBool, StrictFloat, StrictInt
+
+    from jambonz_types.components.action_hook import HookSpec
+    from jambonz_types.components.amd import AnsweringMachineDetection
+    from jambonz_types.components.target import Target
+    from jambonz_types.components.transfer_options import (
+        TransferOptionsConfirm,
+        TransferOptionsDisposition,
+    )
+    from jambonz_types.dicts.components.action_hook import HookSpecDict
+    from jambonz_types.dicts.components.amd import AnsweringMachineDetectionDict
+    from jambonz_types.dicts.components.synthesizer import SynthesizerDict
+    from jambonz_types.dicts.components.target import TargetDict
+    from jambonz_types.dicts.components.transfer_options import (
+        TransferOptionsConfirmDict,
+        TransferOptionsDispositionDict,
+    )
+    from jambonz_types.dicts.verbs.transfer import TransferBriefDict
 
 
 class TransferBrief(JambonzModel):
@@ -30,6 +52,15 @@ class TransferBrief(JambonzModel):
     """
     Optional voice/vendor for the brief. Defaults to the session synthesizer.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            text: StrictStr,
+            synthesizer: Synthesizer | SynthesizerDict | None = ...,
+        ) -> None: ...
 
 
 class Transfer(TransferOptions):
@@ -52,3 +83,25 @@ class Transfer(TransferOptions):
     """
     warm only. The spoken summary delivered to the destination (human).
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            mode: Literal["blind", "warm"],
+            blind_method: Literal["refer", "dial"] | None = ...,
+            caller_present: StrictBool | None = ...,
+            target: Sequence[Target | TargetDict],
+            caller_id: StrictStr | None = ...,
+            on_hold_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            timeout: StrictInt | StrictFloat | None = ...,
+            confirm: TransferOptionsConfirm | TransferOptionsConfirmDict | None = ...,
+            amd: AnsweringMachineDetection | AnsweringMachineDetectionDict | None = ...,
+            disposition: TransferOptionsDisposition | TransferOptionsDispositionDict | None = ...,
+            action_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            event_hook: StrictStr | HookSpec | HookSpecDict | None = ...,
+            verb: Literal["transfer"] = ...,
+            id: StrictStr | None = ...,
+            brief: TransferBrief | TransferBriefDict | None = ...,
+        ) -> None: ...

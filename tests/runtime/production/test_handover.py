@@ -20,7 +20,7 @@ from jambonz_runtime import JambonzServer, Session
 from jambonz_runtime.exceptions import SessionMoved
 from jambonz_runtime.store import MemoryStore, OnTakeover, RedisStore, SessionStore
 from jambonz_runtime.testing import SimulatedCall, Simulator
-from jambonz_types.callbacks import GatherCallback
+from jambonz_types.callbacks import CallStatusCallback, GatherCallback
 
 from .apps import CallState, first_text, make_app
 from .redis_server import RedisServer
@@ -211,3 +211,27 @@ async def _wait_for(
             return value
         await asyncio.sleep(0)
     raise AssertionError("condition never became true")
+
+
+async def test_state_changed_by_a_notification_handler_is_saved_too() -> None:
+    store = MemoryStore()
+    app = make_app()
+
+    @app.on("call:status")
+    async def status(session: Session[CallState], event: CallStatusCallback) -> None:
+        session.state.digits.append(f"status:{event.call_status}")
+
+    server = JambonzServer(app, store=store)
+    async with server, Simulator(url=server.url) as sim:
+        call = await sim.call()
+        await call.expect_ack(call.session_msgid)
+        await call.status("in-progress")
+        await call.barrier()
+        sid = call.call_sid or ""
+        session = app.sessions[sid]
+        await _wait_for(
+            lambda: session._saved_state is not None and "status:" in session._saved_state
+        )
+        record = store.record("production-test", sid)
+        assert record is not None
+        assert CallState.model_validate_json(record["state"]).digits == ["status:in-progress"]
