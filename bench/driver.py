@@ -35,21 +35,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
 import json
 import os
 import statistics
 import sys
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, cast
+from typing import Final, TypeVar, cast
 
+from websockets import frames as _ws_frames
 from websockets.client import ClientProtocol
+from websockets.extensions import Extension
 from websockets.extensions.permessage_deflate import enable_client_permessage_deflate
 from websockets.frames import Frame, Opcode
-from websockets.http11 import Response
+from websockets.headers import parse_extension
+from websockets.protocol import OPEN
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
@@ -85,6 +90,7 @@ ACK_DEADLINE: Final = 5.0
 TIMEOUT: Final = 10.0
 """Seconds any single wait may take before the call counts as failed."""
 _PAYLOADS = Path(__file__).with_name("payloads.json")
+_R = TypeVar("_R")
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -142,16 +148,26 @@ class ProcStats:
 # ---------------------------------------------------------------------------
 
 
+_GUID: Final = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_apply_mask: Callable[[bytes, bytes], bytes] = vars(_ws_frames)["apply_mask"]
+
+
 class Conn(asyncio.Protocol):
-    """One jambonz control socket, client side. Use :func:`open_conn`."""
+    """One jambonz control socket, client side. Use :func:`open_conn`.
+
+    Lean where it can be, so the driver is not the bottleneck: the upgrade request is
+    a template (with the headers jambonz's ``ws`` client sends), the answer is checked
+    by hand (101, ``Sec-WebSocket-Accept``, the subprotocol), and frames are masked
+    and parsed here. If the app accepts permessage-deflate, the socket continues on
+    websockets' sans-I/O ``ClientProtocol`` with the negotiated extension.
+    """
 
     def __init__(self, url: str, *, deflate: bool) -> None:
-        self.ws = ClientProtocol(
-            parse_uri(url),
-            subprotocols=[SUBPROTOCOL],
-            extensions=enable_client_permessage_deflate(None) if deflate else None,
-            max_size=2**24,
-        )
+        self.uri = parse_uri(url)
+        self.deflate_offered = deflate
+        self.deflate = False
+        """Whether the app accepted permessage-deflate."""
+        self.ws: ClientProtocol | None = None
         self.transport: asyncio.Transport | None = None
         self.inbox: deque[tuple[float, str]] = deque()
         self.sent = 0
@@ -160,39 +176,152 @@ class Conn(asyncio.Protocol):
         self._opened: asyncio.Future[None] = loop.create_future()
         self._closed: asyncio.Future[None] = loop.create_future()
         self._waiter: asyncio.Future[None] | None = None
+        self._buf = b""
+        self._key = base64.b64encode(os.urandom(16))
+        self._mask = os.urandom(4)
+        self._close_sent = False
 
     # asyncio.Protocol ------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # cast, not isinstance: uvloop's transports are not asyncio.Transport subclasses
         self.transport = cast(asyncio.Transport, transport)
-        request = self.ws.connect()
-        request.headers["User-Agent"] = "jambonz"
-        self.ws.send_request(request)
-        self._flush()
+        uri = self.uri
+        offer = (
+            b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+            if self.deflate_offered
+            else b""
+        )
+        self.transport.write(
+            b"GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+            b"%sSec-WebSocket-Protocol: %s\r\nUser-Agent: jambonz\r\n\r\n"
+            % (
+                uri.resource_name.encode(),
+                uri.host.encode(),
+                uri.port,
+                self._key,
+                offer,
+                SUBPROTOCOL.encode(),
+            )
+        )
 
     def data_received(self, data: bytes) -> None:
         now = time.perf_counter()
-        self.ws.receive_data(data)
-        for event in self.ws.events_received():
-            if isinstance(event, Frame):
-                if event.opcode is Opcode.TEXT or event.opcode is Opcode.BINARY:
-                    self.received += 1
-                    self.inbox.append((now, bytes(event.data).decode()))
-            elif isinstance(event, Response) and not self._opened.done():
-                if self.ws.handshake_exc is not None:
-                    self._opened.set_exception(DriverError(f"handshake: {self.ws.handshake_exc}"))
-                elif event.headers.get("Sec-WebSocket-Protocol") != SUBPROTOCOL:
-                    self._opened.set_exception(DriverError("app did not select ws.jambonz.org"))
-                else:
-                    self._opened.set_result(None)
-        self._flush()
+        if self.ws is not None:
+            self._ws_data(data, now)
+        else:
+            if self._buf:
+                data, self._buf = self._buf + data, b""
+            if not self._opened.done():
+                data = self._handshake(data)
+            if data and self.ws is not None:
+                self._ws_data(data, now)
+            elif data:
+                self._frames(data, now)
         if self._waiter is not None and not self._waiter.done() and self.inbox:
             self._waiter.set_result(None)
 
-    def eof_received(self) -> bool | None:
-        self.ws.receive_eof()
+    def _handshake(self, data: bytes) -> bytes:
+        end = data.find(b"\r\n\r\n")
+        if end < 0:
+            self._buf = data
+            return b""
+        head, rest = data[:end].decode("latin-1"), data[end + 4 :]
+        lines = head.split("\r\n")
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        accept = base64.b64encode(hashlib.sha1(self._key + _GUID).digest()).decode()
+        if not lines[0].startswith("HTTP/1.1 101"):
+            self._opened.set_exception(DriverError(f"handshake: {lines[0]}"))
+        elif headers.get("sec-websocket-accept") != accept:
+            self._opened.set_exception(DriverError("handshake: bad Sec-WebSocket-Accept"))
+        elif headers.get("sec-websocket-protocol") != SUBPROTOCOL:
+            self._opened.set_exception(DriverError("app did not select ws.jambonz.org"))
+        else:
+            extensions = headers.get("sec-websocket-extensions")
+            if extensions:
+                self._use_websockets(extensions)
+            self._opened.set_result(None)
+        return rest
+
+    def _use_websockets(self, extensions: str) -> None:
+        """The app accepted permessage-deflate: websockets does the frames from here."""
+        ws = ClientProtocol(self.uri, state=OPEN, max_size=2**24)
+        factory = enable_client_permessage_deflate(None)
+        assert factory is not None
+        accepted: list[Extension] = []
+        for name, params in parse_extension(extensions):
+            for offered in factory:
+                if offered.name == name:
+                    accepted.append(offered.process_response_params(params, accepted))
+        ws.extensions = accepted
+        self.deflate = True
+        self.ws = ws
+
+    def _ws_data(self, data: bytes, now: float) -> None:
+        ws = self.ws
+        assert ws is not None
+        ws.receive_data(data)
+        for event in ws.events_received():
+            if isinstance(event, Frame) and event.opcode in (Opcode.TEXT, Opcode.BINARY):
+                self.received += 1
+                self.inbox.append((now, bytes(event.data).decode()))
         self._flush()
+
+    def _frames(self, data: bytes, now: float) -> None:
+        """Unmasked server frames; text ones go to the inbox."""
+        size = len(data)
+        pos = 0
+        while size - pos >= 2:
+            first, length = data[pos], data[pos + 1] & 0x7F
+            start = pos + 2
+            if length == 126:
+                if size - pos < 4:
+                    break
+                length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+                start = pos + 4
+            elif length == 127:
+                if size - pos < 10:
+                    break
+                length = int.from_bytes(data[pos + 2 : pos + 10], "big")
+                start = pos + 10
+            end = start + length
+            if end > size:
+                break
+            opcode = first & 0x0F
+            if opcode == 0x1 and first & 0x80:
+                self.received += 1
+                self.inbox.append((now, data[start:end].decode()))
+            elif opcode == 0x9:
+                self._write_frame(0xA, data[start:end])
+            elif opcode == 0x8 and not self._close_sent:
+                self._close_sent = True
+                self._write_frame(0x8, data[start : start + 2])
+            elif opcode not in (0x8, 0xA):
+                raise DriverError(f"unexpected frame opcode {opcode:#x}")
+            pos = end
+        self._buf = data[pos:]
+
+    def _write_frame(self, opcode: int, payload: bytes) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        size = len(payload)
+        if size < 126:
+            head = bytes((0x80 | opcode, 0x80 | size))
+        elif size < 0x10000:
+            head = bytes((0x80 | opcode, 0xFE)) + size.to_bytes(2, "big")
+        else:
+            head = bytes((0x80 | opcode, 0xFF)) + size.to_bytes(8, "big")
+        transport.write(head + self._mask + _apply_mask(payload, self._mask))
+
+    def eof_received(self) -> bool | None:
+        if self.ws is not None:
+            self.ws.receive_eof()
+            self._flush()
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -214,7 +343,7 @@ class Conn(asyncio.Protocol):
 
     def _flush(self) -> None:
         transport = self.transport
-        if transport is None or transport.is_closing():
+        if transport is None or transport.is_closing() or self.ws is None:
             return
         for chunk in self.ws.data_to_send():
             if chunk:
@@ -224,8 +353,11 @@ class Conn(asyncio.Protocol):
 
     def send(self, text: str) -> float:
         """Send one text frame; returns the time it was handed to the socket."""
-        self.ws.send_text(text.encode())
-        self._flush()
+        if self.ws is not None:
+            self.ws.send_text(text.encode())
+            self._flush()
+        else:
+            self._write_frame(0x1, text.encode())
         self.sent += 1
         return time.perf_counter()
 
@@ -248,8 +380,12 @@ class Conn(asyncio.Protocol):
     async def close(self, code: int = 1000, timeout: float = TIMEOUT) -> None:
         """Closing handshake, then wait for the app to close TCP (as a client does)."""
         if not self._closed.done():
-            self.ws.send_close(code)
-            self._flush()
+            if self.ws is not None:
+                self.ws.send_close(code)
+                self._flush()
+            elif not self._close_sent:
+                self._close_sent = True
+                self._write_frame(0x8, code.to_bytes(2, "big"))
             try:
                 await asyncio.wait_for(asyncio.shield(self._closed), timeout)
             except asyncio.TimeoutError:
@@ -350,9 +486,12 @@ class _Tally:
         if len(self.errors) < 5:
             self.errors.append(f"{type(error).__name__}: {error}")
 
+    deflate_conns: int = 0
+
     def count(self, conn: Conn) -> None:
         self.msgs_in += conn.received
         self.msgs_out += conn.sent
+        self.deflate_conns += conn.deflate
 
 
 @dataclass
@@ -374,10 +513,18 @@ class ScenarioResult:
     """Acks that came after jambonz's 5 s deadline (the real server would have failed
     the call); acks that never came within the driver's 10 s are in ``error_count``."""
     extra: dict[str, float] = field(default_factory=dict)
+    driver_procs: int = 1
+    """Driver processes that shared the load."""
+    driver_cores: int = 1
+    """CPU cores the driver may run on (its utilisation is ``driver_cpu / wall / cores``)."""
+    latencies: list[float] = field(default_factory=list, repr=False)
+    """Every ack latency in seconds (merged across driver processes; not in the JSON)."""
 
     def to_json(self) -> dict[str, object]:
-        """Plain dict for ``json.dumps``."""
-        return dict(vars(self))
+        """Plain dict for ``json.dumps`` (without the raw latencies)."""
+        out = dict(vars(self))
+        del out["latencies"]
+        return out
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -602,7 +749,8 @@ async def _measure(
         messages=tally.msgs_in + tally.msgs_out,
         latency_ms=_percentiles(tally.latencies),
         late_acks=sum(1 for latency in tally.latencies if latency > ACK_DEADLINE),
-        extra=extra(tally) if extra else {},
+        extra={**(extra(tally) if extra else {}), "deflate_conns": float(tally.deflate_conns)},
+        latencies=tally.latencies,
     )
 
 
@@ -751,6 +899,105 @@ async def run_plan(
     return results
 
 
+def _loop_run(main: Coroutine[object, object, _R]) -> _R:
+    """Run ``main`` on uvloop when installed (a leaner driver), else asyncio."""
+    try:
+        import uvloop  # type: ignore[import-not-found,unused-ignore]  # optional
+    except ImportError:
+        return asyncio.run(main)
+    result: _R = uvloop.run(main)
+    return result
+
+
+def _shares(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def run_forked(
+    base: str,
+    name: str,
+    concurrency: int,
+    calls: int,
+    budget: float | None,
+    *,
+    pid: int | None,
+    deflate: bool,
+    procs: int,
+) -> ScenarioResult:
+    """One echo or tts point split over ``procs`` forked driver processes.
+
+    The children start together (a shared "go" pipe) after the app's CPU is read; each
+    reports its result, its own CPU time and its raw latencies, merged here, so the
+    percentiles are over every call and the driver's CPU is the sum of its processes.
+    """
+    scenario = run_echo if name == "echo" else run_tts
+    go_read, go_write = os.pipe()
+    children: list[tuple[int, int]] = []
+    for conc, share in zip(_shares(concurrency, procs), _shares(calls, procs), strict=True):
+        out_read, out_write = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover  # the child
+            status = 1
+            try:
+                os.close(out_read)
+                os.close(go_write)
+                os.read(go_read, 1)
+                cpu0 = time.process_time()
+                result = _loop_run(scenario(base, conc, share, budget=budget, deflate=deflate))
+                data = result.to_json()
+                data["driver_cpu"] = time.process_time() - cpu0
+                data["latencies"] = result.latencies
+                payload = json.dumps(data).encode()
+                with os.fdopen(out_write, "wb") as out:
+                    out.write(payload)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(out_write)
+        children.append((child, out_read))
+    os.close(go_read)
+    stats = ProcStats(pid)
+    stats.start()
+    os.write(go_write, b"g" * len(children))
+    os.close(go_write)
+    parts: list[dict[str, object]] = []
+    for child, out_read in children:
+        with os.fdopen(out_read, "rb") as pipe:
+            raw = pipe.read()
+        os.waitpid(child, 0)
+        if not raw:
+            raise DriverError(f"driver process {child} failed")
+        parts.append(json.loads(raw))
+    stats.stop()
+    latencies = [float(x) for p in parts for x in cast(list[float], p["latencies"])]
+    extra: dict[str, float] = {}
+    for part in parts:
+        for key, value in cast(dict[str, float], part["extra"]).items():
+            extra[key] = extra.get(key, 0.0) + value
+    errors = [str(e) for p in parts for e in cast(list[str], p["errors"])]
+
+    def total(key: str) -> int:
+        return sum(int(cast(int, p[key])) for p in parts)
+
+    return ScenarioResult(
+        scenario=name,
+        concurrency=concurrency,
+        calls=calls,
+        calls_ok=total("calls_ok"),
+        errors=errors[:5],
+        error_count=total("error_count"),
+        wall=stats.wall,
+        app_cpu=stats.app_cpu,
+        driver_cpu=sum(float(cast(float, p["driver_cpu"])) for p in parts),
+        messages=total("messages"),
+        latency_ms=_percentiles(latencies),
+        late_acks=total("late_acks"),
+        extra=extra,
+        driver_procs=len(parts),
+        latencies=latencies,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a plan against a running app and print the results as one JSON document."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -758,8 +1005,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pid", type=int, help="app process id, for CPU and RSS")
     parser.add_argument("--plan", nargs="+", required=True, help="scenarios, in order")
     parser.add_argument("--no-deflate", action="store_true", help="do not offer compression")
+    parser.add_argument(
+        "--procs",
+        type=int,
+        default=0,
+        help="driver processes for echo/tts points (default: one per core it may use)",
+    )
     args = parser.parse_args(argv)
-    results = asyncio.run(run_plan(args.url, args.plan, pid=args.pid, deflate=not args.no_deflate))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    procs = args.procs or cores
+    deflate = not args.no_deflate
+    results: list[ScenarioResult] = []
+    for item in args.plan:
+        name, *nums = item.split(":")
+        if name in ("echo", "tts") and procs > 1 and int(nums[0]) >= procs:
+            budget = float(nums[2]) if len(nums) > 2 else None
+            result = run_forked(
+                args.url,
+                name,
+                int(nums[0]),
+                int(nums[1]),
+                budget,
+                pid=args.pid,
+                deflate=deflate,
+                procs=procs,
+            )
+            results.append(result)
+        else:
+            results += _loop_run(run_plan(args.url, [item], pid=args.pid, deflate=deflate))
+    for result in results:
+        result.driver_cores = cores
     json.dump([r.to_json() for r in results], sys.stdout)
     sys.stdout.write("\n")
     return 0

@@ -1,35 +1,43 @@
 """Run every benchmark, side by side, and write one markdown table.
 
-    python -m bench [--quick] [--repeats 3] [--apps typed,psdk,node,bare] [--update-readme]
+    python -m bench [--quick] [--repeats 3] [--apps typed,psdk-nodeflate,psdk,bare] [--update-readme]
 
-Apps under test (``bench/apps/``), each its own process on a loopback port:
+Apps under test (``bench/apps/``), each its own process on a loopback port; each column
+says whether permessage-deflate was negotiated (the driver offers it as jambonz does,
+except to the like-for-like ``psdk-nodeflate`` column):
 
-* ``typed``: this project (jambonz-typed), run from ``src/`` with this interpreter;
-* ``psdk``: ``jambonz-python-sdk`` from PyPI, in its own venv ``bench/.venvs/psdk``
-  (pydantic pinned to this venv's version, so the comparison is not a pydantic one);
+* ``typed``: this project (jambonz-typed) with its defaults (no deflate; uvloop when
+  installed, as ``jambonz_runtime.run`` does), run from ``src/`` with this interpreter;
+  ``typed-asyncio-loop``: the same on asyncio's own loop;
+* ``psdk-nodeflate`` and ``psdk``: ``jambonz-python-sdk`` from PyPI, in its own venv
+  ``bench/.venvs/psdk`` (pydantic pinned to this venv's version, so the comparison is
+  not a pydantic one), like for like (no deflate offered) and with its defaults (it
+  accepts the deflate offered);
 * ``node``: ``@jambonz/sdk`` from npm, installed with ``npm install --prefix bench/.node``;
 * ``bare``: a bare ``websockets`` server that parses and answers the JSON by hand (the
   floor of the library this project builds on), run with the same compression setting
   as ``typed``'s default;
-* ``typed-deflate``, ``typed-asyncio``, ``typed-uvloop``: this project with
-  permessage-deflate accepted, on websockets' asyncio server instead of the direct
-  transport, on uvloop (if installed): the trade-offs of those defaults, on a few points.
+* ``typed-deflate``, ``typed-asyncio`` (``--tradeoffs``): this project with
+  permessage-deflate accepted, and on websockets' asyncio server instead of the direct
+  transport: the trade-offs of those defaults.
 
 The competitors are installed on first use (network needed once; ``--no-install`` to
 skip apps that are missing). ``bench/.venvs``, ``bench/.node`` and ``bench/results``
 are git-ignored.
 
-Per repeat and app (apps interleaved within each repeat, so drift hits all alike): start
-the app and time it to accepting a websocket and to its first ``session:new`` ack; run
-the driver (``bench/driver.py``, a separate process) through warm-up, idle (RSS with
-500 open calls), echo at concurrency 1, 50 and 500, and tts; stop the app. Import time
-is measured in fresh processes. Each figure is the median over repeats with min-max;
-ratios are taken per repeat between apps of that repeat, then their median.
+Per repeat and app (apps interleaved within each repeat, their order rotated from one
+repeat to the next, so drift hits all alike): start the app pinned to the first core
+and time it to accepting a websocket and to its first ``session:new`` ack; run the
+driver (``bench/driver.py``, pinned to the other cores, one forked process per core
+for the echo and tts points) through warm-up, idle (RSS with 500 open calls), echo at
+concurrency 1, 50 and 500, and tts; stop the app. Import time is measured in fresh
+processes. Each figure is the median over repeats with min-max; ratios are taken per
+repeat between apps of that repeat, then their median.
 
 Why CPU time per call is the headline: on a 2-core machine shared with other work, wall
 clock figures (calls/s, latency) move with the load; the CPU time an app spends per
-call moves much less. The driver reports its own CPU too: a point where the driver used
-more than 85 % of a core is marked as driver-bound.
+call moves much less. The driver reports its own CPU as a share of the cores it has: a
+point where it used more than 85 % is marked as driver-bound.
 """
 
 from __future__ import annotations
@@ -37,7 +45,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
-import importlib.util
 import json
 import os
 import platform
@@ -101,6 +108,9 @@ class App:
     scenarios: frozenset[str] | None = None
     """Only these scenarios (``None``: all)."""
     note: str = ""
+    offer_deflate: bool = True
+    """Whether the driver offers permessage-deflate (as jambonz does); ``False`` for the
+    like-for-like column of an SDK that would accept it."""
 
 
 _PY_PROBE = "import time; t0 = time.perf_counter(); {stmt}; print((time.perf_counter() - t0) * 1e3)"
@@ -191,6 +201,24 @@ APPS: Final[dict[str, App]] = {
             available=lambda: _psdk_python().exists(),
         ),
         App(
+            "psdk-nodeflate",
+            f"jambonz-python-sdk {PSDK_VERSION}, no deflate",
+            lambda port: [
+                str(_psdk_python()),
+                str(BENCH / "apps" / "psdk_app.py"),
+                f"--port={port}",
+            ],
+            [
+                str(_psdk_python()),
+                "-c",
+                _PY_PROBE.format(stmt="import jambonz_sdk.websocket"),
+            ],
+            env=lambda: {k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+            install=_install_psdk,
+            available=lambda: _psdk_python().exists(),
+            offer_deflate=False,
+        ),
+        App(
             "node",
             f"@jambonz/sdk {NODE_SDK_VERSION}",
             lambda port: ["node", str(_node_app()), "--port", str(port)],
@@ -224,17 +252,16 @@ APPS: Final[dict[str, App]] = {
             scenarios=frozenset({"echo:50", "echo:500", "tts"}),
         ),
         App(
-            "typed-uvloop",
-            "jambonz-typed + uvloop",
+            "typed-asyncio-loop",
+            "jambonz-typed, asyncio loop",
             lambda port: [
                 sys.executable,
                 str(BENCH / "apps" / "typed_app.py"),
                 f"--port={port}",
-                "--uvloop",
+                "--loop=asyncio",
             ],
             None,
-            available=lambda: importlib.util.find_spec("uvloop") is not None,
-            scenarios=frozenset({"echo:50", "echo:500", "tts"}),
+            scenarios=frozenset({"echo", "tts"}),
         ),
         App(
             "typed-deflate",
@@ -251,8 +278,17 @@ APPS: Final[dict[str, App]] = {
     )
 }
 """Every app, by key."""
-DEFAULT_APPS: Final = ("typed", "psdk", "node", "bare")
-TRADEOFF_APPS: Final = ("typed", "typed-deflate", "typed-asyncio", "typed-uvloop", "bare")
+DEFAULT_APPS: Final = (
+    "typed",
+    "typed-asyncio-loop",
+    "psdk-nodeflate",
+    "psdk",
+    "bare",
+    "node",
+)
+"""The main table: this project with its defaults (and on asyncio's loop), the Python SDK
+like for like (no deflate) and with its defaults (deflate), bare websockets, the TS SDK."""
+TRADEOFF_APPS: Final = ("typed", "typed-deflate", "typed-asyncio", "typed-asyncio-loop", "bare")
 """``--tradeoffs``: this project's defaults against the alternatives they were chosen over."""
 
 
@@ -285,6 +321,28 @@ class Settings:
 # ---------------------------------------------------------------------------
 # running one app
 # ---------------------------------------------------------------------------
+
+
+def cores() -> tuple[frozenset[int], frozenset[int]]:
+    """CPU cores for the app and for the driver: the first one for the app, the rest for
+    the driver (the driver forks one process per core it gets); both empty when fewer
+    than two cores are available (nothing is pinned then)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return frozenset(), frozenset()
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return frozenset(), frozenset()
+    return frozenset(available[:1]), frozenset(available[1:])
+
+
+def _pin(cpus: frozenset[int]) -> Callable[[], None] | None:
+    if not cpus:
+        return None
+
+    def pin() -> None:  # runs in the child, before exec
+        os.sched_setaffinity(0, cpus)
+
+    return pin
 
 
 def _free_port() -> int:
@@ -369,12 +427,14 @@ def run_app(app: App, settings: Settings, log: Callable[[str], None]) -> dict[st
     """Start ``app``, measure it, stop it; returns the raw figures of this repeat."""
     record: dict[str, object] = {"app": app.key}
     port = _free_port()
+    app_cpus, driver_cpus = cores()
     proc = subprocess.Popen(
         app.command(port),
         env=app.env(),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=_pin(app_cpus),  # only sched_setaffinity
     )
     try:
         accepted, first_ack = asyncio.run(_probe_startup(port, time.perf_counter() + 30.0))
@@ -394,8 +454,9 @@ def run_app(app: App, settings: Settings, log: Callable[[str], None]) -> dict[st
                 str(proc.pid),
                 "--plan",
                 *plan,
-                *([] if settings.deflate_offered else ["--no-deflate"]),
+                *([] if settings.deflate_offered and app.offer_deflate else ["--no-deflate"]),
             ],
+            preexec_fn=_pin(driver_cpus),
             env=_env_with_src(),
             cwd=ROOT,
             capture_output=True,
@@ -476,6 +537,10 @@ def collect(records: list[dict[str, object]], settings: Settings) -> tuple[Metri
 
     for rec in records:
         app = str(rec["app"])
+        s = _scenario(rec, "echo")
+        if s is not None:
+            negotiated = (_num(s, "extra", "deflate_conns") or 0.0) > 0
+            put("permessage-deflate (1 = negotiated)", app, 1.0 if negotiated else 0.0)
         put("startup: to accepting (ms)", app, _ms(rec.get("startup_s")))
         put("startup: to first ack (ms)", app, _ms(rec.get("first_ack_s")))
         imports = rec.get("import_ms")
@@ -486,7 +551,7 @@ def collect(records: list[dict[str, object]], settings: Settings) -> tuple[Metri
             if s is None:
                 continue
             wall, ok = _num(s, "wall") or 0.0, _num(s, "calls_ok") or 0.0
-            bound = wall > 0 and (_num(s, "driver_cpu") or 0.0) / wall > DRIVER_BOUND
+            bound = _driver_bound(s)
             tag = f"echo c={conc}"
             put(f"{tag}: app CPU per call (ms)", app, _per(s, "app_cpu", ok, 1e3))
             put(f"{tag}: calls/s", app, ok / wall if wall else None, bound)
@@ -499,12 +564,12 @@ def collect(records: list[dict[str, object]], settings: Settings) -> tuple[Metri
             for q in ("p50", "p90", "p99"):
                 put(f"{tag}: ack {q} (ms)", app, _num(s, "latency_ms", q), bound)
             put(f"{tag}: failed or late (>5 s) calls", app, _failed(s))
-            put(f"{tag}: driver CPU (% of a core)", app, _util(s))
+            put(f"{tag}: driver CPU (% of its cores)", app, _util(s))
         s = _scenario(rec, "tts")
         if s is not None:
             wall = _num(s, "wall") or 0.0
             ok = _num(s, "calls_ok") or 0.0
-            bound = wall > 0 and (_num(s, "driver_cpu") or 0.0) / wall > DRIVER_BOUND
+            bound = _driver_bound(s)
             put(
                 "tts: app tokens/s",
                 app,
@@ -558,9 +623,16 @@ def _failed(s: dict[str, object]) -> float:
 
 
 def _util(s: dict[str, object]) -> float | None:
+    """Driver CPU as a share of the cores it may use (its saturation)."""
     wall = _num(s, "wall")
     cpu = _num(s, "driver_cpu")
-    return 100.0 * cpu / wall if wall and cpu is not None else None
+    driver_cores = _num(s, "driver_cores") or 1.0
+    return 100.0 * cpu / wall / driver_cores if wall and cpu is not None else None
+
+
+def _driver_bound(s: dict[str, object]) -> bool:
+    util = _util(s)
+    return util is not None and util > 100.0 * DRIVER_BOUND
 
 
 def _fmt(value: float | None) -> str:
@@ -583,6 +655,12 @@ def _cell(figure: Figure | None) -> str:
     return text + (" †" if figure.driver_bound else "")
 
 
+def _deflate_cell(figure: Figure | None) -> str:
+    if figure is None or not figure.values:
+        return "-"
+    return "on" if max(figure.values) > 0 else "off"
+
+
 def _ratio_figure(
     records: list[dict[str, object]], metric: str, a: str, b: str, metrics_by_repeat: list[Metrics]
 ) -> Figure:
@@ -597,7 +675,7 @@ def _ratio_figure(
 
 @dataclass(frozen=True)
 class Target:
-    """One target of issue 6: ``metric`` of typed vs ``other`` (``None``: an absolute)."""
+    """One target of issue 18: ``metric`` of typed vs ``other`` (``None``: an absolute)."""
 
     text: str
     metric: str
@@ -607,35 +685,62 @@ class Target:
 
 
 TARGETS: Final = (
-    Target(
-        "app CPU per echo call <= 0.7x jambonz-python-sdk",
-        "echo c=50: app CPU per call (ms)",
-        "psdk",
-        0.7,
+    *(
+        Target(
+            f"app CPU per echo call, c={c}, <= 0.9x jambonz-python-sdk like for like (no deflate)",
+            f"echo c={c}: app CPU per call (ms)",
+            "psdk-nodeflate",
+            0.9,
+        )
+        for c in (50, 500)
+    ),
+    *(
+        Target(
+            f"app CPU per echo call, c={c}, <= 0.7x jambonz-python-sdk with its defaults (deflate)",
+            f"echo c={c}: app CPU per call (ms)",
+            "psdk",
+            0.7,
+        )
+        for c in (50, 500)
+    ),
+    *(
+        Target(
+            f"app CPU per echo call, c={c}, <= 1.0x bare websockets (no validation)",
+            f"echo c={c}: app CPU per call (ms)",
+            "bare",
+            1.0,
+        )
+        for c in (50, 500)
+    ),
+    *(
+        Target(
+            f"ack p99 at c={c} <= jambonz-python-sdk's ({label})",
+            f"echo c={c}: ack p99 (ms)",
+            other,
+            1.0,
+        )
+        for c in (50, 500)
+        for other, label in (("psdk-nodeflate", "no deflate"), ("psdk", "defaults"))
     ),
     Target(
-        "app CPU per echo call <= 1.3x bare websockets",
-        "echo c=50: app CPU per call (ms)",
-        "bare",
-        1.3,
-    ),
-    Target(
-        "p99 ack latency at c=500 <= 0.5x jambonz-python-sdk",
-        "echo c=500: ack p99 (ms)",
-        "psdk",
-        0.5,
-    ),
-    Target(
-        "tts tokens/s >= jambonz-python-sdk (with backpressure)",
+        "tts tokens/s >= jambonz-python-sdk's (backpressure honoured, no text lost)",
         "tts: app tokens/s",
-        "psdk",
+        "psdk-nodeflate",
         1.0,
         True,
     ),
     Target(
-        "RSS per open call <= 0.5x jambonz-python-sdk", "idle: RSS per open call (KiB)", "psdk", 0.5
+        "RSS per open call <= 0.8x jambonz-python-sdk like for like",
+        "idle: RSS per open call (KiB)",
+        "psdk-nodeflate",
+        0.8,
     ),
-    Target("startup (to accepting) <= 150 ms", "startup: to accepting (ms)", None, 150.0),
+    Target(
+        "startup (to accepting) <= jambonz-python-sdk's",
+        "startup: to accepting (ms)",
+        "psdk-nodeflate",
+        1.0,
+    ),
     Target("import jambonz_runtime <= 150 ms", "import of the SDK (ms)", None, 150.0),
 )
 
@@ -655,14 +760,22 @@ def render(
     labels = {key: APPS[key].label for key in apps}
     lines = [
         f"Run {machine['date']} on {machine['machine']}; {machine['python']}; "
-        f"{machine['versions']}. {settings.repeats} repeat(s); median (min-max) over repeats; "
-        "† = the driver used more than 85 % of a core (driver-bound point).",
+        f"{machine['versions']}. {machine.get('pinning', 'not pinned')}. "
+        f"{settings.repeats} repeat(s), apps interleaved (order rotated per repeat); "
+        "median (min-max) over repeats; † = the driver used more than 85 % of the cores "
+        "it had (a driver-bound point: its calls/s and latency measure the driver too). "
+        "The driver offers permessage-deflate as jambonz does, except to the "
+        '"no deflate" column; the first row says whether it was negotiated.',
         "",
         "| metric | " + " | ".join(labels[k] for k in apps) + " |",
         "|---|" + "---|" * len(apps),
     ]
     for metric, per_app in metrics.items():
         if all(per_app.get(k) is None or not per_app[k].values for k in apps):
+            continue
+        if metric.startswith("permessage-deflate"):
+            cells = [_deflate_cell(per_app.get(k)) for k in apps]
+            lines.append("| permessage-deflate | " + " | ".join(cells) + " |")
             continue
         lines.append(f"| {metric} | " + " | ".join(_cell(per_app.get(k)) for k in apps) + " |")
     lines += ["", "Targets (jambonz-typed; ratios taken per repeat, then the median):", ""]
@@ -695,6 +808,7 @@ def render(
             "echo c=50: app CPU per call (ms)",
             "echo c=500: app CPU per call (ms)",
             "echo c=50: calls/s",
+            "echo c=50: ack p99 (ms)",
             "echo c=500: ack p99 (ms)",
             "tts: app tokens/s",
             "tts: app CPU per call (ms)",
@@ -734,7 +848,15 @@ def machine_info() -> dict[str, str]:
             ).stdout.strip()
         )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    app_cpus, driver_cpus = cores()
+    pinning = (
+        f"app pinned to core {','.join(map(str, sorted(app_cpus)))}, driver to core(s) "
+        f"{','.join(map(str, sorted(driver_cpus)))} ({len(driver_cpus)} process(es))"
+        if app_cpus
+        else "not pinned (fewer than 2 cores)"
+    )
     return {
+        "pinning": pinning,
         "date": datetime.date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores ({cpu}), {platform.system()}, load {load:.1f} at start",
         "python": f"Python {platform.python_version()}",
@@ -749,7 +871,9 @@ def run_all(
     records: list[dict[str, object]] = []
     for repeat in range(1, settings.repeats + 1):
         log(f"repeat {repeat}/{settings.repeats}")
-        for key in apps:
+        # Interleaved, and rotated so that no app always runs first (or last) in a repeat.
+        shift = (repeat - 1) % len(apps) if apps else 0
+        for key in [*apps[shift:], *apps[:shift]]:
             record = run_app(APPS[key], settings, log)
             record["repeat"] = repeat
             records.append(record)

@@ -6,7 +6,11 @@ server's backpressure rules, then flush). Every inbound message is parsed into i
 typed model (``call:status`` too, by registering a handler for it) and every outbound
 verb is validated when it is built.
 
-    python bench/apps/typed_app.py --port 3000 [--deflate] [--transport asyncio] [--uvloop]
+    python bench/apps/typed_app.py --port 3000 [--deflate] [--transport asyncio] [--loop asyncio]
+
+The event loop is chosen as ``jambonz-typed serve`` chooses it (``jambonz_runtime.run``):
+uvloop when installed (the ``uvloop`` extra), else asyncio's own; ``--loop asyncio``
+forces the standard loop.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import asyncio
 from typing import Literal
 
 from jambonz_runtime import App, JambonzServer, Session
+from jambonz_runtime import run as run_loop
+from jambonz_runtime._loop import freeze_gc
 from jambonz_types import Verbs
 from jambonz_types.callbacks import CallStatusCallback, GatherCallback, SessionNewCallback
 
@@ -84,6 +90,7 @@ async def run(
     async with JambonzServer(
         app, host="127.0.0.1", port=port, compression=compression, transport=transport
     ) as server:
+        freeze_gc(asyncio.get_running_loop())  # as jambonz_runtime.serve() does
         await server.serve_forever()
 
 
@@ -93,15 +100,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--deflate", action="store_true", help="accept permessage-deflate")
     parser.add_argument("--transport", choices=["direct", "asyncio"], default="direct")
-    parser.add_argument("--uvloop", action="store_true", help="run on uvloop (if installed)")
+    parser.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto")
     args = parser.parse_args()
-    serve = run(args.port, deflate=args.deflate, transport=args.transport)
-    if args.uvloop:
-        import uvloop  # type: ignore[import-not-found,unused-ignore]  # optional
-
-        uvloop.run(serve)
-    else:
-        asyncio.run(serve)
+    run_loop(run(args.port, deflate=args.deflate, transport=args.transport), loop=args.loop)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ The public surface:
   :data:`NotificationHandler`;
 * linear call flows: :class:`CallFlow` (``@app.flow``: ``await call.gather(...)``
   yields the typed callback), :data:`FlowHandler`;
-* serving: :func:`serve`, :class:`JambonzServer` (websocket); :class:`WebhookApp` (HTTP
+* serving: :func:`serve`, :class:`JambonzServer` (websocket); :func:`run` (``asyncio.run``
+  on uvloop when installed: ``run(serve(app))``); :class:`WebhookApp` (HTTP
   webhooks, ASGI) with :class:`WebhookSession` and :class:`WebhookResponse`;
   :class:`CallContext`, the handler context both transports give (``App[CallContext]``
   apps run on either); :func:`verify_signature` for ``Jambonz-Signature``;
@@ -43,6 +44,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._loop import run as run
     from .app import App as App
     from .app import HookHandler as HookHandler
     from .app import NotificationHandler as NotificationHandler
@@ -197,6 +199,7 @@ __all__ = [
     "WebhookSession",
     "env_schema",
     "read_env",
+    "run",
     "serve",
     "verify_signature",
 ]
@@ -275,6 +278,7 @@ _LAZY: dict[str, str] = {
     "TtsTokensResultCallback": "protocol",
     "JambonzProtocol": "protocol",
     "JambonzServer": "server",
+    "run": "_loop",
     "serve": "server",
     "Session": "session",
     "TtsSendResult": "tts",

@@ -205,7 +205,11 @@ class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
             self.__pydantic_fields_set__.add("verb")
         extra = self.__pydantic_extra__
         if extra:
-            self._unset_shadowed_fields(extra)
+            shadowable = _SHADOW_CACHE.get(cls)
+            if shadowable is None:
+                shadowable = _shadowable(cls)
+            if shadowable:
+                self._unset_shadowed_fields(extra, shadowable)
         # The schema rules run here rather than in an ``after`` model validator, which
         # would turn every union member's error location into ``function-after[...]``.
         rules = _RULES_CACHE.get(cls)
@@ -224,16 +228,18 @@ class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
                     ],
                 )
 
-    def _unset_shadowed_fields(self, extra: dict[str, object]) -> None:
+    def _unset_shadowed_fields(
+        self, extra: dict[str, object], shadowable: dict[str, object]
+    ) -> None:
         # An unknown wire key spelled like a field's Python name (``early_media`` on
         # ``say``, read by ``from_wire``) is kept as an extra key, but pydantic also
         # marks the *field* as set, so ``exclude_unset`` would write
         # ``"earlyMedia": null``, which the server rejects. The field was not given
-        # (it still holds its default): unmark it.
-        fields = type(self).model_fields
-        for name in extra.keys() & fields.keys():
-            info = fields[name]
-            if info.validation_alias not in (None, name) and getattr(self, name) == info.default:
+        # (it still holds its default): unmark it. ``shadowable``: the fields whose
+        # wire name differs from their Python name, with their defaults (cached per
+        # class: pydantic's ``model_fields`` is slow for a per-instance check).
+        for name, default in shadowable.items():  # a field or two; extra is as small
+            if name in extra and getattr(self, name) == default:
                 self.__pydantic_fields_set__.discard(name)
 
     @classmethod
@@ -252,7 +258,13 @@ class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
 
     def to_dict(self) -> dict[str, JsonValue]:
         """The wire form: camelCase keys, only fields that were set, no ``None``."""
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        # ``model_dump(mode="json", by_alias=True, exclude_unset=True)`` without its
+        # keyword plumbing: called for every verb of every ack, where that plumbing cost
+        # as much as the serialisation itself.
+        data: dict[str, JsonValue] = self.__pydantic_serializer__.to_python(
+            self, mode="json", by_alias=True, exclude_unset=True
+        )
+        return data
 
     def to_json(self) -> str:
         """The wire form as compact JSON text."""
@@ -268,6 +280,7 @@ class JambonzCallback(JambonzModel):
 _ALIAS_CACHE: dict[type[BaseModel], frozenset[str]] = {}
 _JSON_VALUE: object = JsonValue
 _RULES_CACHE: dict[type[BaseModel], tuple[Rule, ...]] = {}
+_SHADOW_CACHE: dict[type[BaseModel], dict[str, object]] = {}
 _VERB_CACHE: dict[type[BaseModel], bool] = {}
 
 
@@ -282,6 +295,18 @@ def _has_verb(cls: type[BaseModel]) -> bool:
     found = _VERB_CACHE.get(cls)
     if found is None:
         found = _VERB_CACHE[cls] = "verb" in cls.model_fields
+    return found
+
+
+def _shadowable(cls: type[BaseModel]) -> dict[str, object]:
+    """Fields of ``cls`` whose wire name differs from their Python name, with defaults."""
+    found = _SHADOW_CACHE.get(cls)
+    if found is None:
+        found = _SHADOW_CACHE[cls] = {
+            name: info.default
+            for name, info in cls.model_fields.items()
+            if info.validation_alias not in (None, name)
+        }
     return found
 
 

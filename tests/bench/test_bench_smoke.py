@@ -80,7 +80,11 @@ def test_report_renders_targets_and_ratios() -> None:
     machine = {"date": "2026-01-01", "machine": "test", "python": "Python", "versions": "v"}
     report = render(records, settings, ["typed", "bare"], machine)
     assert "| echo c=50: app CPU per call (ms) | 5.00 | 2.50 |" in report
-    assert "| app CPU per echo call <= 1.3x bare websockets | 2.00x | **no** |" in report
+    assert (
+        "| app CPU per echo call, c=50, <= 1.0x bare websockets (no validation) | 2.00x | **no** |"
+        in report
+    )
+    assert "| permessage-deflate | off | off |" in report
     assert "jambonz-typed ÷ other app" in report
 
 

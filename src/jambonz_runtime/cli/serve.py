@@ -15,7 +15,6 @@ Signals: SIGTERM or SIGINT to the parent is passed to every worker, each drains 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import signal
@@ -93,6 +92,12 @@ def add_parser(
         action="store_true",
         help="workers accept on one inherited socket instead of SO_REUSEPORT",
     )
+    parser.add_argument(
+        "--loop",
+        choices=["auto", "uvloop", "asyncio"],
+        default="auto",
+        help="event loop: uvloop when installed (auto, the default), or asyncio's own",
+    )
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a worker's inherited socket
     parser.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
@@ -109,9 +114,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     sock = None
     if args.fd is not None:
         sock = socket.socket(fileno=args.fd)
+    from .._loop import run as run_loop
     from ..server import serve
 
-    asyncio.run(
+    run_loop(
         serve(
             app,
             args.host,
@@ -123,7 +129,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             reuse_port=args.reuse_port,
             sock=sock,
             pin_url=args.pin_url,
-        )
+        ),
+        loop=args.loop,
     )
     return 0
 
@@ -143,6 +150,8 @@ def _worker_command(args: argparse.Namespace, extra: list[str]) -> list[str]:
         str(args.drain_timeout),
         "--drain-delay",
         str(args.drain_delay),
+        "--loop",
+        args.loop,
         *extra,
     ]
     if args.store:

@@ -86,6 +86,10 @@ class ServerSettings(Protocol):
         """The app and session path serving ``request_path``, or ``None``."""
         ...
 
+    def _plain_route(self, request_path: str) -> tuple[App[Never], str] | None:
+        """The route of a plain upgrade without credentials, if nothing else applies."""
+        ...
+
     def _process_request(
         self, connection: ServerConnection | None, request: Request
     ) -> Response | None:

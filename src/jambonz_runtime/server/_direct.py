@@ -19,17 +19,47 @@ What this module adds around the protocol, as websockets' asyncio server does: t
 timeout, keepalive pings (one timer for all sockets, not a task each), a close timeout,
 write flow control (a sender waits while the transport's buffer is over its high-water
 mark), and graceful shutdown (stop accepting, let calls end, then 1001).
+
+Fast paths, because jambonz opens a new socket for every call and sends ~5 short
+messages on it, so the handshake and the per-frame machinery weigh as much as the
+messages themselves (bench/, README "Performance"); each is taken only for the exact
+case it knows and hands everything else to websockets unchanged:
+
+* **the plain jambonz upgrade** (:func:`plain_upgrade`): a complete ``GET`` request in
+  the first segment, HTTP/1.1, one each of ``Upgrade: websocket``, ``Connection:
+  Upgrade``, a valid ``Sec-WebSocket-Key``, ``Sec-WebSocket-Version: 13`` and
+  ``ws.jambonz.org`` offered, no body, to a path an app serves, on a server without
+  basic auth or compression: answered with a templated 101 (the headers websockets'
+  ``accept`` writes, byte for byte but the cached ``Date``). Anything else, including
+  every request ``process_request`` would answer itself, goes through websockets'
+  handshake;
+* **whole masked text frames** (``FIN``, no RSV bits, at most 64 KiB, no fragmented
+  message in progress) are unmasked and delivered here; every other frame (control,
+  fragments, binary, bad masking, oversized) is fed, whole, to websockets' parser,
+  which therefore always sees frame boundaries and keeps all its checks;
+* **acks and commands** are framed here when no extension is negotiated (an unmasked
+  text frame is a 2-10 byte header and the payload), and frames written while one
+  segment is being handled go out in one ``write``;
+* **after the closing handshake** (both close frames exchanged) the transport is
+  closed instead of half-closed with ``write_eof``: the peer has nothing left to send,
+  so the extra syscall and the wait for its FIN bought nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import email.utils
+import hashlib
 import http
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Final, cast
 
+from websockets import frames as _ws_frames
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
 from websockets.http11 import SERVER as SERVER_HEADER
@@ -42,7 +72,7 @@ from ..session import SocketGone
 from ._common import SUBPROTOCOL, ServerSettings
 from ._dispatch import Connection
 
-__all__ = ["DirectServer", "DirectSocket"]
+__all__ = ["DirectServer", "DirectSocket", "plain_upgrade"]
 
 _log = logging.getLogger("jambonz_runtime.server")
 
@@ -50,6 +80,111 @@ CLOSE_TIMEOUT: Final = 10.0
 """Seconds the closing handshake (and then the TCP close) may take before an abort."""
 PING_TIMEOUT: Final = 20.0
 """Seconds a keepalive ping may wait for its pong before the socket is failed (1011)."""
+
+_apply_mask: Callable[[bytes, bytes], bytes] = vars(_ws_frames)["apply_mask"]
+"""websockets' unmasking (its C speedup when built), as its own frame parser uses it."""
+_GUID: Final = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_MAX_HEAD: Final = 4096
+"""Longest request head the fast upgrade reads (jambonz's is ~300 bytes)."""
+_SINGLE: Final = frozenset(
+    {
+        "upgrade",
+        "connection",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-protocol",
+        "authorization",
+        "content-length",
+        "transfer-encoding",
+    }
+)
+"""Headers the fast upgrade must see at most once (else websockets decides)."""
+_TEXT_FIN: Final = 0x81
+_FAST_FRAME_MAX: Final = 0xFFFF
+"""Longest frame payload the fast path unmasks (a 16-bit length); longer: websockets."""
+
+
+def plain_upgrade(head: bytes, subprotocol: str) -> tuple[str, bytes] | None:
+    """The request path and ``Sec-WebSocket-Accept`` of a plain upgrade request head.
+
+    ``head`` is everything before the blank line. ``None`` unless the request is the
+    plain kind jambonz sends (see the module docstring): then websockets' handshake
+    decides, so an unusual request is answered exactly as before.
+    """
+    if len(head) > _MAX_HEAD or not head.isascii():
+        return None
+    lines = head.split(b"\r\n")
+    request = lines[0]
+    if not request.startswith(b"GET /") or not request.endswith(b" HTTP/1.1"):
+        return None
+    path = request[4:-9]
+    if not all(32 < c < 127 for c in path):  # visible ASCII, no space
+        return None
+    seen: dict[str, bytes] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if not sep or not name or name != name.strip() or b" " in name:
+            return None  # not a header line, or obsolete line folding
+        key = name.decode().lower()
+        if key in _SINGLE:
+            if key in seen:
+                return None
+            seen[key] = value.strip()
+    if "content-length" in seen or "transfer-encoding" in seen or "authorization" in seen:
+        return None
+    if seen.get("upgrade", b"").lower() != b"websocket":
+        return None
+    if b"upgrade" not in [t.strip().lower() for t in seen.get("connection", b"").split(b",")]:
+        return None
+    if seen.get("sec-websocket-version") != b"13":
+        return None
+    offered = seen.get("sec-websocket-protocol", b"")
+    if subprotocol.encode() not in [t.strip() for t in offered.split(b",")]:
+        return None
+    key_b64 = seen.get("sec-websocket-key")
+    if key_b64 is None:
+        return None
+    try:
+        raw_key = base64.b64decode(key_b64, validate=True)
+    except binascii.Error:
+        return None
+    if len(raw_key) != 16:
+        return None
+    accept = base64.b64encode(hashlib.sha1(key_b64 + _GUID).digest())
+    return path.decode(), accept
+
+
+class _Http101:
+    """The 101 answer to a plain upgrade, with a ``Date`` cached per second."""
+
+    def __init__(self, subprotocol: str) -> None:
+        self._tail = (
+            f"\r\nSec-WebSocket-Protocol: {subprotocol}\r\nServer: {SERVER_HEADER}\r\n\r\n"
+        ).encode()
+        self._second = -1
+        self._head = b""
+
+    def render(self, accept: bytes) -> bytes:
+        now = int(time.time())
+        if now != self._second:
+            self._second = now
+            date = email.utils.formatdate(now, usegmt=True)
+            self._head = (
+                "HTTP/1.1 101 Switching Protocols\r\n"
+                f"Date: {date}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Accept: "
+            ).encode()
+        return self._head + accept + self._tail
+
+
+def _text_frame(data: bytes) -> bytes:
+    """One unmasked, final text frame (server to client, no extension)."""
+    size = len(data)
+    if size < 126:
+        return bytes((_TEXT_FIN, size)) + data
+    if size < 0x10000:
+        return bytes((_TEXT_FIN, 126)) + size.to_bytes(2, "big") + data
+    return bytes((_TEXT_FIN, 127)) + size.to_bytes(8, "big") + data
 
 
 class DirectSocket(asyncio.Protocol):
@@ -74,6 +209,14 @@ class DirectSocket(asyncio.Protocol):
         self._drain_waiters: list[asyncio.Future[None]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._first = True
+        """No byte received yet: the fast upgrade needs the request from its start."""
+        self._fast = False
+        """Whether frames go through the fast path (plain upgrade, no extension)."""
+        self._rest = b""
+        """Bytes of an incomplete frame (fast path only)."""
+        self._batch: list[bytes] | None = None
+        """Frames written while a segment is handled, sent in one ``write``."""
 
     # -- asyncio.Protocol ------------------------------------------------------------------
 
@@ -86,6 +229,22 @@ class DirectSocket(asyncio.Protocol):
         )
 
     def data_received(self, data: bytes) -> None:
+        self._batch = []
+        try:
+            self._first, first = False, self._first
+            if self._fast:
+                self._fast_frames(data)
+            elif first and self.owner.fast_upgrade and self._upgrade(data):
+                pass
+            else:
+                self._receive(data)
+            self._write_pending()
+        finally:
+            batch, self._batch = self._batch, None
+            if batch and self.transport is not None:
+                self.transport.write(batch[0] if len(batch) == 1 else b"".join(batch))
+
+    def _receive(self, data: bytes) -> None:
         ws = self.ws
         ws.receive_data(data)
         for event in ws.events_received():
@@ -94,6 +253,85 @@ class DirectSocket(asyncio.Protocol):
             elif isinstance(event, Request):
                 self._on_request(event)
         self._write_pending()
+
+    def _upgrade(self, data: bytes) -> bool:
+        """Answer a plain jambonz upgrade from the template; ``False``: not one."""
+        end = data.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        owner = self.owner
+        found = plain_upgrade(data[:end], SUBPROTOCOL)
+        if found is None or not owner.serving:
+            return False
+        request_path, accept = found
+        server = owner.server
+        route = server._plain_route(request_path)
+        if route is None:
+            return False
+        # The protocol object skips its HTTP parser: open, parsing frames from the start
+        # (what ``ServerProtocol(state=OPEN)`` does, without building a second one).
+        ws = self.ws
+        ws.state = OPEN
+        ws.subprotocol = SUBPROTOCOL
+        ws.parser = ws.parse()
+        next(ws.parser)
+        self._write(owner.http101.render(accept))
+        ws.logger.info("connection open")
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._fast = True
+        app, app_path = route
+        self.conn = server._connection(app, app_path, self._send, self._close, request_path)
+        rest = data[end + 4 :]
+        if rest:
+            self._fast_frames(rest)
+        return True
+
+    def _fast_frames(self, data: bytes) -> None:
+        """Deliver whole masked text frames here; feed every other frame to websockets.
+
+        websockets' parser is only ever fed whole frames, so it stays at a frame
+        boundary; anything this loop does not know (a 64-bit length, an unmasked or
+        oversized frame, an incomplete frame of another kind) hands the rest of the
+        connection to websockets.
+        """
+        if self._rest:
+            data = self._rest + data
+            self._rest = b""
+        ws = self.ws
+        size = len(data)
+        pos = 0
+        while self._fast and size - pos >= 2:
+            first, second = data[pos], data[pos + 1]
+            length = second & 0x7F
+            start = pos + 6
+            if length == 126:
+                if size - pos < 4:
+                    break
+                length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+                start = pos + 8
+            limit = ws.max_message_size
+            if length == 127 or not second & 0x80 or (limit is not None and length > limit):
+                break  # websockets reads (or refuses) it
+            end = start + length
+            plain = first == _TEXT_FIN and ws.state is OPEN and ws.current_size is None
+            if end > size:
+                if plain:
+                    self._rest = data[pos:]
+                    return
+                break
+            if plain:
+                self._deliver(_apply_mask(data[start:end], data[start - 4 : start]), True)
+            else:
+                self._receive(data[pos:end])
+            pos = end
+        else:
+            if pos < size:
+                self._rest = data[pos:]
+            return
+        self._fast = False
+        self._receive(data[pos:])
 
     def eof_received(self) -> bool | None:
         self.ws.receive_eof()
@@ -161,6 +399,7 @@ class DirectSocket(asyncio.Protocol):
             # An HTTP answer (OPTIONS, 401, 404, 400...) ends the connection, as
             # websockets' server does: written, then closed.
             self._write_pending()
+            self._flush()
             if self.transport is not None:
                 self.transport.close()
             return
@@ -217,13 +456,34 @@ class DirectSocket(asyncio.Protocol):
 
     # -- output ---------------------------------------------------------------------------
 
+    def _write(self, chunk: bytes) -> None:
+        batch = self._batch
+        if batch is not None:
+            batch.append(chunk)
+        elif self.transport is not None:
+            self.transport.write(chunk)
+
+    def _flush(self) -> None:
+        """Write what is batched now (before the stream ends)."""
+        batch = self._batch
+        if batch and self.transport is not None:
+            self.transport.write(b"".join(batch))
+            batch.clear()
+
     def _write_pending(self) -> None:
         transport = self.transport
         if transport is None:
             return
-        for chunk in self.ws.data_to_send():
+        ws = self.ws
+        for chunk in ws.data_to_send():
             if chunk:
-                transport.write(chunk)
+                self._write(chunk)
+                continue
+            self._flush()  # end of stream: what is queued goes first
+            if ws.close_rcvd is not None and ws.close_sent is not None:
+                # Closing handshake done: the peer sends nothing more, so close (FIN)
+                # rather than half-close and wait for the peer's FIN as well.
+                transport.close()
             elif transport.can_write_eof():
                 try:
                     transport.write_eof()
@@ -248,8 +508,11 @@ class DirectSocket(asyncio.Protocol):
         ws = self.ws
         if ws.state is not OPEN or self.transport is None or self.transport.is_closing():
             raise SocketGone
-        ws.send_text(text.encode())
-        self._write_pending()
+        if self._fast and not ws.writes:
+            self._write(_text_frame(text.encode()))
+        else:
+            ws.send_text(text.encode())
+            self._write_pending()
         if self._paused:  # flow control: wait until the transport's buffer drains
             waiter = asyncio.get_running_loop().create_future()
             self._drain_waiters.append(waiter)
@@ -301,6 +564,9 @@ class DirectServer:
         self.extensions = (
             [ServerPerMessageDeflateFactory()] if server.compression == "deflate" else None
         )
+        self.fast_upgrade = server.compression is None
+        """Whether plain upgrades may be answered from the template (``_upgrade``)."""
+        self.http101 = _Http101(SUBPROTOCOL)
         self.sockets: set[DirectSocket] = set()
         self.serving = False
         self._listener: asyncio.Server | None = None

@@ -65,6 +65,7 @@ from websockets.typing import Subprotocol
 
 from .._auth import WWW_AUTHENTICATE, check_basic, credentials_for
 from .._log import show_logs
+from .._loop import freeze_gc
 from ..app import App
 from ..audio._pacing import Clock
 from ..audio._socket import AudioRoute, serve_audio
@@ -554,6 +555,23 @@ class JambonzServer:
             return self._unauthorized()
         return None
 
+    def _plain_route(self, request_path: str) -> tuple[App[Never], str] | None:
+        """The route of a plain ``GET`` upgrade without credentials that
+        :meth:`_process_request` lets through untouched; ``None``: let it decide.
+
+        The direct transport's templated 101 (``_direct.plain_upgrade``) asks this
+        instead of building a :class:`Request`; keep it in step with
+        :meth:`_process_request`.
+        """
+        if self._audio_routes or request_path.partition("?")[0] in ("/healthz", "/metrics"):
+            return None
+        found = self.route(request_path)
+        # Only where no credentials are required (server-wide or the app's, per path):
+        # an upgrade that needs them goes through _process_request.
+        if found is None or not self._authorized(Headers(), found[1], found[0]):
+            return None
+        return found
+
     def _health_or_metrics(self, path: str) -> Response:
         if path == "/healthz":
             if self.draining:
@@ -651,8 +669,12 @@ async def serve(
 ) -> None:
     """Serve ``apps`` until SIGTERM/SIGINT or cancellation, then drain.
 
-    ``asyncio.run(serve(app))`` is a complete production entry point: it logs what
-    listens where (at INFO, on stderr when the program configured no logging), and on
+    ``asyncio.run(serve(app))`` is a complete production entry point (on uvloop when
+    installed: ``jambonz_runtime.run(serve(app))``). Once listening it freezes the
+    objects alive (the imported models) out of the garbage collector's full passes
+    (:func:`jambonz_runtime._loop.freeze_gc`: no ~50 ms pause every few thousand calls).
+    It logs what listens where (at INFO, on stderr when the program configured no
+    logging), and on
     SIGTERM or SIGINT (Ctrl-C) drains as :meth:`JambonzServer.shutdown` describes
     before returning, within ``shutdown_timeout`` (25 s: under Kubernetes' 30 s grace
     period). A second signal during the drain is ignored with a log line; cancelling
@@ -693,9 +715,11 @@ async def serve(
                 break  # not the main thread, or a loop without signal support
             installed.append(signum)
     await server.start()
+    refreeze = freeze_gc(loop)  # the loaded models out of the collector's way (p99)
     try:
         await stop.wait()
     finally:
+        refreeze.cancel()
         try:
             await server.shutdown()
         finally:

@@ -91,3 +91,177 @@ async def test_a_client_that_never_completes_the_handshake_is_dropped() -> None:
         assert await asyncio.wait_for(reader.read(), 2) == b""  # closed by the server
         writer.close()
         await writer.wait_closed()
+
+
+# -- fast paths: the plain jambonz upgrade, whole text frames, one write per segment ------
+
+_PLAIN = (
+    b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Protocol: ws.jambonz.org\r\n\r\n"
+)
+
+
+def _masked(payload: bytes, opcode: int = 0x1, fin: bool = True) -> bytes:
+    mask = b"\x01\x02\x03\x04"
+    size = len(payload)
+    head = bytes((opcode | (0x80 if fin else 0),))
+    if size < 126:
+        head += bytes((0x80 | size,))
+    elif size < 0x10000:
+        head += bytes((0x80 | 126,)) + size.to_bytes(2, "big")
+    else:
+        head += bytes((0x80 | 127,)) + size.to_bytes(8, "big")
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await asyncio.wait_for(reader.readexactly(2), 2)
+    size = head[1] & 0x7F
+    if size == 126:
+        size = int.from_bytes(await reader.readexactly(2), "big")
+    elif size == 127:
+        size = int.from_bytes(await reader.readexactly(8), "big")
+    return head[0], await reader.readexactly(size)
+
+
+def _session_new(msgid: str) -> bytes:
+    return json.dumps(
+        {"type": "session:new", "msgid": msgid, "call_sid": "c1", "data": {"call_sid": "c1"}}
+    ).encode()
+
+
+def test_plain_upgrade_recognises_only_the_plain_request() -> None:
+    head = _PLAIN[: _PLAIN.index(b"\r\n\r\n")]
+    found = _direct.plain_upgrade(head, "ws.jambonz.org")
+    assert found == ("/", b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")  # RFC 6455's own example
+    for changed in (
+        head.replace(b"HTTP/1.1", b"HTTP/1.0"),
+        head.replace(b"GET", b"POST"),
+        head.replace(b"websocket", b"h2c"),
+        head.replace(b"Version: 13", b"Version: 8"),
+        head.replace(b"ws.jambonz.org", b"other"),
+        head.replace(b"dGhlIHNhbXBsZSBub25jZQ==", b"short=="),
+        head + b"\r\nUpgrade: websocket",  # duplicated
+        head + b"\r\nAuthorization: Basic eDp5",  # auth is process_request's business
+        head + b"\r\nContent-Length: 0",
+        head + b"\r\n folded",
+        head + b"\r\nX-Name: \xc3\xa9",
+    ):
+        assert _direct.plain_upgrade(changed, "ws.jambonz.org") is None, changed
+
+
+async def test_the_templated_101_matches_websockets_own_answer() -> None:
+    async with JambonzServer(app()) as fast, JambonzServer(app(), transport="asyncio") as slow:
+        answers = []
+        for server in (fast, slow):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(_PLAIN)
+            lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+            answers.append([line for line in lines if not line.startswith(b"Date: ")])
+            writer.close()
+            await writer.wait_closed()
+        assert answers[0] == answers[1]
+
+
+async def test_a_request_in_pieces_and_frames_split_anywhere_are_served() -> None:
+    async with JambonzServer(app()) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        for piece in (_PLAIN[:20], _PLAIN[20:]):  # not the fast path: websockets parses it
+            writer.write(piece)
+            await writer.drain()
+            await asyncio.sleep(0.01)
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+        frame = _masked(_session_new("m1"))
+        for i in range(0, len(frame), 7):
+            writer.write(frame[i : i + 7])
+            await writer.drain()
+            await asyncio.sleep(0)
+        opcode, payload = await _read_frame(reader)
+        assert opcode == 0x81
+        assert json.loads(payload)["msgid"] == "m1"
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_fast_path_frames_pings_and_a_64_bit_length_in_one_segment() -> None:
+    async with JambonzServer(app()) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        hook = json.dumps({"type": "verb:hook", "msgid": "m2", "hook": "/x", "data": {}})
+        big = json.dumps(
+            {"type": "verb:hook", "msgid": "m3", "hook": "/x", "data": {"pad": "x" * 70000}}
+        )
+        writer.write(
+            _PLAIN
+            + _masked(_session_new("m1"))
+            + _masked(b"p1", opcode=0x9)  # a ping between two text frames
+            + _masked(hook.encode())
+            + _masked(big.encode())  # 64-bit length: websockets' parser from here on
+            + _masked(b"p2", opcode=0x9)
+        )
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+        seen = [await _read_frame(reader) for _ in range(5)]
+        assert [(op, json.loads(p)["msgid"]) for op, p in seen if op == 0x81] == [
+            (0x81, "m1"),
+            (0x81, "m2"),
+            (0x81, "m3"),
+        ]
+        assert [(op, p) for op, p in seen if op != 0x81] == [(0x8A, b"p1"), (0x8A, b"p2")]
+        writer.write(_masked((1000).to_bytes(2, "big"), opcode=0x8))
+        opcode, payload = await _read_frame(reader)
+        assert opcode == 0x88
+        assert payload == (1000).to_bytes(2, "big")
+        assert await asyncio.wait_for(reader.read(), 2) == b""  # then closed by the server
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_an_unmasked_frame_is_refused_with_1002_on_the_fast_path() -> None:
+    async with JambonzServer(app()) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(_PLAIN + b"\x81\x02hi")
+        await reader.readuntil(b"\r\n\r\n")
+        opcode, payload = await _read_frame(reader)
+        assert opcode == 0x88
+        assert int.from_bytes(payload[:2], "big") == 1002
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_a_text_frame_inside_a_fragmented_message_is_refused_with_1002() -> None:
+    async with JambonzServer(app()) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(_PLAIN + _masked(b'{"type"', fin=False) + _masked(b"{}"))
+        await reader.readuntil(b"\r\n\r\n")
+        opcode, payload = await _read_frame(reader)
+        assert opcode == 0x88
+        assert int.from_bytes(payload[:2], "big") == 1002
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_an_oversized_frame_is_refused_with_1009_from_its_header() -> None:
+    async with JambonzServer(app(), max_message_size=100) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(_PLAIN + _masked(b"x" * 200)[:10])  # the header says 200 bytes
+        await reader.readuntil(b"\r\n\r\n")
+        opcode, payload = await _read_frame(reader)
+        assert opcode == 0x88
+        assert int.from_bytes(payload[:2], "big") == 1009
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_basic_auth_and_healthz_still_go_through_process_request() -> None:
+    async with JambonzServer(app(), basic_auth=("u", "p")) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(_PLAIN)
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 401")
+        writer.close()
+        await writer.wait_closed()
+    async with JambonzServer(app()) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(_PLAIN.replace(b"GET / ", b"GET /healthz "))
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+        writer.close()
+        await writer.wait_closed()
