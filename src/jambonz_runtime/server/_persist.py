@@ -30,6 +30,7 @@ from pydantic import JsonValue, ValidationError
 
 from jambonz_types.callbacks import SessionNewCallback
 
+from .._log import call_logger
 from ..app import App
 from ..exceptions import StoreError
 from ..session import Session
@@ -296,8 +297,9 @@ class Persistence:
     def _rebuild(
         self, app: App[Any], call_sid: str, path: str, record: Mapping[str, str]
     ) -> Session[Any]:
-        log = logging.LoggerAdapter(_log, {"call_sid": call_sid})
-        raw = json.loads(record["call"])
+        log = call_logger(call_sid, _log)
+        loaded = json.loads(record["call"])
+        raw: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
         try:
             call = SessionNewCallback.model_validate(raw, by_alias=True, by_name=False)
         except ValidationError:
@@ -306,9 +308,7 @@ class Persistence:
         try:
             state = app.load_state(record["state"]) if record.get("state") else app.new_state()
         except ValueError as exc:
-            log.error(
-                "[%s] stored state does not fit the state model (%s); fresh state", call_sid, exc
-            )
+            log.error("stored state does not fit the state model (%s); fresh state", exc)
             state = app.new_state()
         session = Session[Any](
             call_sid, call, record.get("path") or path, env_vars=app.env_vars, state=state

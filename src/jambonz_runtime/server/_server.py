@@ -240,14 +240,12 @@ class JambonzServer:
             self._bound_port = await self._direct.start()
             self._announce()
             return
-        where: dict[str, object] = (
-            {"sock": self.sock}
-            if self.sock is not None
-            else {"host": self.host, "port": self._port}
-        )
+        inherited = self.sock is not None
         self._server = await ws_serve(
             self._handle,
-            **where,  # type: ignore[arg-type]  # host/port or sock, as create_server takes them
+            None if inherited else self.host,
+            None if inherited else self._port,
+            sock=self.sock,
             reuse_port=self.reuse_port or None,
             subprotocols=[SUBPROTOCOL],
             select_subprotocol=self._select_subprotocol,

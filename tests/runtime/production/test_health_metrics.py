@@ -61,3 +61,16 @@ async def test_metrics_count_calls_hooks_and_resumes() -> None:
 async def test_metrics_are_off_by_default() -> None:
     async with JambonzServer(make_app()) as server:
         assert (await http_get(server.port, "/metrics"))[0] == 404
+
+
+@pytest.mark.parametrize("transport", ["direct", "asyncio"])
+async def test_an_inherited_listening_socket_is_served(transport: str) -> None:
+    # What a pre-forked worker gets (serve --workers without SO_REUSEPORT).
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = JambonzServer(make_app(), sock=listener, transport=transport)  # type: ignore[arg-type]
+    async with server:
+        assert server.port == port
+        assert await http_get(port, "/healthz") == (200, "ok\n")
