@@ -141,6 +141,31 @@ else:
                 if name not in _HIDDEN and not name.startswith("__pydantic")
             ]
 
+        def __new__(mcs, name, bases, namespace, **kwargs):
+            # The per-instance Python hooks (null check before, verb/rules/shadowing
+            # after) are given only to the classes that need them: pydantic-core calls a
+            # hook for every instance, nested ones included, and on inbound payloads
+            # (callbacks: null tolerated, no ``verb``, no rules) they doubled the cost of
+            # validating every message jambonz sends. The bases defined here get none;
+            # each class below them gets them once and its subclasses inherit them.
+            if namespace.get("__module__") != __name__:
+                _add_hooks(bases, namespace)
+            return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+    def _add_hooks(bases: tuple[type, ...], namespace: dict[str, object]) -> None:
+        strict = namespace.get("_reject_null")
+        if strict is None:
+            strict = any(getattr(base, "_reject_null", False) for base in bases)
+        hooked = [getattr(base, "__pydantic_post_init__", None) for base in bases]
+        if any(hooked) or "model_post_init" in namespace:
+            return  # inherited (or the class's own, which calls ours via super())
+        if strict:
+            namespace["_no_explicit_null"] = model_validator(mode="before")(
+                classmethod(_no_explicit_null)
+            )
+        if strict or namespace.get("__jambonz_rules__"):
+            namespace["model_post_init"] = _post_init
+
 
 class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
     """Base of every generated verb, component and command model."""
@@ -177,60 +202,7 @@ class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
         # alias settings, not through this method; only a direct ``Model(...)`` call does.
         __init__.__pydantic_base_init__ = True
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_explicit_null(cls, data: object) -> object:
-        # Runs for every model validated (verbs on the hot path of every ack): the common
-        # case, no ``None`` at all, costs one pass over the values.
-        if cls._reject_null and isinstance(data, dict):
-            for value in data.values():
-                if value is None:
-                    break
-            else:
-                return data
-            errors = [
-                InitErrorDetails(type=_NULL, loc=(key,), input=None)
-                for key, value in data.items()
-                if value is None and key in _typed_keys(cls)
-            ]
-            if errors:
-                raise ValidationError.from_exception_data(cls.__name__, errors)
-        return data
-
-    def model_post_init(self, context: object, /) -> None:
-        cls = type(self)
-        # ``verb`` has a default so that ``Say(text=...)`` works, but the wire always
-        # needs it: count it as set so ``exclude_unset`` keeps it.
-        if _has_verb(cls):
-            self.__pydantic_fields_set__.add("verb")
-        extra = self.__pydantic_extra__
-        if extra:
-            shadowable = _SHADOW_CACHE.get(cls)
-            if shadowable is None:
-                shadowable = _shadowable(cls)
-            if shadowable:
-                self._unset_shadowed_fields(extra, shadowable)
-        # The schema rules run here rather than in an ``after`` model validator, which
-        # would turn every union member's error location into ``function-after[...]``.
-        rules = _RULES_CACHE.get(cls)
-        if rules is None:
-            rules = _rules_of(cls)
-        if rules:
-            broken = check(self, rules)
-            if broken:
-                raise ValidationError.from_exception_data(
-                    type(self).__name__,
-                    [
-                        InitErrorDetails(
-                            type=PydanticCustomError(kind, message), loc=loc, input=self.to_dict()
-                        )
-                        for loc, kind, message in broken
-                    ],
-                )
-
-    def _unset_shadowed_fields(
-        self, extra: dict[str, object], shadowable: dict[str, object]
-    ) -> None:
+    def _unset_shadowed_fields(self, extra: dict[str, object]) -> None:
         # An unknown wire key spelled like a field's Python name (``early_media`` on
         # ``say``, read by ``from_wire``) is kept as an extra key, but pydantic also
         # marks the *field* as set, so ``exclude_unset`` would write
@@ -238,6 +210,10 @@ class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
         # (it still holds its default): unmark it. ``shadowable``: the fields whose
         # wire name differs from their Python name, with their defaults (cached per
         # class: pydantic's ``model_fields`` is slow for a per-instance check).
+        # Models without ``model_post_init`` (callbacks) do this when first written out.
+        shadowable = _SHADOW_CACHE.get(type(self))
+        if shadowable is None:
+            shadowable = _shadowable(type(self))
         for name, default in shadowable.items():  # a field or two; extra is as small
             if name in extra and getattr(self, name) == default:
                 self.__pydantic_fields_set__.discard(name)
@@ -261,6 +237,9 @@ class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
         # ``model_dump(mode="json", by_alias=True, exclude_unset=True)`` without its
         # keyword plumbing: called for every verb of every ack, where that plumbing cost
         # as much as the serialisation itself.
+        extra = self.__pydantic_extra__
+        if extra:
+            self._unset_shadowed_fields(extra)
         data: dict[str, JsonValue] = self.__pydantic_serializer__.to_python(
             self, mode="json", by_alias=True, exclude_unset=True
         )
@@ -268,6 +247,9 @@ class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
 
     def to_json(self) -> str:
         """The wire form as compact JSON text."""
+        extra = self.__pydantic_extra__
+        if extra:
+            self._unset_shadowed_fields(extra)
         return self.model_dump_json(by_alias=True, exclude_unset=True)
 
 
@@ -275,6 +257,55 @@ class JambonzCallback(JambonzModel):
     """Base of every callback payload model: tolerant of null and unknown keys."""
 
     _reject_null: ClassVar[bool] = False
+
+
+def _no_explicit_null(cls: type[JambonzModel], data: object) -> object:
+    """Before-validator of strict models: explicit ``null`` is an error where typed."""
+    # Runs for every strict model validated (verbs on the hot path of every ack): the
+    # common case, no ``None`` at all, costs one pass over the values.
+    if isinstance(data, dict):
+        for value in data.values():
+            if value is None:
+                break
+        else:
+            return data
+        errors = [
+            InitErrorDetails(type=_NULL, loc=(key,), input=None)
+            for key, value in data.items()
+            if value is None and key in _typed_keys(cls)
+        ]
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+    return data
+
+
+def _post_init(self: JambonzModel, context: object, /) -> None:
+    """``model_post_init`` of strict models and of models with schema rules."""
+    cls = type(self)
+    # ``verb`` has a default so that ``Say(text=...)`` works, but the wire always
+    # needs it: count it as set so ``exclude_unset`` keeps it.
+    if _has_verb(cls):
+        self.__pydantic_fields_set__.add("verb")
+    extra = self.__pydantic_extra__
+    if extra:
+        self._unset_shadowed_fields(extra)
+    # The schema rules run here rather than in an ``after`` model validator, which
+    # would turn every union member's error location into ``function-after[...]``.
+    rules = _RULES_CACHE.get(cls)
+    if rules is None:
+        rules = _rules_of(cls)
+    if rules:
+        broken = check(self, rules)
+        if broken:
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(kind, message), loc=loc, input=self.to_dict()
+                    )
+                    for loc, kind, message in broken
+                ],
+            )
 
 
 _ALIAS_CACHE: dict[type[BaseModel], frozenset[str]] = {}

@@ -7,7 +7,8 @@ is such an unknown key on the wire, and must not make the field look "set".
 
 from __future__ import annotations
 
-from pydantic import JsonValue
+import pytest
+from pydantic import JsonValue, ValidationError
 
 from jambonz_types import JambonzApp
 from jambonz_types.verbs import Gather, Say
@@ -43,3 +44,36 @@ def test_twin_inside_a_verb_array_round_trips() -> None:
 def test_python_names_still_set_fields_in_python() -> None:
     say = Say.model_validate({"verb": "say", "text": "x", "early_media": True})
     assert say.to_dict() == {"verb": "say", "text": "x", "earlyMedia": True}
+
+
+def test_callbacks_skip_the_per_instance_hooks_and_still_write_shadowing_keys_once() -> None:
+    """Inbound payloads validate in pydantic-core alone (no Python hook per instance),
+    yet a snake_case extra key still never turns into ``null`` on the way out."""
+    from typing import ClassVar
+
+    from jambonz_types import JambonzCallback
+    from jambonz_types._rules import Rule
+    from jambonz_types.callbacks import CallStatusCallback, GatherCallback
+
+    for callback in (CallStatusCallback, GatherCallback):
+        assert callback.__pydantic_post_init__ is None
+        assert not callback.__pydantic_decorators__.model_validators
+    for verb in (Say, Gather):
+        assert verb.__pydantic_post_init__ == "model_post_init"
+        assert list(verb.__pydantic_decorators__.model_validators) == ["_no_explicit_null"]
+
+    status = CallStatusCallback.from_wire({"call_sid": "c1", "from_": "x", "from": "+1"})
+    assert status.from_ == "+1"
+    assert status.to_dict() == {"call_sid": "c1", "from": "+1", "from_": "x"}
+    shadowed = CallStatusCallback.from_wire({"call_sid": "c1", "from_": "x"})
+    assert shadowed.to_dict() == {"call_sid": "c1", "from_": "x"}
+    assert shadowed.to_json() == '{"call_sid":"c1","from_":"x"}'
+
+    class Ruled(JambonzCallback):  # a callback with schema rules gets the hook back
+        a: str | None = None
+        __jambonz_rules__: ClassVar[tuple[Rule, ...]] = ({"not": {"required": ["a"]}},)
+
+    assert Ruled.__pydantic_post_init__ == "model_post_init"
+    assert Ruled.from_wire({}).to_dict() == {}
+    with pytest.raises(ValidationError):
+        Ruled.from_wire({"a": "x"})

@@ -40,6 +40,7 @@ from ..exceptions import (
     AckError,
     HandlerError,
     InvalidPayload,
+    MessageTooLarge,
     describe_validation_error,
     preview,
 )
@@ -406,8 +407,7 @@ class Connection:
             session.log.error("no on_session handler for path %r", self.path)
             self._spawn(self._ack_only(msg, to_wire(self.app.error_reply), session))
             return
-        call = session.call
-        self._spawn(self._answer(msg, session, lambda: handler(session, call)), (msg, session))
+        self._spawn(self._answer(msg, session, handler, None), (msg, session))
 
     def _begin(self, session: Session[Any], msg: InboundMessage) -> None:
         self.metrics.call_started()
@@ -517,13 +517,7 @@ class Connection:
             # Nobody handles it: ack at once so the server does not wait 5 s.
             self._spawn(self._ack_only(msg, [], session))
             return
-        self._spawn(
-            self._answer(msg, session, lambda: self._call_hook(msg, session, hook)), (msg, session)
-        )
-
-    async def _call_hook(self, msg: InboundMessage, session: Session[Any], hook: _Hook) -> object:
-        payload = self._validate(msg, session, hook.model)
-        return await hook.handler(session, payload)
+        self._spawn(self._answer(msg, session, hook.handler, hook.model), (msg, session))
 
     def _validate(
         self, msg: InboundMessage, session: Session[Any], model: type[BaseModel]
@@ -539,11 +533,15 @@ class Connection:
         self,
         msg: InboundMessage,
         session: Session[Any],
-        run: Callable[[], Awaitable[object]],
+        handler: Callable[[Session[Any], Any], Awaitable[object]],
+        model: type[BaseModel] | None,
     ) -> None:
+        """Run ``handler`` on the payload (validated as ``model``; ``None``: the call info)
+        and ack with what it returns (one coroutine per message, no wrapper)."""
         started = time.monotonic()
         try:
-            verbs = to_wire(await run())  # type: ignore[arg-type]  # to_wire rejects non-verbs
+            payload = session.call if model is None else self._validate(msg, session, model)
+            verbs = to_wire(await handler(session, payload))  # type: ignore[arg-type]  # to_wire rejects non-verbs
             if self.app.jambonz_version is not None:
                 check_jambonz_version(verbs, self.app.jambonz_version)
         except InvalidPayload as exc:
@@ -607,11 +605,15 @@ class Connection:
         """Send the ack; ``True`` if it went out on the socket."""
         log = session.log if session is not None else self.log
         assert msg.msgid is not None
+        too_large: tuple[MessageTooLarge, ...] = ()
         try:
-            # verbs, else the error reply, else []: never raises MessageTooLarge
-            text, too_large = self.protocol.ack_first_fitting(
-                msg.msgid, (verbs, to_wire(self.app.error_reply))
-            )
+            try:
+                text: str | None = self.protocol.ack(msg.msgid, verbs)
+            except MessageTooLarge:
+                # verbs, else the error reply, else []: never raises MessageTooLarge
+                text, too_large = self.protocol.ack_first_fitting(
+                    msg.msgid, (verbs, to_wire(self.app.error_reply))
+                )
         except AckError as exc:
             if self._open:
                 log.warning("%s", exc)

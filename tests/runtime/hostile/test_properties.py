@@ -9,6 +9,7 @@ produce two acks for one msgid, whatever order acks are attempted in.
 from __future__ import annotations
 
 import json
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -105,3 +106,36 @@ def test_any_frames_never_raise_and_each_msgid_is_acked_at_most_once(
         acked.append(msgid)
     assert sorted(acked) == sorted(received)  # every pending one once, none twice
     assert proto.pending == ()
+
+
+@SETTINGS
+@given(
+    envelopes
+    | st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(sorted(KNOWN_TYPES)),
+            "msgid": st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=130),
+        },
+        optional={
+            "call_sid": st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=130),
+            "hook": st.text(max_size=40) | st.just("/h" * 2049),
+            "b3": st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=514),
+            "data": st.dictionaries(st.text(max_size=5), json_values, max_size=3),
+        },
+    )
+)
+def test_one_pass_envelope_agrees_with_the_careful_parser(envelope: dict[str, object]) -> None:
+    """The one-pass envelope check accepts only what the careful path accepts, unchanged."""
+    from jambonz_runtime.protocol import _messages
+
+    text = json.dumps(envelope)
+    obj = json.loads(text)
+    fast = _messages._plain_envelope(obj, text)
+    if fast is None:
+        return
+    with patch.object(_messages, "_plain_envelope", return_value=None):
+        careful = parse_inbound(text)
+    assert careful == fast
+    assert isinstance(careful, _messages.InboundMessage)
+    assert careful.raw == fast.raw
+    assert careful.extra == fast.extra == {}
