@@ -293,7 +293,8 @@ def build_verb(module: str, name: str, verb: str, args: Mapping[str, object]) ->
             given[key] = value.path
     model = _MODELS.get((module, name)) or _model(module, name)
     try:
-        built = model.model_validate(given, by_alias=True, by_name=False)
+        # pydantic-core directly: ``model_validate`` is one more Python frame per verb
+        built = model.__pydantic_validator__.validate_python(given, by_alias=True, by_name=False)
     except validation_error as exc:
         where = f"{verb}: invalid {verb!r} verb"
         raise verb_error(describe_validation_error(where, exc, prefix=verb), exc) from exc

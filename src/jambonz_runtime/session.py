@@ -107,13 +107,13 @@ class Session(SessionCommands, Generic[StateT]):
         self.path = path
         self.log: CallLogger = call_logger(call_sid)
         self.max_outbound_bytes: int = max_outbound_bytes
-        self.tts: TtsStreamer = TtsStreamer(self._send_command)
+        self._tts: TtsStreamer | None = None
         self._env_decl: Mapping[str, EnvVar] = env_vars or {}
         self._env: dict[str, EnvValue] | None = None
         self._link: _Link | None = None
         self._outbox: list[str] = []
         self._ended = False
-        self._ended_event = asyncio.Event()
+        self._ended_event: asyncio.Event | None = None  # made by the first wait_ended()
         # session:new answer, kept until acked: if the socket drops first, the ack to
         # session:reconnect must carry these verbs (protocol.md §4).
         self._initial_verbs: asyncio.Future[list[dict[str, JsonValue]]] | None = None
@@ -146,8 +146,25 @@ class Session(SessionCommands, Generic[StateT]):
         """Whether the call is over (no command can be sent any more)."""
         return self._ended
 
+    @property
+    def tts(self) -> TtsStreamer:
+        """This call's TTS token stream (``say`` with ``stream=True``), with backpressure.
+
+        Made on first use: most calls never stream, and a session is built per call.
+        """
+        tts = self._tts
+        if tts is None:
+            tts = self._tts = TtsStreamer(self._send_command)
+            if self._ended:
+                tts.close("the call ended")
+        return tts
+
     async def wait_ended(self) -> None:
         """Wait until the call ends."""
+        if self._ended:
+            return
+        if self._ended_event is None:
+            self._ended_event = asyncio.Event()
         await self._ended_event.wait()
 
     @property
@@ -258,7 +275,9 @@ class Session(SessionCommands, Generic[StateT]):
                 "; ".join(t[:120] for t in self._outbox),
             )
             self._outbox.clear()
-        self.tts.close("the call ended")
-        self._ended_event.set()
+        if self._tts is not None:
+            self._tts.close("the call ended")
+        if self._ended_event is not None:
+            self._ended_event.set()
         for callback in self._on_end:
             callback(self)

@@ -90,14 +90,16 @@ if TYPE_CHECKING:
     """Gather's nested ``say``: a :class:`Say` (written without ``verb``) or a dict."""
     NestedPlay: TypeAlias = NestedPlayDict | Play
     """Gather's nested ``play``: a :class:`Play` (written without ``verb``) or a dict."""
-else:  # what pydantic validates: any object (checked for unknown keys) or the model
+else:  # what pydantic validates: any object (checked for unknown keys) or the model,
+    # written without ``verb`` (the serializer hook sits on the model branch only: a dict,
+    # the common case, is written by pydantic-core alone)
     NestedSay = Annotated[
-        Annotated[dict[str, JsonValue], _checker("say", Say)] | Say,
+        Annotated[dict[str, JsonValue], _checker("say", Say)]
+        | Annotated[Say, WrapSerializer(_without_verb)],
         Field(union_mode="left_to_right"),
-        WrapSerializer(_without_verb),
     ]
     NestedPlay = Annotated[
-        Annotated[dict[str, JsonValue], _checker("play", Play)] | Play,
+        Annotated[dict[str, JsonValue], _checker("play", Play)]
+        | Annotated[Play, WrapSerializer(_without_verb)],
         Field(union_mode="left_to_right"),
-        WrapSerializer(_without_verb),
     ]

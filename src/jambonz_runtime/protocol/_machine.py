@@ -140,7 +140,11 @@ class JambonzProtocol:
         if msgid not in self._pending:
             raise AckError(f"no message with msgid {msgid!r} is waiting for an ack")
         text = encode_wire(
-            {"type": "ack", "msgid": msgid, "data": [dict(v) for v in verbs]},
+            {
+                "type": "ack",
+                "msgid": msgid,
+                "data": [v if type(v) is dict else dict(v) for v in verbs],
+            },
             limit=self.max_outbound_bytes,
             what=f"ack to {self._pending[msgid].type}",
         )

@@ -234,7 +234,10 @@ class InboundMessage:
             pydantic.ValidationError: the payload does not fit the model.
         """
         chosen = model if model is not None else PAYLOAD_MODELS[self.type]
-        return chosen.model_validate(self.data, by_alias=True, by_name=False)
+        # pydantic-core directly (``model_validate`` adds a Python frame to every message)
+        return chosen.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
+            self.data, by_alias=True, by_name=False
+        )
 
 
 @dataclass(frozen=True)
@@ -268,7 +271,10 @@ def validate_lenient(
     whether to answer at all.
     """
     try:
-        return model.model_validate(data, by_alias=True, by_name=False), None
+        validated: _M = model.__pydantic_validator__.validate_python(
+            data, by_alias=True, by_name=False
+        )
+        return validated, None
     except ValidationError as exc:
         error = exc
     bad = {str(err["loc"][0]) for err in error.errors(include_input=False) if err["loc"]}
