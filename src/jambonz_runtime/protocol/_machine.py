@@ -17,7 +17,7 @@ from typing import Final, TypeAlias
 from pydantic import JsonValue
 
 from ..exceptions import MAX_MESSAGE_BYTES, AckError, InvalidMessage, MessageTooLarge
-from ._messages import InboundMessage, UnknownMessage, parse_inbound
+from ._messages import ACK_REQUIRED, InboundMessage, UnknownMessage, parse_inbound
 from ._wire import check_size, encode_wire
 
 __all__ = [
@@ -105,25 +105,40 @@ class JambonzProtocol:
         Never raises for bad input: an invalid frame is reported as
         :class:`InvalidReceived` and leaves the state unchanged.
         """
+        received = self.receive_message(frame)
+        if isinstance(received, InboundMessage):
+            return [MessageReceived(received)]
+        return received
+
+    def receive_message(self, frame: str | bytes) -> InboundMessage | list[Event]:
+        """Like :meth:`receive_text`, but an ordinary message comes back as itself.
+
+        The common case (a valid message with nothing else to report) then costs no
+        event objects; anything else is the same event list :meth:`receive_text` gives.
+        """
         try:
             message = parse_inbound(frame)
         except InvalidMessage as exc:
             return [InvalidReceived(exc)]
         if isinstance(message, UnknownMessage):
             return [UnknownReceived(message)]
-        events: list[Event] = []
         if self.call_sid is None and message.call_sid:
             self.call_sid = message.call_sid
+        msgid = message.msgid
+        if message.type in ACK_REQUIRED:
+            assert msgid is not None  # parse_inbound guarantees it
+            if msgid in self._pending:
+                return [*self._unexpected(message), DuplicateMsgid(message)]
+            self._pending[msgid] = message
         if message.extra:
-            events.append(UnexpectedKeys(message, tuple(sorted(message.extra))))
-        if message.needs_ack:
-            assert message.msgid is not None  # parse_inbound guarantees it
-            if message.msgid in self._pending:
-                events.append(DuplicateMsgid(message))
-                return events
-            self._pending[message.msgid] = message
-        events.append(MessageReceived(message))
-        return events
+            return [*self._unexpected(message), MessageReceived(message)]
+        return message
+
+    @staticmethod
+    def _unexpected(message: InboundMessage) -> list[Event]:
+        if not message.extra:
+            return []
+        return [UnexpectedKeys(message, tuple(sorted(message.extra)))]
 
     def ack(self, msgid: str, verbs: Sequence[Mapping[str, JsonValue]] = ()) -> str:
         """Encode the one ack for ``msgid`` and mark it answered.

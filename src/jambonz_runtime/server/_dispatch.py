@@ -137,12 +137,13 @@ class Connection:
         if isinstance(frame, bytes) and not self._binary_seen:
             self._binary_seen = True
             self.log.debug("binary frames on this socket are parsed as text, as jambonz does")
-        for event in self.protocol.receive_text(frame):
+        received = self.protocol.receive_message(frame)
+        if isinstance(received, InboundMessage):  # the common case: no event objects
+            self._on_message_safely(received, frame)
+            return
+        for event in received:
             if isinstance(event, MessageReceived):
-                try:
-                    self._on_message(event.message)
-                except Exception:  # a bug here must not kill the socket or other calls
-                    self.log.exception("internal error handling %s", preview(frame))
+                self._on_message_safely(event.message, frame)
             elif isinstance(event, InvalidReceived):
                 self.log.error("%s", event.error)
             elif isinstance(event, UnknownReceived):
@@ -164,6 +165,12 @@ class Connection:
                     event.message.type,
                     event.message.msgid,
                 )
+
+    def _on_message_safely(self, msg: InboundMessage, frame: str | bytes) -> None:
+        try:
+            self._on_message(msg)
+        except Exception:  # a bug here must not kill the socket or other calls
+            self.log.exception("internal error handling %s", preview(frame))
 
     def connection_lost(self, code: int | None) -> None:
         """The socket closed with ``code`` (``None``: no close frame, i.e. 1006)."""

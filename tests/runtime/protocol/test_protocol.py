@@ -242,3 +242,25 @@ def test_35_untouched_subtrees_survive_payload_validation() -> None:
     assert call.env_vars == {"API_KEY": "k"}
     assert call.sip is not None
     assert call.sip.headers == {"X-CID": "abc"}
+
+
+def test_receive_message_gives_an_ordinary_message_itself_and_events_otherwise() -> None:
+    """The dispatcher's path: a plain message without event objects, the rest as events."""
+    proto = JambonzProtocol()
+    plain = proto.receive_message(frame("verb:hook", "r1", hook="/x"))
+    assert isinstance(plain, InboundMessage)
+    assert plain.msgid == "r1"
+    assert proto.pending == ("r1",)
+    duplicate = proto.receive_message(frame("verb:hook", "r1", hook="/x", extra=1))
+    assert isinstance(duplicate, list)
+    assert [type(e) for e in duplicate] == [UnexpectedKeys, DuplicateMsgid]
+    extra = proto.receive_message(frame("call:status", None, later="x"))
+    assert isinstance(extra, list)
+    assert [type(e) for e in extra] == [UnexpectedKeys, MessageReceived]
+    invalid = proto.receive_message("[]")
+    assert isinstance(invalid, list)
+    assert [type(e) for e in invalid] == [InvalidReceived]
+    unknown = proto.receive_message(frame("future:thing"))
+    assert isinstance(unknown, list)
+    assert [type(e) for e in unknown] == [UnknownReceived]
+    assert proto.pending == ("r1",)
