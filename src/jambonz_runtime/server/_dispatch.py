@@ -88,6 +88,7 @@ class Connection:
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
         *,
+        send_now: Callable[[str], bool] | None = None,
         max_outbound_bytes: int = MAX_OUTBOUND_BYTES,
         persist: Persistence | None = None,
         metrics: Metrics | None = None,
@@ -105,6 +106,9 @@ class Connection:
         self.protocol = JambonzProtocol(max_outbound_bytes=max_outbound_bytes)
         self.session: Session[Any] | None = None
         self._send = send
+        self._send_now = send_now
+        """Optional synchronous send: ``True`` once the frame is written and nothing need
+        be awaited (no backpressure); ``False``: nothing written, use ``send``."""
         self._close = close
         self._open = True
         self._tasks: set[asyncio.Task[None]] = set()
@@ -631,6 +635,9 @@ class Connection:
             )
         if text is None:
             return False
+        send_now = self._send_now
+        if send_now is not None and self._open and send_now(text):
+            return True  # written in this turn of the loop: no coroutine per ack
         try:
             await self.send_text(text)
         except SocketGone:

@@ -399,6 +399,7 @@ class JambonzServer:
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
         request_path: str,
+        send_now: Callable[[str], bool] | None = None,
     ) -> Connection:
         query = request_path.partition("?")[2]
         conn = Connection(
@@ -406,6 +407,7 @@ class JambonzServer:
             path,
             send,
             close,
+            send_now=send_now,
             max_outbound_bytes=self.max_outbound_bytes,
             persist=self.persist,
             metrics=self.metrics,
