@@ -294,7 +294,9 @@ class TtsTokenStream:
             result = data
         else:
             try:
-                result = TtsTokensResultCallback.model_validate(data, by_alias=True)
+                result = TtsTokensResultCallback.__pydantic_validator__.validate_python(
+                    data, by_alias=True
+                )
             except ValidationError:
                 return []  # not a result we could have asked for (e.g. a non-scalar id)
         if result.id is not None and result.id in self._orphans:

@@ -244,8 +244,10 @@ class _Outbound(_Model):
 
     def to_wire(self) -> dict[str, JsonValue]:
         """The message as the server reads it: wire keys, unset optional keys omitted."""
-        dumped: dict[str, JsonValue] = self.model_dump(
-            mode="json", by_alias=True, exclude_none=True
+        # the model's serializer directly: model_dump's keyword plumbing cost about as
+        # much as the serialisation of a small command (tts:tokens, several per call)
+        dumped: dict[str, JsonValue] = self.__pydantic_serializer__.to_python(
+            self, mode="json", by_alias=True, exclude_none=True
         )
         return dumped
 
