@@ -60,11 +60,12 @@ from collections.abc import Awaitable, Callable
 from typing import Final, cast
 
 from websockets import frames as _ws_frames
+from websockets.exceptions import ProtocolError
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-from websockets.frames import Frame, Opcode
+from websockets.frames import Close, CloseCode, Frame, Opcode
 from websockets.http11 import SERVER as SERVER_HEADER
 from websockets.http11 import Request
-from websockets.protocol import CLOSED, CONNECTING, OPEN
+from websockets.protocol import CLOSED, CLOSING, CONNECTING, OPEN, State
 from websockets.server import ServerProtocol
 from websockets.typing import BytesLike
 
@@ -100,6 +101,10 @@ _SINGLE: Final = frozenset(
 )
 """Headers the fast upgrade must see at most once (else websockets decides)."""
 _TEXT_FIN: Final = 0x81
+_CLOSE_FIN: Final = 0x88
+_PING_FIN: Final = 0x89
+_PONG_FIN: Final = 0x8A
+_CONTROL_FIN: Final = frozenset({_CLOSE_FIN, _PING_FIN, _PONG_FIN})
 _FAST_FRAME_MAX: Final = 0xFFFF
 """Longest frame payload the fast path unmasks (a 16-bit length); longer: websockets."""
 
@@ -188,35 +193,96 @@ def _text_frame(data: bytes) -> bytes:
 
 
 class DirectSocket(asyncio.Protocol):
-    """One control socket from jambonz, from the handshake to the TCP close."""
+    """One control socket from jambonz, from the handshake to the TCP close.
+
+    The socket runs on the fast path (templated 101, frames handled here) until it meets
+    something only websockets knows; :meth:`_protocol` then hands it over to websockets'
+    ``ServerProtocol`` for good. :attr:`state` and :attr:`close_code` answer for either.
+    """
 
     def __init__(self, owner: DirectServer) -> None:
         self.owner = owner
-        server = owner.server
-        self.ws = ServerProtocol(
-            subprotocols=owner.subprotocols,
-            extensions=owner.extensions,
-            max_size=server.max_message_size,
-            logger=_log,
-        )
+        self.ws: ServerProtocol | None = None
+        """websockets' protocol, once the socket needs it (:meth:`_protocol`)."""
         self.transport: asyncio.Transport | None = None
         self.conn: Connection | None = None
         self.ping: tuple[bytes, float] | None = None
         """The outstanding keepalive ping: its payload and when it was sent."""
+        self._state = CONNECTING
+        """The socket's state while :attr:`ws` is ``None`` (then websockets keeps it)."""
+        self._close_sent: Close | None = None
+        """The close frame the fast path sent (while :attr:`ws` is ``None``)."""
+        self._close_rcvd: Close | None = None
+        """The close frame the fast path received: from then on input is discarded."""
         self._fragments: list[BytesLike] = []
         self._fragment_text = False
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._first = True
-        """No byte received yet: the fast upgrade needs the request from its start."""
         self._fast = False
         """Whether frames go through the fast path (plain upgrade, no extension)."""
         self._rest = b""
         """Bytes of an incomplete frame (fast path only)."""
         self._batch: list[bytes] | None = None
         """Frames written while a segment is handled, sent in one ``write``."""
+
+    # -- state: the fast path's own, or websockets' once it has the socket ---------------
+
+    @property
+    def state(self) -> State:
+        """The WebSocket state (``CONNECTING``, ``OPEN``, ``CLOSING``, ``CLOSED``)."""
+        ws = self.ws
+        return self._state if ws is None else ws.state
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code received (1005: none in the frame, 1006: no close frame), once
+        ``CLOSED``; what websockets' ``close_code`` says."""
+        ws = self.ws
+        if ws is not None:
+            return ws.close_code
+        if self._state is not CLOSED:
+            return None
+        return CloseCode.ABNORMAL_CLOSURE if self._close_rcvd is None else self._close_rcvd.code
+
+    def _protocol(self) -> ServerProtocol:
+        """websockets' protocol for this socket; the first call hands the socket over.
+
+        Before any byte: a protocol that parses the request. After the templated 101:
+        one that starts open at a frame boundary (websockets' own ``state=OPEN``), told
+        what the fast path did (the subprotocol, a close frame it sent). Never after the
+        fast path received a close frame: the socket only waits for the TCP close then.
+        """
+        ws = self.ws
+        if ws is not None:
+            return ws
+        owner = self.owner
+        max_size = owner.server.max_message_size
+        if self._state is CONNECTING:
+            ws = ServerProtocol(
+                subprotocols=owner.subprotocols,
+                extensions=owner.extensions,
+                max_size=max_size,
+                logger=_log,
+            )
+        else:
+            assert self._close_rcvd is None, "handed over after the closing handshake"
+            ws = ServerProtocol(
+                subprotocols=owner.subprotocols, state=OPEN, max_size=max_size, logger=_log
+            )
+            ws.subprotocol = SUBPROTOCOL
+            if self._close_sent is not None:
+                ws.close_sent = self._close_sent
+                ws.state = CLOSING
+        self.ws = ws
+        return ws
+
+    def _closed(self) -> None:
+        """The stream ended on the fast path: ``CLOSED``, logged as websockets does."""
+        if self._state is not CLOSED:
+            self._state = CLOSED
+            _log.info("connection closed")
 
     # -- asyncio.Protocol ------------------------------------------------------------------
 
@@ -231,11 +297,10 @@ class DirectSocket(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._batch = []
         try:
-            self._first, first = False, self._first
             if self._fast:
                 self._fast_frames(data)
-            elif first and self.owner.fast_upgrade and self._upgrade(data):
-                pass
+            elif self.ws is None and self.owner.fast_upgrade and self._upgrade(data):
+                pass  # the first segment was a plain upgrade
             else:
                 self._receive(data)
             self._write_pending()
@@ -245,7 +310,7 @@ class DirectSocket(asyncio.Protocol):
                 self.transport.write(batch[0] if len(batch) == 1 else b"".join(batch))
 
     def _receive(self, data: bytes) -> None:
-        ws = self.ws
+        ws = self._protocol()
         ws.receive_data(data)
         for event in ws.events_received():
             if isinstance(event, Frame):
@@ -268,15 +333,10 @@ class DirectSocket(asyncio.Protocol):
         route = server._plain_route(request_path)
         if route is None:
             return False
-        # The protocol object skips its HTTP parser: open, parsing frames from the start
-        # (what ``ServerProtocol(state=OPEN)`` does, without building a second one).
-        ws = self.ws
-        ws.state = OPEN
-        ws.subprotocol = SUBPROTOCOL
-        ws.parser = ws.parse()
-        next(ws.parser)
+        # Open, parsing frames from here on; no websockets protocol until one is needed.
+        self._state = OPEN
         self._write(owner.http101.render(accept))
-        ws.logger.info("connection open")
+        _log.info("connection open")
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -289,17 +349,20 @@ class DirectSocket(asyncio.Protocol):
         return True
 
     def _fast_frames(self, data: bytes) -> None:
-        """Deliver whole masked text frames here; feed every other frame to websockets.
+        """Handle whole masked frames here; feed every other frame to websockets.
 
-        websockets' parser is only ever fed whole frames, so it stays at a frame
-        boundary; anything this loop does not know (a 64-bit length, an unmasked or
-        oversized frame, an incomplete frame of another kind) hands the rest of the
-        connection to websockets.
+        Here: text frames (``FIN``, no RSV bit) outside a fragmented message, and,
+        until websockets has the socket, ping, pong and close frames. websockets' parser
+        is only ever fed whole frames, so it stays at a frame boundary; anything this
+        loop does not know (a 64-bit length, an unmasked or oversized frame, an
+        incomplete frame of another kind) hands the rest of the connection to websockets.
         """
+        if self._close_rcvd is not None:
+            return  # after the closing handshake: discarded, as websockets does
         if self._rest:
             data = self._rest + data
             self._rest = b""
-        ws = self.ws
+        limit = self.owner.server.max_message_size
         size = len(data)
         pos = 0
         while self._fast and size - pos >= 2:
@@ -311,20 +374,29 @@ class DirectSocket(asyncio.Protocol):
                     break
                 length = int.from_bytes(data[pos + 2 : pos + 4], "big")
                 start = pos + 8
-            limit = ws.max_message_size
-            if length == 127 or not second & 0x80 or (limit is not None and length > limit):
+            if length == 127 or not second & 0x80 or length > limit:
                 break  # websockets reads (or refuses) it
             end = start + length
-            plain = first == _TEXT_FIN and ws.state is OPEN and ws.current_size is None
+            ws = self.ws
+            if ws is not None:
+                own = first == _TEXT_FIN and ws.state is OPEN and ws.current_size is None
+            elif first == _TEXT_FIN:
+                own = self._state is OPEN
+            else:  # a whole control frame of at most 125 bytes, as websockets requires
+                own = first in _CONTROL_FIN and length < 126
             if end > size:
-                if plain:
+                if own:
                     self._rest = data[pos:]
                     return
                 break
-            if plain:
-                self._deliver(_apply_mask(data[start:end], data[start - 4 : start]), True)
-            else:
+            if not own:
                 self._receive(data[pos:end])
+            elif first == _TEXT_FIN:
+                self._deliver(_apply_mask(data[start:end], data[start - 4 : start]), True)
+            elif not self._control(first, _apply_mask(data[start:end], data[start - 4 : start])):
+                self._receive(data[pos:end])
+            if self._close_rcvd is not None:
+                return
             pos = end
         else:
             if pos < size:
@@ -333,13 +405,45 @@ class DirectSocket(asyncio.Protocol):
         self._fast = False
         self._receive(data[pos:])
 
+    def _control(self, first: int, payload: bytes) -> bool:
+        """A ping, pong or close frame, as websockets' ``recv_frame`` answers it, before
+        websockets has the socket; ``False``: a close frame websockets must refuse."""
+        if first == _PING_FIN:
+            self._write(bytes((_PONG_FIN, len(payload))) + payload)
+        elif first == _PONG_FIN:
+            if self.ping is not None and payload == self.ping[0]:
+                self.ping = None
+        else:
+            try:
+                close = Close.parse(payload)
+            except (ProtocolError, UnicodeDecodeError):
+                return False  # websockets fails the socket with its code (1002, 1007)
+            self._close_rcvd = close
+            if self._close_sent is None:
+                # Echo the frame as received (websockets does: 1005 cannot be sent).
+                self._write(bytes((_CLOSE_FIN, len(payload))) + payload)
+                self._close_sent = close
+                self._state = CLOSING
+            # Closing handshake done: close (FIN), as _write_pending does.
+            self._flush()
+            if self.transport is not None:
+                self.transport.close()
+            self._expect_close()
+        return True
+
     def eof_received(self) -> bool | None:
-        self.ws.receive_eof()
-        self._write_pending()
+        if self.ws is None and self._close_rcvd is not None:
+            self._closed()  # the closing handshake is done: nothing to answer
+        else:
+            self._protocol().receive_eof()
+            self._write_pending()
         return None  # no half-open socket: close the transport
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.ws.receive_eof()  # idempotent; the protocol is CLOSED from here on
+        if self.ws is None:
+            self._closed()
+        else:
+            self.ws.receive_eof()  # idempotent; the protocol is CLOSED from here on
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -352,7 +456,7 @@ class DirectSocket(asyncio.Protocol):
             self.owner.sockets.discard(self)
             self.owner.update_idle()
             return
-        conn.connection_lost(self.ws.close_code)
+        conn.connection_lost(self.close_code)
         if not conn.busy:
             self.owner.sockets.discard(self)
             self.owner.server._forget(conn)
@@ -376,22 +480,21 @@ class DirectSocket(asyncio.Protocol):
 
     def _on_request(self, request: Request) -> None:
         server = self.owner.server
+        ws = self._protocol()
         try:
             response = server._process_request(None, request)
         except Exception:
             _log.error("process_request failed", exc_info=True)
-            response = self.ws.reject(
+            response = ws.reject(
                 http.HTTPStatus.INTERNAL_SERVER_ERROR,
                 "Failed to open a WebSocket connection.\nSee server log for more information.\n",
             )
         if response is None:
-            response = self.ws.accept(request)
+            response = ws.accept(request)
         if response.status_code == 101 and not self.owner.serving:
-            response = self.ws.reject(
-                http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n"
-            )
+            response = ws.reject(http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n")
         response.headers["Server"] = SERVER_HEADER
-        self.ws.send_response(response)
+        ws.send_response(response)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -405,7 +508,7 @@ class DirectSocket(asyncio.Protocol):
             return
         found = server.route(request.path)
         if found is None:  # process_request refused unknown paths already; defensive
-            self.ws.send_close(1008, "no app at this path")
+            ws.send_close(1008, "no app at this path")
             self._expect_close()
             return
         app, path = found
@@ -413,7 +516,7 @@ class DirectSocket(asyncio.Protocol):
 
     def _handshake_timeout(self) -> None:
         self._timer = None
-        if self.ws.state is CONNECTING and self.transport is not None:
+        if self.state is CONNECTING and self.transport is not None:
             _log.info("opening handshake timed out")
             self.transport.abort()
 
@@ -449,7 +552,7 @@ class DirectSocket(asyncio.Protocol):
         try:
             message = bytes(data).decode()
         except UnicodeDecodeError:
-            self.ws.fail(1007, "invalid UTF-8 in a text frame")
+            self._protocol().fail(1007, "invalid UTF-8 in a text frame")
             self._expect_close()
             return
         conn.feed(message)
@@ -471,10 +574,11 @@ class DirectSocket(asyncio.Protocol):
             batch.clear()
 
     def _write_pending(self) -> None:
-        transport = self.transport
-        if transport is None:
-            return
+        """Write what websockets queued, and end the stream where it says so."""
         ws = self.ws
+        transport = self.transport
+        if ws is None or transport is None:
+            return
         for chunk in ws.data_to_send():
             if chunk:
                 self._write(chunk)
@@ -491,7 +595,7 @@ class DirectSocket(asyncio.Protocol):
                     transport.close()
             else:  # pragma: no cover  # TLS transports cannot half-close
                 transport.close()
-        if self.ws.close_expected():
+        if ws.close_expected():
             self._expect_close()
 
     def _expect_close(self) -> None:
@@ -504,11 +608,25 @@ class DirectSocket(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
+    def _send_close(self, code: int, reason: str) -> None:
+        """Start the closing handshake (the socket is ``OPEN``)."""
+        close = Close(code, reason)
+        payload = close.serialize()  # ProtocolError for a code no frame may carry
+        if self.ws is None and len(payload) < 126:
+            self._write(bytes((_CLOSE_FIN, len(payload))) + payload)
+            self._close_sent = close
+            self._state = CLOSING
+            self._expect_close()
+        else:  # websockets' send_close (and its error for a reason too long)
+            self._protocol().send_close(code, reason)
+            self._write_pending()
+
     async def _send(self, text: str) -> None:
-        ws = self.ws
-        if ws.state is not OPEN or self.transport is None or self.transport.is_closing():
+        transport = self.transport
+        if self.state is not OPEN or transport is None or transport.is_closing():
             raise SocketGone
-        if self._fast and not ws.writes:
+        ws = self.ws
+        if ws is None or (self._fast and not ws.writes):
             self._write(_text_frame(text.encode()))
         else:
             ws.send_text(text.encode())
@@ -521,9 +639,8 @@ class DirectSocket(asyncio.Protocol):
                 raise SocketGone
 
     async def _close(self, code: int, reason: str) -> None:
-        if self.ws.state is OPEN:
-            self.ws.send_close(code, reason)
-            self._write_pending()
+        if self.state is OPEN:
+            self._send_close(code, reason)
         await self.wait_closed()
 
     async def wait_closed(self) -> None:
@@ -532,26 +649,30 @@ class DirectSocket(asyncio.Protocol):
 
     def send_ping(self, now: float) -> None:
         """Send a keepalive ping, or fail the socket if the last one got no pong in time."""
-        if self.ws.state is not OPEN:
+        if self.state is not OPEN:
             return
         if self.ping is not None:
             if now - self.ping[1] >= PING_TIMEOUT:
-                self.ws.fail(1011, "keepalive ping timeout")
+                self._protocol().fail(1011, "keepalive ping timeout")
                 self._write_pending()
             return
         payload = os.urandom(4)
         self.ping = (payload, now)
-        self.ws.send_ping(payload)
-        self._write_pending()
+        ws = self.ws
+        if ws is None:
+            self._write(bytes((_PING_FIN, len(payload))) + payload)
+        else:
+            ws.send_ping(payload)
+            self._write_pending()
 
     def close_going_away(self) -> None:
         """Close with 1001 (shutdown deadline passed); jambonz reconnects elsewhere."""
         if self.conn is not None:
             self.conn.cancel_tasks()
-        if self.ws.state is OPEN:
-            self.ws.send_close(1001, "server shutting down")
-            self._write_pending()
-        elif self.ws.state is not CLOSED and self.transport is not None:
+        state = self.state
+        if state is OPEN:
+            self._send_close(1001, "server shutting down")
+        elif state is not CLOSED and self.transport is not None:
             self.transport.abort()
 
 

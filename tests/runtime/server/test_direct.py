@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 import pytest
 
@@ -265,3 +266,235 @@ async def test_basic_auth_and_healthz_still_go_through_process_request() -> None
         assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
         writer.close()
         await writer.wait_closed()
+
+
+# -- the fast path's closing handshake, ping and pong, next to websockets' own -----------
+
+
+async def _open_plain(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(_PLAIN)
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+    return reader, writer
+
+
+async def _answers(server: JambonzServer, frames: bytes) -> tuple[bytes, bytes]:
+    """The ack of a session:new, then everything the server writes after ``frames``
+    up to its TCP close."""
+    reader, writer = await _open_plain(server.port)
+    writer.write(_masked(_session_new("m1")))
+    opcode, ack = await _read_frame(reader)
+    assert opcode == 0x81
+    writer.write(frames)
+    rest = await asyncio.wait_for(reader.read(), 2)  # read() returns at the server's FIN
+    writer.close()
+    await writer.wait_closed()
+    return ack, rest
+
+
+def _close_payload(code: int, reason: bytes = b"") -> bytes:
+    return code.to_bytes(2, "big") + reason
+
+
+_CLOSES = {  # a close payload and the code of the server's answer (None: echoed)
+    "1000 and a reason": (_close_payload(1000, b"call over"), None),
+    "no payload (1005)": (b"", None),
+    "one byte": (b"\x03", 1002),
+    "1005 in the frame": (_close_payload(1005), 1002),
+    "1004 reserved": (_close_payload(1004), 1002),
+    "999": (_close_payload(999), 1002),
+    "5000": (_close_payload(5000), 1002),
+    "3000": (_close_payload(3000), None),
+    "4999 private": (_close_payload(4999, b"x"), None),
+    "reason not UTF-8": (_close_payload(1000, b"\xff"), 1007),
+    "125 bytes": (_close_payload(1001, b"r" * 123), None),
+}
+
+
+@pytest.mark.parametrize(("payload", "code"), list(_CLOSES.values()), ids=list(_CLOSES))
+async def test_a_close_frame_is_answered_as_websockets_answers_it(
+    payload: bytes, code: int | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # compression="deflate" turns the fast path off (the client offers no extension,
+    # so the frames are the same): websockets' own answer, to compare with.
+    logs = []
+    answers = []
+    for options in ({}, {"compression": "deflate"}):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, "jambonz_runtime"):
+            async with JambonzServer(app(), **options) as server:  # type: ignore[arg-type]
+                answers.append(await _answers(server, _masked(payload, opcode=0x8)))
+        logs.append([r.getMessage() for r in caplog.records if "socket" in r.getMessage()])
+    assert answers[0] == answers[1]
+    assert logs[0] == logs[1]
+    assert logs[0]  # the session saw the socket go, with the same code both ways
+    rest = answers[0][1]
+    assert rest[0] == 0x88
+    if code is None:
+        assert rest[2:] == payload  # echoed as received
+    else:
+        assert int.from_bytes(rest[2:4], "big") == code
+
+
+async def test_a_normal_close_ends_the_session_and_closes_tcp(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, "jambonz_runtime"):
+        async with JambonzServer(app()) as server:
+            _, rest = await _answers(server, _masked(_close_payload(1000), opcode=0x8))
+            assert rest == b"\x88\x02" + _close_payload(1000)
+    assert "socket closed normally: call over" in caplog.text
+
+
+async def test_an_empty_close_is_echoed_empty_and_counts_as_1005(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, "jambonz_runtime"):
+        async with JambonzServer(app()) as server:
+            _, rest = await _answers(server, _masked(b"", opcode=0x8))
+            assert rest == b"\x88\x00"
+    assert "socket dropped (code 1005)" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [(b"\x03", 1002), (_close_payload(1016), 1002), (_close_payload(1000, b"\xc3"), 1007)],
+    ids=["one byte", "invalid code", "bad UTF-8 reason"],
+)
+async def test_a_bad_close_frame_fails_the_socket(payload: bytes, code: int) -> None:
+    async with JambonzServer(app()) as server:
+        _, rest = await _answers(server, _masked(payload, opcode=0x8))
+        assert rest[0] == 0x88
+        assert int.from_bytes(rest[2:4], "big") == code
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        _masked(_close_payload(1000), opcode=0x8, fin=False),
+        _masked(_close_payload(1000, b"r" * 124), opcode=0x8),  # 126 bytes
+        _masked(b"p" * 126, opcode=0x9),
+    ],
+    ids=["fragmented close", "close too long", "ping too long"],
+)
+async def test_a_control_frame_websockets_refuses_fails_with_1002(frame: bytes) -> None:
+    async with JambonzServer(app()) as server:
+        _, rest = await _answers(server, frame)
+        assert rest[0] == 0x88
+        assert int.from_bytes(rest[2:4], "big") == 1002
+
+
+async def test_a_close_in_pieces_and_frames_after_it_are_handled_like_websockets() -> None:
+    hook = json.dumps({"type": "verb:hook", "msgid": "m2", "hook": "/x", "data": {}})
+    frames = _masked(_close_payload(1000), opcode=0x8) + _masked(hook.encode())
+    async with JambonzServer(app()) as server:
+        reader, writer = await _open_plain(server.port)
+        writer.write(frames[:3])  # an incomplete close frame waits for its rest
+        await writer.drain()
+        await asyncio.sleep(0.01)
+        writer.write(frames[3:])  # the hook after the close is discarded: no ack
+        assert await asyncio.wait_for(reader.read(), 2) == b"\x88\x02" + _close_payload(1000)
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_pings_are_answered_and_pongs_ignored_before_the_close() -> None:
+    async with JambonzServer(app()) as server:
+        reader, writer = await _open_plain(server.port)
+        writer.write(
+            _masked(b"", opcode=0x9)
+            + _masked(b"unsolicited", opcode=0xA)
+            + _masked(b"x" * 125, opcode=0x9)
+            + _masked(_close_payload(1001), opcode=0x8)
+        )
+        rest = await asyncio.wait_for(reader.read(), 2)
+        assert rest == b"\x8a\x00" + b"\x8a\x7d" + b"x" * 125 + b"\x88\x02" + _close_payload(1001)
+        writer.close()
+        await writer.wait_closed()
+
+
+def _closing_app(code: int, release: asyncio.Event | None = None) -> App:
+    """An app that closes the socket from its session:new handler (after ``release``)."""
+    application = App()
+
+    @application.on_session("/")
+    async def start(session: Session, call: SessionNewCallback) -> list[Say]:
+        if release is not None:
+            await release.wait()
+        await session.close(code, "bye")
+        return []
+
+    return application
+
+
+async def test_a_server_close_waits_for_the_peer_close_then_closes_tcp(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, "jambonz_runtime"):
+        async with JambonzServer(_closing_app(1000)) as server:
+            reader, writer = await _open_plain(server.port)
+            writer.write(_masked(_session_new("m1")))
+            opcode, payload = await _read_frame(reader)
+            assert (opcode, payload) == (0x88, _close_payload(1000, b"bye"))
+            writer.write(_masked(b"p", opcode=0x9))  # still answered while closing
+            assert await _read_frame(reader) == (0x8A, b"p")
+            writer.write(_masked(_close_payload(1000), opcode=0x8))
+            assert await asyncio.wait_for(reader.read(), 2) == b""  # no second close
+            writer.close()
+            await writer.wait_closed()
+    assert "socket closed normally: call over" in caplog.text
+
+
+async def test_a_text_frame_after_a_server_close_goes_to_websockets_while_closing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    hook = json.dumps({"type": "verb:hook", "msgid": "m2", "hook": "/x", "data": {}})
+    with caplog.at_level(logging.INFO, "jambonz_runtime"):
+        async with JambonzServer(_closing_app(4000)) as server:
+            reader, writer = await _open_plain(server.port)
+            writer.write(_masked(_session_new("m1")))
+            assert await _read_frame(reader) == (0x88, _close_payload(4000, b"bye"))
+            # websockets takes the socket over, knowing a close frame went out already
+            writer.write(_masked(hook.encode()) + _masked(_close_payload(1000), opcode=0x8))
+            assert await asyncio.wait_for(reader.read(), 2) == b""
+            writer.close()
+            await writer.wait_closed()
+    assert "socket closed normally: call over" in caplog.text  # the peer's code: 1000
+
+
+async def test_a_close_while_a_handler_runs_is_answered_and_the_handler_finishes() -> None:
+    release = asyncio.Event()
+    async with JambonzServer(_closing_app(1000, release)) as server:
+        reader, writer = await _open_plain(server.port)
+        writer.write(_masked(_session_new("m1")) + _masked(_close_payload(1000), opcode=0x8))
+        assert await asyncio.wait_for(reader.read(), 2) == b"\x88\x02" + _close_payload(1000)
+        writer.close()
+        await writer.wait_closed()
+        release.set()  # the handler closes a socket that is gone already: no error
+        direct = server._direct
+        assert direct is not None
+        for _ in range(100):
+            if not direct.sockets:
+                break
+            await asyncio.sleep(0.01)
+        assert not direct.sockets  # counted as live until its handler finished
+
+
+async def test_a_half_close_without_a_close_frame_is_handled_like_websockets(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logs = []
+    for options in ({}, {"compression": "deflate"}):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, "jambonz_runtime"):
+            async with JambonzServer(app(), **options) as server:  # type: ignore[arg-type]
+                reader, writer = await _open_plain(server.port)
+                writer.write(_masked(_session_new("m1")))
+                assert (await _read_frame(reader))[0] == 0x81
+                writer.write_eof()
+                assert await asyncio.wait_for(reader.read(), 2) == b""
+                writer.close()
+                await writer.wait_closed()
+        logs.append([r.getMessage() for r in caplog.records if "socket" in r.getMessage()])
+    assert logs[0] == logs[1]
+    assert any("socket dropped (code 1006)" in line for line in logs[0])
