@@ -10,9 +10,10 @@ cost more CPU than parsing, validating and answering the messages, and every wak
 one more trip through the loop's queue that an ack waits in under load. Here each socket
 is a plain ``asyncio.Protocol``: bytes go into websockets' ``ServerProtocol`` (which
 does all of the WebSocket protocol: handshake parsing and negotiation, framing,
-masking, UTF-8 and size limits, ping/pong, the closing handshake) and each complete
-message goes straight to the socket's :class:`~jambonz_runtime.server._dispatch.Connection`,
-in the same callback; an ack is framed and written in that same turn of the loop.
+masking, UTF-8 and size limits, ping/pong, the closing handshake) unless a fast path
+below knows them, and each complete message goes straight to the socket's
+:class:`~jambonz_runtime.server._dispatch.Connection`, in the same callback; an ack is
+framed and written in that same turn of the loop.
 
 What this module adds around the protocol, as websockets' asyncio server does: the
 ``process_request`` hook (HTTP answers, auth), the ``Server`` header, a handshake
@@ -34,9 +35,20 @@ case it knows and hands everything else to websockets unchanged:
   every request ``process_request`` would answer itself, goes through websockets'
   handshake;
 * **whole masked text frames** (``FIN``, no RSV bits, at most 64 KiB, no fragmented
-  message in progress) are unmasked and delivered here; every other frame (control,
-  fragments, binary, bad masking, oversized) is fed, whole, to websockets' parser,
-  which therefore always sees frame boundaries and keeps all its checks;
+  message in progress) are unmasked and delivered here; every other frame (fragments,
+  binary, bad masking, oversized, and control frames once websockets has the socket) is
+  fed, whole, to websockets' parser, which therefore always sees frame boundaries and
+  keeps all its checks;
+* **ping, pong and close frames** (whole, masked, ``FIN``, at most 125 bytes) are
+  answered here as websockets' ``recv_frame`` answers them (a pong with the ping's
+  payload; the close payload checked by websockets' ``Close.parse`` and echoed as
+  received) until something hands the socket over; a close frame websockets would
+  refuse (one byte, a code no frame may carry, a reason not UTF-8) goes to it, so the
+  close codes and reasons stay its own. A server close (``session.close``, drain,
+  shutdown) is framed here too;
+* **websockets' protocol object only when needed**: a plain call never builds one
+  (it costs a ``uuid4``, i.e. a ``getrandom`` syscall, and two parser generators).
+  :meth:`DirectSocket._protocol` is the one place that hands a socket over to it;
 * **acks and commands** are framed here when no extension is negotiated (an unmasked
   text frame is a 2-10 byte header and the payload), and frames written while one
   segment is being handled go out in one ``write``;
@@ -109,15 +121,55 @@ _FAST_FRAME_MAX: Final = 0xFFFF
 """Longest frame payload the fast path unmasks (a 16-bit length); longer: websockets."""
 
 
+_KEY_LINE: Final = b"\r\nsec-websocket-key:"
+_SHAPES_MAX: Final = 64
+
+
 def plain_upgrade(head: bytes, subprotocol: str) -> tuple[str, bytes] | None:
     """The request path and ``Sec-WebSocket-Accept`` of a plain upgrade request head.
 
     ``head`` is everything before the blank line. ``None`` unless the request is the
     plain kind jambonz sends (see the module docstring): then websockets' handshake
     decides, so an unusual request is answered exactly as before.
+
+    jambonz sends the same head for every call but the ``Sec-WebSocket-Key``, so a head
+    whose *shape* (the head without that key's value) was found plain before is plain
+    again exactly when its key is valid: only the key is checked then (``_shapes``).
     """
     if len(head) > _MAX_HEAD or not head.isascii():
         return None
+    start = head.lower().find(_KEY_LINE)
+    if start < 0:
+        return None  # no key: never plain
+    start += len(_KEY_LINE)
+    end = head.find(b"\r\n", start)
+    if end < 0:
+        end = len(head)
+    shape = (head[:start] + head[end:], subprotocol)
+    path = _shapes.get(shape)
+    if path is None:
+        path = _plain_path(head, subprotocol)
+        if path is None:
+            return None
+        if len(_shapes) < _SHAPES_MAX:
+            _shapes[shape] = path
+    key_b64 = head[start:end].strip()
+    try:
+        raw_key = base64.b64decode(key_b64, validate=True)
+    except binascii.Error:
+        return None
+    if len(raw_key) != 16:
+        return None
+    return path, base64.b64encode(hashlib.sha1(key_b64 + _GUID).digest())
+
+
+_shapes: dict[tuple[bytes, str], str] = {}
+"""Head shapes :func:`_plain_path` found plain, and their paths (at most
+:data:`_SHAPES_MAX`; a head of a shape not kept is checked in full every time)."""
+
+
+def _plain_path(head: bytes, subprotocol: str) -> str | None:
+    """The path of a plain upgrade head, every rule checked but the key's value."""
     lines = head.split(b"\r\n")
     request = lines[0]
     if not request.startswith(b"GET /") or not request.endswith(b" HTTP/1.1"):
@@ -146,17 +198,7 @@ def plain_upgrade(head: bytes, subprotocol: str) -> tuple[str, bytes] | None:
     offered = seen.get("sec-websocket-protocol", b"")
     if subprotocol.encode() not in [t.strip() for t in offered.split(b",")]:
         return None
-    key_b64 = seen.get("sec-websocket-key")
-    if key_b64 is None:
-        return None
-    try:
-        raw_key = base64.b64decode(key_b64, validate=True)
-    except binascii.Error:
-        return None
-    if len(raw_key) != 16:
-        return None
-    accept = base64.b64encode(hashlib.sha1(key_b64 + _GUID).digest())
-    return path.decode(), accept
+    return path.decode()
 
 
 class _Http101:

@@ -8,10 +8,14 @@ their timeout, fragmented messages, invalid UTF-8 and the handshake timeout.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import logging
+import random
 
 import pytest
+from websockets.utils import accept_key
 
 from jambonz_runtime import App
 from jambonz_runtime.server import JambonzServer, _direct
@@ -150,6 +154,133 @@ def test_plain_upgrade_recognises_only_the_plain_request() -> None:
         head + b"\r\nX-Name: \xc3\xa9",
     ):
         assert _direct.plain_upgrade(changed, "ws.jambonz.org") is None, changed
+
+
+def _reference_plain_upgrade(head: bytes, subprotocol: str) -> tuple[str, bytes] | None:
+    """The rules of the module docstring, line by line, with no cache (the
+    implementation before the head shapes were kept): what plain_upgrade must answer."""
+    if len(head) > 4096 or not head.isascii():
+        return None
+    lines = head.split(b"\r\n")
+    request = lines[0]
+    if not request.startswith(b"GET /") or not request.endswith(b" HTTP/1.1"):
+        return None
+    path = request[4:-9]
+    if not all(32 < c < 127 for c in path):
+        return None
+    seen: dict[str, bytes] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if not sep or not name or name != name.strip() or b" " in name:
+            return None
+        key = name.decode().lower()
+        if key in _direct._SINGLE:
+            if key in seen:
+                return None
+            seen[key] = value.strip()
+    if "content-length" in seen or "transfer-encoding" in seen or "authorization" in seen:
+        return None
+    if seen.get("upgrade", b"").lower() != b"websocket":
+        return None
+    if b"upgrade" not in [t.strip().lower() for t in seen.get("connection", b"").split(b",")]:
+        return None
+    if seen.get("sec-websocket-version") != b"13":
+        return None
+    if subprotocol.encode() not in [
+        t.strip() for t in seen.get("sec-websocket-protocol", b"").split(b",")
+    ]:
+        return None
+    key_b64 = seen.get("sec-websocket-key")
+    if key_b64 is None:
+        return None
+    try:
+        raw_key = base64.b64decode(key_b64, validate=True)
+    except binascii.Error:
+        return None
+    if len(raw_key) != 16:
+        return None
+    return path.decode(), accept_key(key_b64.decode()).encode()
+
+
+def test_a_head_shape_seen_plain_is_reused_with_only_its_key_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_direct, "_shapes", {})
+    head = _PLAIN[: _PLAIN.index(b"\r\n\r\n")]
+    old_key = b"dGhlIHNhbXBsZSBub25jZQ=="
+    assert _direct.plain_upgrade(head, "ws.jambonz.org") is not None
+    assert len(_direct._shapes) == 1
+    for key in (base64.b64encode(bytes(range(16))), b" " + base64.b64encode(b"k" * 16) + b" "):
+        changed = head.replace(old_key, key)
+        assert _direct.plain_upgrade(changed, "ws.jambonz.org") == (
+            "/",
+            accept_key(key.strip().decode()).encode(),
+        )
+    for key in (b"short==", b"", b"dGhlIHNh bXBsZSBub25jZQ==", b"!" * 24):
+        assert _direct.plain_upgrade(head.replace(old_key, key), "ws.jambonz.org") is None
+    assert _direct.plain_upgrade(head, "other") is None  # the subprotocol is in the shape
+    assert len(_direct._shapes) == 1
+
+
+def test_the_key_may_be_the_last_header_and_must_be_there() -> None:
+    head = _PLAIN[: _PLAIN.index(b"\r\n\r\n")]
+    key_line = b"\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="
+    last = head.replace(key_line, b"") + key_line.replace(b"Key", b"KEY")
+    assert _direct.plain_upgrade(last, "ws.jambonz.org") == (
+        "/",
+        b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+    )
+    assert _direct.plain_upgrade(head.replace(key_line, b""), "ws.jambonz.org") is None
+
+
+def test_head_shapes_beyond_the_limit_are_checked_in_full_every_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_direct, "_shapes", {})
+    monkeypatch.setattr(_direct, "_SHAPES_MAX", 2)
+    head = _PLAIN[: _PLAIN.index(b"\r\n\r\n")]
+    for i in range(4):
+        shaped = head.replace(b"Host: x", b"Host: x%d" % i)
+        assert _direct.plain_upgrade(shaped, "ws.jambonz.org") is not None
+    assert len(_direct._shapes) == 2
+
+
+def test_plain_upgrade_answers_as_the_line_by_line_rules_on_varied_heads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_direct, "_shapes", {})
+    rng = random.Random(18)
+    base_lines = _PLAIN[: _PLAIN.index(b"\r\n\r\n")].split(b"\r\n")
+    extras = [
+        b"Upgrade: websocket",
+        b"Authorization: Basic eDp5",
+        b"Content-Length: 0",
+        b"Transfer-Encoding: chunked",
+        b" folded",
+        b"\tfolded",
+        b"No-Colon",
+        b": empty name",
+        b"X Y: space in name",
+        b"X-Lone: a\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        b"sec-websocket-key: AAAAAAAAAAAAAAAAAAAAAA==",
+        b"Sec-WebSocket-Protocol: ws.jambonz.org",
+        b"User-Agent: jambonz",
+    ]
+    keys = [b"dGhlIHNhbXBsZSBub25jZQ==", b"AAECAwQFBgcICQoLDA0ODw==", b"short==", b"x y"]
+    for _ in range(600):  # bounded, seeded
+        lines = base_lines[1:]
+        rng.shuffle(lines)
+        if rng.random() < 0.5:
+            lines.insert(rng.randrange(len(lines) + 1), rng.choice(extras))
+        if rng.random() < 0.3:
+            lines = [line.upper() if rng.random() < 0.3 else line for line in lines]
+        key = rng.choice(keys)
+        head = b"\r\n".join([base_lines[0], *lines]).replace(b"dGhlIHNhbXBsZSBub25jZQ==", key)
+        for _ in range(2):  # the first answer may keep the shape; the second reuses it
+            assert _direct.plain_upgrade(head, "ws.jambonz.org") == _reference_plain_upgrade(
+                head, "ws.jambonz.org"
+            ), head
+    assert _direct._shapes  # some heads were plain, and their shapes were kept
 
 
 async def test_the_templated_101_matches_websockets_own_answer() -> None:
