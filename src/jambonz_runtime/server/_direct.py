@@ -68,6 +68,7 @@ import http
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Final, cast
 
@@ -112,6 +113,8 @@ _SINGLE: Final = frozenset(
     }
 )
 """Headers the fast upgrade must see at most once (else websockets decides)."""
+_TIMER_SLACK: Final = 0.001
+"""How early a loop timer may fire (libuv counts milliseconds): still on time."""
 _TEXT_FIN: Final = 0x81
 _CLOSE_FIN: Final = 0x88
 _PING_FIN: Final = 0x89
@@ -234,6 +237,67 @@ def _text_frame(data: bytes) -> bytes:
     return bytes((_TEXT_FIN, 127)) + size.to_bytes(8, "big") + data
 
 
+class _Deadline:
+    """One socket's pending timeout in a :class:`_Deadlines` queue."""
+
+    __slots__ = ("sock",)
+
+    def __init__(self, sock: DirectSocket) -> None:
+        self.sock: DirectSocket | None = sock
+
+    def cancel(self) -> None:
+        self.sock = None
+
+
+class _Deadlines:
+    """Timeouts of one fixed delay for many sockets, on one loop timer rather than one each.
+
+    Why: a loop timer costs ~2-3 us to set and cancel on uvloop (a libuv timer each),
+    and a call used two (the handshake and the close timeout) that a healthy call
+    never lets fire. Every deadline here is ``delay`` after it was set, so they expire
+    in the order they were set: a FIFO is sorted. Cancelling only clears the entry; the
+    one loop timer waits for the oldest entry and drops cancelled ones when it fires.
+    """
+
+    def __init__(self, delay: float, expire: Callable[[DirectSocket], None]) -> None:
+        self.delay = delay
+        self._expire = expire
+        self._queue: deque[tuple[float, _Deadline]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, sock: DirectSocket) -> _Deadline:
+        """``sock``'s timeout, ``delay`` from now (``expire(sock)`` unless cancelled)."""
+        loop = asyncio.get_running_loop()
+        entry = _Deadline(sock)
+        when = loop.time() + self.delay
+        self._queue.append((when, entry))
+        if self._timer is None:
+            self._timer = loop.call_at(when, self._fire)
+        return entry
+
+    def _fire(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time() + _TIMER_SLACK
+        queue = self._queue
+        while queue:
+            when, entry = queue[0]
+            sock = entry.sock
+            if sock is not None and when > now:
+                break
+            queue.popleft()
+            if sock is not None:
+                entry.sock = None
+                self._expire(sock)
+        self._timer = loop.call_at(queue[0][0], self._fire) if queue else None
+
+    def close(self) -> None:
+        """Stop the loop timer (the server is gone; its sockets are too)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._queue.clear()
+
+
 class DirectSocket(asyncio.Protocol):
     """One control socket from jambonz, from the handshake to the TCP close.
 
@@ -260,8 +324,12 @@ class DirectSocket(asyncio.Protocol):
         self._fragment_text = False
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._timer: _Deadline | None = None
+        """The pending handshake or close timeout."""
+        self._gone = False
+        """Whether the TCP connection is gone (``connection_lost``)."""
+        self._lost: asyncio.Future[None] | None = None
+        """Done when the TCP connection is gone; made for the first ``wait_closed``."""
         self._fast = False
         """Whether frames go through the fast path (plain upgrade, no extension)."""
         self._rest = b""
@@ -332,9 +400,7 @@ class DirectSocket(asyncio.Protocol):
         # cast, not isinstance: uvloop's transports are not asyncio.Transport subclasses
         self.transport = cast(asyncio.Transport, transport)
         self.owner.sockets.add(self)
-        self._timer = asyncio.get_running_loop().call_later(
-            self.owner.server.open_timeout, self._handshake_timeout
-        )
+        self._timer = self.owner.handshakes.add(self)
 
     def data_received(self, data: bytes) -> None:
         self._batch = []
@@ -492,7 +558,9 @@ class DirectSocket(asyncio.Protocol):
         for waiter in self._drain_waiters:
             if not waiter.done():
                 waiter.set_result(None)
-        self._lost.set_result(None)
+        self._gone = True
+        if self._lost is not None:
+            self._lost.set_result(None)
         conn = self.conn
         if conn is None:
             self.owner.sockets.discard(self)
@@ -556,7 +624,8 @@ class DirectSocket(asyncio.Protocol):
         app, path = found
         self.conn = server._connection(app, path, self._send, self._close, request.path)
 
-    def _handshake_timeout(self) -> None:
+    def handshake_timeout(self) -> None:
+        """The opening handshake took longer than ``open_timeout``: abort."""
         self._timer = None
         if self.state is CONNECTING and self.transport is not None:
             _log.info("opening handshake timed out")
@@ -642,10 +711,11 @@ class DirectSocket(asyncio.Protocol):
 
     def _expect_close(self) -> None:
         # The peer should close TCP soon; if it does not, abort after the close timeout.
-        if self._timer is None and not self._lost.done():
-            self._timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self._abort)
+        if self._timer is None and not self._gone:
+            self._timer = self.owner.closes.add(self)
 
-    def _abort(self) -> None:
+    def close_timeout(self) -> None:
+        """The peer did not close TCP within :data:`CLOSE_TIMEOUT`: abort."""
         self._timer = None
         if self.transport is not None:
             self.transport.abort()
@@ -677,7 +747,7 @@ class DirectSocket(asyncio.Protocol):
             waiter = asyncio.get_running_loop().create_future()
             self._drain_waiters.append(waiter)
             await waiter
-            if self._lost.done():
+            if self._gone:
                 raise SocketGone
 
     async def _close(self, code: int, reason: str) -> None:
@@ -687,6 +757,10 @@ class DirectSocket(asyncio.Protocol):
 
     async def wait_closed(self) -> None:
         """Wait until the TCP connection is gone."""
+        if self._gone:
+            return
+        if self._lost is None:
+            self._lost = asyncio.get_running_loop().create_future()
         await asyncio.shield(self._lost)
 
     def send_ping(self, now: float) -> None:
@@ -731,6 +805,10 @@ class DirectServer:
         """Whether plain upgrades may be answered from the template (``_upgrade``)."""
         self.http101 = _Http101(SUBPROTOCOL)
         self.sockets: set[DirectSocket] = set()
+        self.handshakes = _Deadlines(server.open_timeout, DirectSocket.handshake_timeout)
+        """Sockets still in the opening handshake, aborted after ``open_timeout``."""
+        self.closes = _Deadlines(CLOSE_TIMEOUT, DirectSocket.close_timeout)
+        """Sockets whose peer should close TCP, aborted after :data:`CLOSE_TIMEOUT`."""
         self.serving = False
         self._listener: asyncio.Server | None = None
         self._draining: set[asyncio.Task[None]] = set()
@@ -821,3 +899,5 @@ class DirectServer:
         if self._listener is not None:
             await self._listener.wait_closed()
             self._listener = None
+        self.handshakes.close()
+        self.closes.close()

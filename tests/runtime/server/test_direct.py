@@ -629,3 +629,45 @@ async def test_a_half_close_without_a_close_frame_is_handled_like_websockets(
         logs.append([r.getMessage() for r in caplog.records if "socket" in r.getMessage()])
     assert logs[0] == logs[1]
     assert any("socket dropped (code 1006)" in line for line in logs[0])
+
+
+# -- timeouts: one loop timer per kind, not one per socket --------------------------------
+
+
+async def test_only_sockets_still_in_the_handshake_are_dropped_after_open_timeout() -> None:
+    async with JambonzServer(app(), open_timeout=0.1) as server:
+        done_reader, done_writer = await _open_plain(server.port)  # its timeout cancelled
+        stalled = []
+        for _ in range(3):  # deadlines queued behind the cancelled one
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"GET / HTTP/1.1\r\n")
+            stalled.append((reader, writer))
+        for reader, writer in stalled:
+            assert await asyncio.wait_for(reader.read(), 2) == b""  # dropped
+            writer.close()
+            await writer.wait_closed()
+        # long past the upgraded socket's own deadline, it still answers
+        done_writer.write(_masked(_session_new("m1")))
+        opcode, payload = await _read_frame(done_reader)
+        assert (opcode, json.loads(payload)["msgid"]) == (0x81, "m1")
+        done_writer.close()
+        await done_writer.wait_closed()
+
+
+async def test_a_peer_that_never_answers_a_server_close_is_aborted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_direct, "CLOSE_TIMEOUT", 0.05)
+    async with JambonzServer(_closing_app(1000)) as server:
+        reader, writer = await _open_plain(server.port)
+        writer.write(_masked(_session_new("m1")))
+        assert await _read_frame(reader) == (0x88, _close_payload(1000, b"bye"))
+        try:  # no close frame back: the server aborts the connection
+            assert await asyncio.wait_for(reader.read(), 2) == b""
+        except ConnectionResetError:
+            pass
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except ConnectionResetError:
+            pass
