@@ -368,7 +368,7 @@ class DirectSocket(asyncio.Protocol):
         if ws is not None:
             return ws
         owner = self.owner
-        max_size = owner.server.max_message_size
+        max_size = owner.max_size
         if self._state is CONNECTING:
             ws = ServerProtocol(
                 subprotocols=owner.subprotocols,
@@ -470,7 +470,7 @@ class DirectSocket(asyncio.Protocol):
         if self._rest:
             data = self._rest + data
             self._rest = b""
-        limit = self.owner.server.max_message_size
+        limit = self.owner.max_size
         size = len(data)
         pos = 0
         while self._fast and size - pos >= 2:
@@ -500,7 +500,7 @@ class DirectSocket(asyncio.Protocol):
             if not own:
                 self._receive(data[pos:end])
             elif first == _TEXT_FIN:
-                self._deliver(_apply_mask(data[start:end], data[start - 4 : start]), True)
+                self._text(_apply_mask(data[start:end], data[start - 4 : start]))
             elif not self._control(first, _apply_mask(data[start:end], data[start - 4 : start])):
                 self._receive(data[pos:end])
             if self._close_rcvd is not None:
@@ -654,14 +654,18 @@ class DirectSocket(asyncio.Protocol):
         # PING: websockets queued the pong already.
 
     def _deliver(self, data: BytesLike, text: bool) -> None:
+        if text:
+            self._text(bytes(data))
+        elif self.conn is not None:
+            self.conn.feed(bytes(data))
+
+    def _text(self, data: bytes) -> None:
+        """A whole text message: to the connection, or 1007 if it is not UTF-8."""
         conn = self.conn
         if conn is None:
             return
-        if not text:
-            conn.feed(bytes(data))
-            return
         try:
-            message = bytes(data).decode()
+            message = data.decode()
         except UnicodeDecodeError:
             self._protocol().fail(1007, "invalid UTF-8 in a text frame")
             self._expect_close()
@@ -804,6 +808,8 @@ class DirectServer:
         self.fast_upgrade = server.compression is None
         """Whether plain upgrades may be answered from the template (``_upgrade``)."""
         self.http101 = _Http101(SUBPROTOCOL)
+        self.max_size = server.max_message_size
+        """The longest frame (and message) accepted, as websockets' ``max_size``."""
         self.sockets: set[DirectSocket] = set()
         self.handshakes = _Deadlines(server.open_timeout, DirectSocket.handshake_timeout)
         """Sockets still in the opening handshake, aborted after ``open_timeout``."""
