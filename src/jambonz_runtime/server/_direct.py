@@ -10,9 +10,10 @@ cost more CPU than parsing, validating and answering the messages, and every wak
 one more trip through the loop's queue that an ack waits in under load. Here each socket
 is a plain ``asyncio.Protocol``: bytes go into websockets' ``ServerProtocol`` (which
 does all of the WebSocket protocol: handshake parsing and negotiation, framing,
-masking, UTF-8 and size limits, ping/pong, the closing handshake) and each complete
-message goes straight to the socket's :class:`~jambonz_runtime.server._dispatch.Connection`,
-in the same callback; an ack is framed and written in that same turn of the loop.
+masking, UTF-8 and size limits, ping/pong, the closing handshake) unless a fast path
+below knows them, and each complete message goes straight to the socket's
+:class:`~jambonz_runtime.server._dispatch.Connection`, in the same callback; an ack is
+framed and written in that same turn of the loop.
 
 What this module adds around the protocol, as websockets' asyncio server does: the
 ``process_request`` hook (HTTP answers, auth), the ``Server`` header, a handshake
@@ -34,9 +35,20 @@ case it knows and hands everything else to websockets unchanged:
   every request ``process_request`` would answer itself, goes through websockets'
   handshake;
 * **whole masked text frames** (``FIN``, no RSV bits, at most 64 KiB, no fragmented
-  message in progress) are unmasked and delivered here; every other frame (control,
-  fragments, binary, bad masking, oversized) is fed, whole, to websockets' parser,
-  which therefore always sees frame boundaries and keeps all its checks;
+  message in progress) are unmasked and delivered here; every other frame (fragments,
+  binary, bad masking, oversized, and control frames once websockets has the socket) is
+  fed, whole, to websockets' parser, which therefore always sees frame boundaries and
+  keeps all its checks;
+* **ping, pong and close frames** (whole, masked, ``FIN``, at most 125 bytes) are
+  answered here as websockets' ``recv_frame`` answers them (a pong with the ping's
+  payload; the close payload checked by websockets' ``Close.parse`` and echoed as
+  received) until something hands the socket over; a close frame websockets would
+  refuse (one byte, a code no frame may carry, a reason not UTF-8) goes to it, so the
+  close codes and reasons stay its own. A server close (``session.close``, drain,
+  shutdown) is framed here too;
+* **websockets' protocol object only when needed**: a plain call never builds one
+  (it costs a ``uuid4``, i.e. a ``getrandom`` syscall, and two parser generators).
+  :meth:`DirectSocket._protocol` is the one place that hands a socket over to it;
 * **acks and commands** are framed here when no extension is negotiated (an unmasked
   text frame is a 2-10 byte header and the payload), and frames written while one
   segment is being handled go out in one ``write``;
@@ -56,15 +68,17 @@ import http
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Final, cast
 
 from websockets import frames as _ws_frames
+from websockets.exceptions import ProtocolError
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-from websockets.frames import Frame, Opcode
+from websockets.frames import Close, CloseCode, Frame, Opcode
 from websockets.http11 import SERVER as SERVER_HEADER
 from websockets.http11 import Request
-from websockets.protocol import CLOSED, CONNECTING, OPEN
+from websockets.protocol import CLOSED, CLOSING, CONNECTING, OPEN, State
 from websockets.server import ServerProtocol
 from websockets.typing import BytesLike
 
@@ -99,9 +113,19 @@ _SINGLE: Final = frozenset(
     }
 )
 """Headers the fast upgrade must see at most once (else websockets decides)."""
+_TIMER_SLACK: Final = 0.001
+"""How early a loop timer may fire (libuv counts milliseconds): still on time."""
 _TEXT_FIN: Final = 0x81
+_CLOSE_FIN: Final = 0x88
+_PING_FIN: Final = 0x89
+_PONG_FIN: Final = 0x8A
+_CONTROL_FIN: Final = frozenset({_CLOSE_FIN, _PING_FIN, _PONG_FIN})
 _FAST_FRAME_MAX: Final = 0xFFFF
 """Longest frame payload the fast path unmasks (a 16-bit length); longer: websockets."""
+
+
+_KEY_LINE: Final = b"\r\nsec-websocket-key:"
+_SHAPES_MAX: Final = 64
 
 
 def plain_upgrade(head: bytes, subprotocol: str) -> tuple[str, bytes] | None:
@@ -110,9 +134,45 @@ def plain_upgrade(head: bytes, subprotocol: str) -> tuple[str, bytes] | None:
     ``head`` is everything before the blank line. ``None`` unless the request is the
     plain kind jambonz sends (see the module docstring): then websockets' handshake
     decides, so an unusual request is answered exactly as before.
+
+    jambonz sends the same head for every call but the ``Sec-WebSocket-Key``, so a head
+    whose *shape* (the head without that key's value) was found plain before is plain
+    again exactly when its key is valid: only the key is checked then (``_shapes``).
     """
     if len(head) > _MAX_HEAD or not head.isascii():
         return None
+    start = head.lower().find(_KEY_LINE)
+    if start < 0:
+        return None  # no key: never plain
+    start += len(_KEY_LINE)
+    end = head.find(b"\r\n", start)
+    if end < 0:
+        end = len(head)
+    shape = (head[:start] + head[end:], subprotocol)
+    path = _shapes.get(shape)
+    if path is None:
+        path = _plain_path(head, subprotocol)
+        if path is None:
+            return None
+        if len(_shapes) < _SHAPES_MAX:
+            _shapes[shape] = path
+    key_b64 = head[start:end].strip()
+    try:
+        raw_key = base64.b64decode(key_b64, validate=True)
+    except binascii.Error:
+        return None
+    if len(raw_key) != 16:
+        return None
+    return path, base64.b64encode(hashlib.sha1(key_b64 + _GUID).digest())
+
+
+_shapes: dict[tuple[bytes, str], str] = {}
+"""Head shapes :func:`_plain_path` found plain, and their paths (at most
+:data:`_SHAPES_MAX`; a head of a shape not kept is checked in full every time)."""
+
+
+def _plain_path(head: bytes, subprotocol: str) -> str | None:
+    """The path of a plain upgrade head, every rule checked but the key's value."""
     lines = head.split(b"\r\n")
     request = lines[0]
     if not request.startswith(b"GET /") or not request.endswith(b" HTTP/1.1"):
@@ -141,17 +201,7 @@ def plain_upgrade(head: bytes, subprotocol: str) -> tuple[str, bytes] | None:
     offered = seen.get("sec-websocket-protocol", b"")
     if subprotocol.encode() not in [t.strip() for t in offered.split(b",")]:
         return None
-    key_b64 = seen.get("sec-websocket-key")
-    if key_b64 is None:
-        return None
-    try:
-        raw_key = base64.b64decode(key_b64, validate=True)
-    except binascii.Error:
-        return None
-    if len(raw_key) != 16:
-        return None
-    accept = base64.b64encode(hashlib.sha1(key_b64 + _GUID).digest())
-    return path.decode(), accept
+    return path.decode()
 
 
 class _Http101:
@@ -187,30 +237,99 @@ def _text_frame(data: bytes) -> bytes:
     return bytes((_TEXT_FIN, 127)) + size.to_bytes(8, "big") + data
 
 
+class _Deadline:
+    """One socket's pending timeout in a :class:`_Deadlines` queue."""
+
+    __slots__ = ("sock",)
+
+    def __init__(self, sock: DirectSocket) -> None:
+        self.sock: DirectSocket | None = sock
+
+    def cancel(self) -> None:
+        self.sock = None
+
+
+class _Deadlines:
+    """Timeouts of one fixed delay for many sockets, on one loop timer rather than one each.
+
+    Why: a loop timer costs ~2-3 us to set and cancel on uvloop (a libuv timer each),
+    and a call used two (the handshake and the close timeout) that a healthy call
+    never lets fire. Every deadline here is ``delay`` after it was set, so they expire
+    in the order they were set: a FIFO is sorted. Cancelling only clears the entry; the
+    one loop timer waits for the oldest entry and drops cancelled ones when it fires.
+    """
+
+    def __init__(self, delay: float, expire: Callable[[DirectSocket], None]) -> None:
+        self.delay = delay
+        self._expire = expire
+        self._queue: deque[tuple[float, _Deadline]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, sock: DirectSocket) -> _Deadline:
+        """``sock``'s timeout, ``delay`` from now (``expire(sock)`` unless cancelled)."""
+        loop = asyncio.get_running_loop()
+        entry = _Deadline(sock)
+        when = loop.time() + self.delay
+        self._queue.append((when, entry))
+        if self._timer is None:
+            self._timer = loop.call_at(when, self._fire)
+        return entry
+
+    def _fire(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time() + _TIMER_SLACK
+        queue = self._queue
+        while queue:
+            when, entry = queue[0]
+            sock = entry.sock
+            if sock is not None and when > now:
+                break
+            queue.popleft()
+            if sock is not None:
+                entry.sock = None
+                self._expire(sock)
+        self._timer = loop.call_at(queue[0][0], self._fire) if queue else None
+
+    def close(self) -> None:
+        """Stop the loop timer (the server is gone; its sockets are too)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._queue.clear()
+
+
 class DirectSocket(asyncio.Protocol):
-    """One control socket from jambonz, from the handshake to the TCP close."""
+    """One control socket from jambonz, from the handshake to the TCP close.
+
+    The socket runs on the fast path (templated 101, frames handled here) until it meets
+    something only websockets knows; :meth:`_protocol` then hands it over to websockets'
+    ``ServerProtocol`` for good. :attr:`state` and :attr:`close_code` answer for either.
+    """
 
     def __init__(self, owner: DirectServer) -> None:
         self.owner = owner
-        server = owner.server
-        self.ws = ServerProtocol(
-            subprotocols=owner.subprotocols,
-            extensions=owner.extensions,
-            max_size=server.max_message_size,
-            logger=_log,
-        )
+        self.ws: ServerProtocol | None = None
+        """websockets' protocol, once the socket needs it (:meth:`_protocol`)."""
         self.transport: asyncio.Transport | None = None
         self.conn: Connection | None = None
         self.ping: tuple[bytes, float] | None = None
         """The outstanding keepalive ping: its payload and when it was sent."""
+        self._state = CONNECTING
+        """The socket's state while :attr:`ws` is ``None`` (then websockets keeps it)."""
+        self._close_sent: Close | None = None
+        """The close frame the fast path sent (while :attr:`ws` is ``None``)."""
+        self._close_rcvd: Close | None = None
+        """The close frame the fast path received: from then on input is discarded."""
         self._fragments: list[BytesLike] = []
         self._fragment_text = False
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._first = True
-        """No byte received yet: the fast upgrade needs the request from its start."""
+        self._timer: _Deadline | None = None
+        """The pending handshake or close timeout."""
+        self._gone = False
+        """Whether the TCP connection is gone (``connection_lost``)."""
+        self._lost: asyncio.Future[None] | None = None
+        """Done when the TCP connection is gone; made for the first ``wait_closed``."""
         self._fast = False
         """Whether frames go through the fast path (plain upgrade, no extension)."""
         self._rest = b""
@@ -218,24 +337,78 @@ class DirectSocket(asyncio.Protocol):
         self._batch: list[bytes] | None = None
         """Frames written while a segment is handled, sent in one ``write``."""
 
+    # -- state: the fast path's own, or websockets' once it has the socket ---------------
+
+    @property
+    def state(self) -> State:
+        """The WebSocket state (``CONNECTING``, ``OPEN``, ``CLOSING``, ``CLOSED``)."""
+        ws = self.ws
+        return self._state if ws is None else ws.state
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code received (1005: none in the frame, 1006: no close frame), once
+        ``CLOSED``; what websockets' ``close_code`` says."""
+        ws = self.ws
+        if ws is not None:
+            return ws.close_code
+        if self._state is not CLOSED:
+            return None
+        return CloseCode.ABNORMAL_CLOSURE if self._close_rcvd is None else self._close_rcvd.code
+
+    def _protocol(self) -> ServerProtocol:
+        """websockets' protocol for this socket; the first call hands the socket over.
+
+        Before any byte: a protocol that parses the request. After the templated 101:
+        one that starts open at a frame boundary (websockets' own ``state=OPEN``), told
+        what the fast path did (the subprotocol, a close frame it sent). Never after the
+        fast path received a close frame: the socket only waits for the TCP close then.
+        """
+        ws = self.ws
+        if ws is not None:
+            return ws
+        owner = self.owner
+        max_size = owner.max_size
+        if self._state is CONNECTING:
+            ws = ServerProtocol(
+                subprotocols=owner.subprotocols,
+                extensions=owner.extensions,
+                max_size=max_size,
+                logger=_log,
+            )
+        else:
+            assert self._close_rcvd is None, "handed over after the closing handshake"
+            ws = ServerProtocol(
+                subprotocols=owner.subprotocols, state=OPEN, max_size=max_size, logger=_log
+            )
+            ws.subprotocol = SUBPROTOCOL
+            if self._close_sent is not None:
+                ws.close_sent = self._close_sent
+                ws.state = CLOSING
+        self.ws = ws
+        return ws
+
+    def _closed(self) -> None:
+        """The stream ended on the fast path: ``CLOSED``, logged as websockets does."""
+        if self._state is not CLOSED:
+            self._state = CLOSED
+            _log.info("connection closed")
+
     # -- asyncio.Protocol ------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # cast, not isinstance: uvloop's transports are not asyncio.Transport subclasses
         self.transport = cast(asyncio.Transport, transport)
         self.owner.sockets.add(self)
-        self._timer = asyncio.get_running_loop().call_later(
-            self.owner.server.open_timeout, self._handshake_timeout
-        )
+        self._timer = self.owner.handshakes.add(self)
 
     def data_received(self, data: bytes) -> None:
         self._batch = []
         try:
-            self._first, first = False, self._first
             if self._fast:
                 self._fast_frames(data)
-            elif first and self.owner.fast_upgrade and self._upgrade(data):
-                pass
+            elif self.ws is None and self.owner.fast_upgrade and self._upgrade(data):
+                pass  # the first segment was a plain upgrade
             else:
                 self._receive(data)
             self._write_pending()
@@ -245,7 +418,7 @@ class DirectSocket(asyncio.Protocol):
                 self.transport.write(batch[0] if len(batch) == 1 else b"".join(batch))
 
     def _receive(self, data: bytes) -> None:
-        ws = self.ws
+        ws = self._protocol()
         ws.receive_data(data)
         for event in ws.events_received():
             if isinstance(event, Frame):
@@ -268,15 +441,10 @@ class DirectSocket(asyncio.Protocol):
         route = server._plain_route(request_path)
         if route is None:
             return False
-        # The protocol object skips its HTTP parser: open, parsing frames from the start
-        # (what ``ServerProtocol(state=OPEN)`` does, without building a second one).
-        ws = self.ws
-        ws.state = OPEN
-        ws.subprotocol = SUBPROTOCOL
-        ws.parser = ws.parse()
-        next(ws.parser)
+        # Open, parsing frames from here on; no websockets protocol until one is needed.
+        self._state = OPEN
         self._write(owner.http101.render(accept))
-        ws.logger.info("connection open")
+        _log.info("connection open")
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -289,17 +457,20 @@ class DirectSocket(asyncio.Protocol):
         return True
 
     def _fast_frames(self, data: bytes) -> None:
-        """Deliver whole masked text frames here; feed every other frame to websockets.
+        """Handle whole masked frames here; feed every other frame to websockets.
 
-        websockets' parser is only ever fed whole frames, so it stays at a frame
-        boundary; anything this loop does not know (a 64-bit length, an unmasked or
-        oversized frame, an incomplete frame of another kind) hands the rest of the
-        connection to websockets.
+        Here: text frames (``FIN``, no RSV bit) outside a fragmented message, and,
+        until websockets has the socket, ping, pong and close frames. websockets' parser
+        is only ever fed whole frames, so it stays at a frame boundary; anything this
+        loop does not know (a 64-bit length, an unmasked or oversized frame, an
+        incomplete frame of another kind) hands the rest of the connection to websockets.
         """
+        if self._close_rcvd is not None:
+            return  # after the closing handshake: discarded, as websockets does
         if self._rest:
             data = self._rest + data
             self._rest = b""
-        ws = self.ws
+        limit = self.owner.max_size
         size = len(data)
         pos = 0
         while self._fast and size - pos >= 2:
@@ -311,20 +482,29 @@ class DirectSocket(asyncio.Protocol):
                     break
                 length = int.from_bytes(data[pos + 2 : pos + 4], "big")
                 start = pos + 8
-            limit = ws.max_message_size
-            if length == 127 or not second & 0x80 or (limit is not None and length > limit):
+            if length == 127 or not second & 0x80 or length > limit:
                 break  # websockets reads (or refuses) it
             end = start + length
-            plain = first == _TEXT_FIN and ws.state is OPEN and ws.current_size is None
+            ws = self.ws
+            if ws is not None:
+                own = first == _TEXT_FIN and ws.state is OPEN and ws.current_size is None
+            elif first == _TEXT_FIN:
+                own = self._state is OPEN
+            else:  # a whole control frame of at most 125 bytes, as websockets requires
+                own = first in _CONTROL_FIN and length < 126
             if end > size:
-                if plain:
+                if own:
                     self._rest = data[pos:]
                     return
                 break
-            if plain:
-                self._deliver(_apply_mask(data[start:end], data[start - 4 : start]), True)
-            else:
+            if not own:
                 self._receive(data[pos:end])
+            elif first == _TEXT_FIN:
+                self._text(_apply_mask(data[start:end], data[start - 4 : start]))
+            elif not self._control(first, _apply_mask(data[start:end], data[start - 4 : start])):
+                self._receive(data[pos:end])
+            if self._close_rcvd is not None:
+                return
             pos = end
         else:
             if pos < size:
@@ -333,26 +513,60 @@ class DirectSocket(asyncio.Protocol):
         self._fast = False
         self._receive(data[pos:])
 
+    def _control(self, first: int, payload: bytes) -> bool:
+        """A ping, pong or close frame, as websockets' ``recv_frame`` answers it, before
+        websockets has the socket; ``False``: a close frame websockets must refuse."""
+        if first == _PING_FIN:
+            self._write(bytes((_PONG_FIN, len(payload))) + payload)
+        elif first == _PONG_FIN:
+            if self.ping is not None and payload == self.ping[0]:
+                self.ping = None
+        else:
+            try:
+                close = Close.parse(payload)
+            except (ProtocolError, UnicodeDecodeError):
+                return False  # websockets fails the socket with its code (1002, 1007)
+            self._close_rcvd = close
+            if self._close_sent is None:
+                # Echo the frame as received (websockets does: 1005 cannot be sent).
+                self._write(bytes((_CLOSE_FIN, len(payload))) + payload)
+                self._close_sent = close
+                self._state = CLOSING
+            # Closing handshake done: close (FIN), as _write_pending does.
+            self._flush()
+            if self.transport is not None:
+                self.transport.close()
+            self._expect_close()
+        return True
+
     def eof_received(self) -> bool | None:
-        self.ws.receive_eof()
-        self._write_pending()
+        if self.ws is None and self._close_rcvd is not None:
+            self._closed()  # the closing handshake is done: nothing to answer
+        else:
+            self._protocol().receive_eof()
+            self._write_pending()
         return None  # no half-open socket: close the transport
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.ws.receive_eof()  # idempotent; the protocol is CLOSED from here on
+        if self.ws is None:
+            self._closed()
+        else:
+            self.ws.receive_eof()  # idempotent; the protocol is CLOSED from here on
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         for waiter in self._drain_waiters:
             if not waiter.done():
                 waiter.set_result(None)
-        self._lost.set_result(None)
+        self._gone = True
+        if self._lost is not None:
+            self._lost.set_result(None)
         conn = self.conn
         if conn is None:
             self.owner.sockets.discard(self)
             self.owner.update_idle()
             return
-        conn.connection_lost(self.ws.close_code)
+        conn.connection_lost(self.close_code)
         if not conn.busy:
             self.owner.sockets.discard(self)
             self.owner.server._forget(conn)
@@ -376,22 +590,21 @@ class DirectSocket(asyncio.Protocol):
 
     def _on_request(self, request: Request) -> None:
         server = self.owner.server
+        ws = self._protocol()
         try:
             response = server._process_request(None, request)
         except Exception:
             _log.error("process_request failed", exc_info=True)
-            response = self.ws.reject(
+            response = ws.reject(
                 http.HTTPStatus.INTERNAL_SERVER_ERROR,
                 "Failed to open a WebSocket connection.\nSee server log for more information.\n",
             )
         if response is None:
-            response = self.ws.accept(request)
+            response = ws.accept(request)
         if response.status_code == 101 and not self.owner.serving:
-            response = self.ws.reject(
-                http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n"
-            )
+            response = ws.reject(http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n")
         response.headers["Server"] = SERVER_HEADER
-        self.ws.send_response(response)
+        ws.send_response(response)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -405,15 +618,16 @@ class DirectSocket(asyncio.Protocol):
             return
         found = server.route(request.path)
         if found is None:  # process_request refused unknown paths already; defensive
-            self.ws.send_close(1008, "no app at this path")
+            ws.send_close(1008, "no app at this path")
             self._expect_close()
             return
         app, path = found
         self.conn = server._connection(app, path, self._send, self._close, request.path)
 
-    def _handshake_timeout(self) -> None:
+    def handshake_timeout(self) -> None:
+        """The opening handshake took longer than ``open_timeout``: abort."""
         self._timer = None
-        if self.ws.state is CONNECTING and self.transport is not None:
+        if self.state is CONNECTING and self.transport is not None:
             _log.info("opening handshake timed out")
             self.transport.abort()
 
@@ -440,16 +654,20 @@ class DirectSocket(asyncio.Protocol):
         # PING: websockets queued the pong already.
 
     def _deliver(self, data: BytesLike, text: bool) -> None:
+        if text:
+            self._text(bytes(data))
+        elif self.conn is not None:
+            self.conn.feed(bytes(data))
+
+    def _text(self, data: bytes) -> None:
+        """A whole text message: to the connection, or 1007 if it is not UTF-8."""
         conn = self.conn
         if conn is None:
             return
-        if not text:
-            conn.feed(bytes(data))
-            return
         try:
-            message = bytes(data).decode()
+            message = data.decode()
         except UnicodeDecodeError:
-            self.ws.fail(1007, "invalid UTF-8 in a text frame")
+            self._protocol().fail(1007, "invalid UTF-8 in a text frame")
             self._expect_close()
             return
         conn.feed(message)
@@ -471,10 +689,11 @@ class DirectSocket(asyncio.Protocol):
             batch.clear()
 
     def _write_pending(self) -> None:
-        transport = self.transport
-        if transport is None:
-            return
+        """Write what websockets queued, and end the stream where it says so."""
         ws = self.ws
+        transport = self.transport
+        if ws is None or transport is None:
+            return
         for chunk in ws.data_to_send():
             if chunk:
                 self._write(chunk)
@@ -491,24 +710,39 @@ class DirectSocket(asyncio.Protocol):
                     transport.close()
             else:  # pragma: no cover  # TLS transports cannot half-close
                 transport.close()
-        if self.ws.close_expected():
+        if ws.close_expected():
             self._expect_close()
 
     def _expect_close(self) -> None:
         # The peer should close TCP soon; if it does not, abort after the close timeout.
-        if self._timer is None and not self._lost.done():
-            self._timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self._abort)
+        if self._timer is None and not self._gone:
+            self._timer = self.owner.closes.add(self)
 
-    def _abort(self) -> None:
+    def close_timeout(self) -> None:
+        """The peer did not close TCP within :data:`CLOSE_TIMEOUT`: abort."""
         self._timer = None
         if self.transport is not None:
             self.transport.abort()
 
+    def _send_close(self, code: int, reason: str) -> None:
+        """Start the closing handshake (the socket is ``OPEN``)."""
+        close = Close(code, reason)
+        payload = close.serialize()  # ProtocolError for a code no frame may carry
+        if self.ws is None and len(payload) < 126:
+            self._write(bytes((_CLOSE_FIN, len(payload))) + payload)
+            self._close_sent = close
+            self._state = CLOSING
+            self._expect_close()
+        else:  # websockets' send_close (and its error for a reason too long)
+            self._protocol().send_close(code, reason)
+            self._write_pending()
+
     async def _send(self, text: str) -> None:
-        ws = self.ws
-        if ws.state is not OPEN or self.transport is None or self.transport.is_closing():
+        transport = self.transport
+        if self.state is not OPEN or transport is None or transport.is_closing():
             raise SocketGone
-        if self._fast and not ws.writes:
+        ws = self.ws
+        if ws is None or (self._fast and not ws.writes):
             self._write(_text_frame(text.encode()))
         else:
             ws.send_text(text.encode())
@@ -517,41 +751,48 @@ class DirectSocket(asyncio.Protocol):
             waiter = asyncio.get_running_loop().create_future()
             self._drain_waiters.append(waiter)
             await waiter
-            if self._lost.done():
+            if self._gone:
                 raise SocketGone
 
     async def _close(self, code: int, reason: str) -> None:
-        if self.ws.state is OPEN:
-            self.ws.send_close(code, reason)
-            self._write_pending()
+        if self.state is OPEN:
+            self._send_close(code, reason)
         await self.wait_closed()
 
     async def wait_closed(self) -> None:
         """Wait until the TCP connection is gone."""
+        if self._gone:
+            return
+        if self._lost is None:
+            self._lost = asyncio.get_running_loop().create_future()
         await asyncio.shield(self._lost)
 
     def send_ping(self, now: float) -> None:
         """Send a keepalive ping, or fail the socket if the last one got no pong in time."""
-        if self.ws.state is not OPEN:
+        if self.state is not OPEN:
             return
         if self.ping is not None:
             if now - self.ping[1] >= PING_TIMEOUT:
-                self.ws.fail(1011, "keepalive ping timeout")
+                self._protocol().fail(1011, "keepalive ping timeout")
                 self._write_pending()
             return
         payload = os.urandom(4)
         self.ping = (payload, now)
-        self.ws.send_ping(payload)
-        self._write_pending()
+        ws = self.ws
+        if ws is None:
+            self._write(bytes((_PING_FIN, len(payload))) + payload)
+        else:
+            ws.send_ping(payload)
+            self._write_pending()
 
     def close_going_away(self) -> None:
         """Close with 1001 (shutdown deadline passed); jambonz reconnects elsewhere."""
         if self.conn is not None:
             self.conn.cancel_tasks()
-        if self.ws.state is OPEN:
-            self.ws.send_close(1001, "server shutting down")
-            self._write_pending()
-        elif self.ws.state is not CLOSED and self.transport is not None:
+        state = self.state
+        if state is OPEN:
+            self._send_close(1001, "server shutting down")
+        elif state is not CLOSED and self.transport is not None:
             self.transport.abort()
 
 
@@ -567,7 +808,13 @@ class DirectServer:
         self.fast_upgrade = server.compression is None
         """Whether plain upgrades may be answered from the template (``_upgrade``)."""
         self.http101 = _Http101(SUBPROTOCOL)
+        self.max_size = server.max_message_size
+        """The longest frame (and message) accepted, as websockets' ``max_size``."""
         self.sockets: set[DirectSocket] = set()
+        self.handshakes = _Deadlines(server.open_timeout, DirectSocket.handshake_timeout)
+        """Sockets still in the opening handshake, aborted after ``open_timeout``."""
+        self.closes = _Deadlines(CLOSE_TIMEOUT, DirectSocket.close_timeout)
+        """Sockets whose peer should close TCP, aborted after :data:`CLOSE_TIMEOUT`."""
         self.serving = False
         self._listener: asyncio.Server | None = None
         self._draining: set[asyncio.Task[None]] = set()
@@ -658,3 +905,5 @@ class DirectServer:
         if self._listener is not None:
             await self._listener.wait_closed()
             self._listener = None
+        self.handshakes.close()
+        self.closes.close()
