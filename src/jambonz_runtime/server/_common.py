@@ -74,8 +74,13 @@ class ServerSettings(Protocol):
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
         request_path: str,
+        send_now: Callable[[str], bool] | None = None,
     ) -> Connection:
-        """A new control connection, counted by the server until :meth:`_forget`."""
+        """A new control connection, counted by the server until :meth:`_forget`.
+
+        ``send_now``: the transport's synchronous send, if it has one (see
+        :class:`~jambonz_runtime.server._dispatch.Connection`).
+        """
         ...
 
     def _forget(self, conn: Connection) -> None:

@@ -450,7 +450,9 @@ class DirectSocket(asyncio.Protocol):
             self._timer = None
         self._fast = True
         app, app_path = route
-        self.conn = server._connection(app, app_path, self._send, self._close, request_path)
+        self.conn = server._connection(
+            app, app_path, self._send, self._close, request_path, self._send_now
+        )
         rest = data[end + 4 :]
         if rest:
             self._fast_frames(rest)
@@ -622,7 +624,9 @@ class DirectSocket(asyncio.Protocol):
             self._expect_close()
             return
         app, path = found
-        self.conn = server._connection(app, path, self._send, self._close, request.path)
+        self.conn = server._connection(
+            app, path, self._send, self._close, request.path, self._send_now
+        )
 
     def handshake_timeout(self) -> None:
         """The opening handshake took longer than ``open_timeout``: abort."""
@@ -737,16 +741,32 @@ class DirectSocket(asyncio.Protocol):
             self._protocol().send_close(code, reason)
             self._write_pending()
 
-    async def _send(self, text: str) -> None:
+    def _send_now(self, text: str) -> bool:
+        """Write ``text`` now if nothing need be awaited; ``False``: nothing written.
+
+        The dispatcher's path for acks (no coroutine per ack): taken only while the
+        socket is open and the transport is not pushing back; every other case goes
+        through :meth:`_send`, which raises or waits as it must.
+        """
         transport = self.transport
-        if self.state is not OPEN or transport is None or transport.is_closing():
-            raise SocketGone
+        if self._paused or self.state is not OPEN or transport is None or transport.is_closing():
+            return False
+        self._write_text(text)
+        return True
+
+    def _write_text(self, text: str) -> None:
         ws = self.ws
         if ws is None or (self._fast and not ws.writes):
             self._write(_text_frame(text.encode()))
         else:
             ws.send_text(text.encode())
             self._write_pending()
+
+    async def _send(self, text: str) -> None:
+        transport = self.transport
+        if self.state is not OPEN or transport is None or transport.is_closing():
+            raise SocketGone
+        self._write_text(text)
         if self._paused:  # flow control: wait until the transport's buffer drains
             waiter = asyncio.get_running_loop().create_future()
             self._drain_waiters.append(waiter)

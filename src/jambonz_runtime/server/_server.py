@@ -63,7 +63,7 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from .._auth import WWW_AUTHENTICATE, check_basic, credentials_for
+from .._auth import WWW_AUTHENTICATE, Credentials, check_basic, credentials_for
 from .._log import show_logs
 from .._loop import freeze_gc
 from ..app import App
@@ -495,10 +495,15 @@ class JambonzServer:
             return self.audio_subprotocol
         raise NegotiationError(f"invalid subprotocol; expected one of {self.audio_subprotocol}")
 
-    def _authorized(self, headers: Headers, path: str, app: App[Never] | None) -> bool:
+    def _credentials(self, path: str, app: App[Never] | None) -> tuple[Credentials, ...]:
+        """The credentials a request to ``path`` must carry (empty: none needed)."""
         allowed = credentials_for(app.basic_auth, path) if app is not None else ()
         if not allowed and self.basic_auth is not None:
             allowed = (self.basic_auth,)
+        return allowed
+
+    def _authorized(self, headers: Headers, path: str, app: App[Never] | None) -> bool:
+        allowed = self._credentials(path, app)
         return not allowed or check_basic(headers.get("Authorization"), allowed)
 
     def _audio_app(self, path: str) -> App[Never] | None:
@@ -568,7 +573,7 @@ class JambonzServer:
         found = self.route(request_path)
         # Only where no credentials are required (server-wide or the app's, per path):
         # an upgrade that needs them goes through _process_request.
-        if found is None or not self._authorized(Headers(), found[1], found[0]):
+        if found is None or self._credentials(found[1], found[0]):
             return None
         return found
 

@@ -14,6 +14,7 @@ from unittest.mock import patch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jambonz_runtime._json import loads
 from jambonz_runtime.exceptions import AckError, InvalidMessage
 from jambonz_runtime.protocol import JambonzProtocol, parse_inbound
 from jambonz_runtime.protocol._machine import (
@@ -129,7 +130,11 @@ def test_one_pass_envelope_agrees_with_the_careful_parser(envelope: dict[str, ob
     from jambonz_runtime.protocol import _messages
 
     text = json.dumps(envelope)
-    obj = json.loads(text)
+    try:  # the parser parse_inbound uses (NaN / Infinity are not JSON)
+        obj = loads(text)
+    except ValueError:
+        return
+    assert isinstance(obj, dict)
     fast = _messages._plain_envelope(obj, text)
     if fast is None:
         return
