@@ -191,6 +191,9 @@ def _render_builder(env: jinja2.Environment, schemas: SchemaSet, verbs: Sequence
     names = _Names(refs)
     methods = []
     for v in verbs:
+        # the generated body collects the arguments in a local named ``given``
+        if any(p.name in ("given", "self") for p in v.params):
+            raise ValueError(f"verb {v.verb}: a parameter named 'given' or 'self' clashes")
         hook_locals = {wire: names.local[ref] for wire, ref in v.hook_payloads.items()}
         methods.append(
             {

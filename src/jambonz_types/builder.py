@@ -267,32 +267,46 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.agent",
-            "Agent",
-            "agent",
-            {
-                "id": id,
-                "stt": stt,
-                "tts": tts,
-                "autoLockLanguage": auto_lock_language,
-                "languageConfig": language_config,
-                "turnDetection": turn_detection,
-                "bargeIn": barge_in,
-                "noResponseTimeout": no_response_timeout,
-                "llm": llm,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "greeting": greeting,
-                "earlyGeneration": early_generation,
-                "noiseIsolation": noise_isolation,
-                "mcpServers": mcp_servers,
-                "handoff": handoff,
-                "hangup": hangup,
-                "toolFiller": tool_filler,
-            },
-        )
+        given: dict[str, object] = {"verb": "agent"}
+        if id is not None:
+            given["id"] = id
+        if stt is not None:
+            given["stt"] = stt
+        if tts is not None:
+            given["tts"] = tts
+        if auto_lock_language is not None:
+            given["autoLockLanguage"] = auto_lock_language
+        if language_config is not None:
+            given["languageConfig"] = language_config
+        if turn_detection is not None:
+            given["turnDetection"] = turn_detection
+        if barge_in is not None:
+            given["bargeIn"] = barge_in
+        if no_response_timeout is not None:
+            given["noResponseTimeout"] = no_response_timeout
+        if llm is not None:
+            given["llm"] = llm
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if greeting is not None:
+            given["greeting"] = greeting
+        if early_generation is not None:
+            given["earlyGeneration"] = early_generation
+        if noise_isolation is not None:
+            given["noiseIsolation"] = noise_isolation
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if tool_filler is not None:
+            given["toolFiller"] = tool_filler
+        return self._build_given("verbs.agent", "Agent", "agent", given)
 
     def alert(
         self,
@@ -318,15 +332,12 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.alert",
-            "Alert",
-            "alert",
-            {
-                "id": id,
-                "message": message,
-            },
-        )
+        given: dict[str, object] = {"verb": "alert"}
+        if id is not None:
+            given["id"] = id
+        if message is not None:
+            given["message"] = message
+        return self._build_given("verbs.alert", "Alert", "alert", given)
 
     def answer(
         self,
@@ -350,14 +361,10 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.answer",
-            "Answer",
-            "answer",
-            {
-                "id": id,
-            },
-        )
+        given: dict[str, object] = {"verb": "answer"}
+        if id is not None:
+            given["id"] = id
+        return self._build_given("verbs.answer", "Answer", "answer", given)
 
     def conference(
         self,
@@ -444,32 +451,46 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.conference",
-            "Conference",
-            "conference",
-            {
-                "id": id,
-                "name": name,
-                "beep": beep,
-                "memberTag": member_tag,
-                "speakOnlyTo": speak_only_to,
-                "startConferenceOnEnter": start_conference_on_enter,
-                "endConferenceOnExit": end_conference_on_exit,
-                "endConferenceDuration": end_conference_duration,
-                "maxParticipants": max_participants,
-                "joinMuted": join_muted,
-                "actionHook": action_hook,
-                "waitHook": wait_hook,
-                "statusEvents": status_events,
-                "statusHook": status_hook,
-                "enterHook": enter_hook,
-                "record": record,
-                "listen": listen,
-                "stream": stream,
-                "distributeDtmf": distribute_dtmf,
-            },
-        )
+        given: dict[str, object] = {"verb": "conference"}
+        if id is not None:
+            given["id"] = id
+        if name is not None:
+            given["name"] = name
+        if beep is not None:
+            given["beep"] = beep
+        if member_tag is not None:
+            given["memberTag"] = member_tag
+        if speak_only_to is not None:
+            given["speakOnlyTo"] = speak_only_to
+        if start_conference_on_enter is not None:
+            given["startConferenceOnEnter"] = start_conference_on_enter
+        if end_conference_on_exit is not None:
+            given["endConferenceOnExit"] = end_conference_on_exit
+        if end_conference_duration is not None:
+            given["endConferenceDuration"] = end_conference_duration
+        if max_participants is not None:
+            given["maxParticipants"] = max_participants
+        if join_muted is not None:
+            given["joinMuted"] = join_muted
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if wait_hook is not None:
+            given["waitHook"] = wait_hook
+        if status_events is not None:
+            given["statusEvents"] = status_events
+        if status_hook is not None:
+            given["statusHook"] = status_hook
+        if enter_hook is not None:
+            given["enterHook"] = enter_hook
+        if record is not None:
+            given["record"] = record
+        if listen is not None:
+            given["listen"] = listen
+        if stream is not None:
+            given["stream"] = stream
+        if distribute_dtmf is not None:
+            given["distributeDtmf"] = distribute_dtmf
+        return self._build_given("verbs.conference", "Conference", "conference", given)
 
     def config(
         self,
@@ -569,39 +590,60 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.config",
-            "Config",
-            "config",
-            {
-                "id": id,
-                "synthesizer": synthesizer,
-                "recognizer": recognizer,
-                "bargeIn": barge_in,
-                "ttsStream": tts_stream,
-                "record": record,
-                "listen": listen,
-                "stream": stream,
-                "transcribe": transcribe,
-                "amd": amd,
-                "fillerNoise": filler_noise,
-                "vad": vad,
-                "notifyEvents": notify_events,
-                "notifySttLatency": notify_stt_latency,
-                "reset": reset,
-                "onHoldMusic": on_hold_music,
-                "actionHookDelayAction": action_hook_delay_action,
-                "sipRequestWithinDialogHook": sip_request_within_dialog_hook,
-                "boostAudioSignal": boost_audio_signal,
-                "referHook": refer_hook,
-                "earlyMedia": early_media,
-                "autoStreamTts": auto_stream_tts,
-                "disableTtsCache": disable_tts_cache,
-                "trackTtsPlayout": track_tts_playout,
-                "noiseIsolation": noise_isolation,
-                "turnTaking": turn_taking,
-            },
-        )
+        given: dict[str, object] = {"verb": "config"}
+        if id is not None:
+            given["id"] = id
+        if synthesizer is not None:
+            given["synthesizer"] = synthesizer
+        if recognizer is not None:
+            given["recognizer"] = recognizer
+        if barge_in is not None:
+            given["bargeIn"] = barge_in
+        if tts_stream is not None:
+            given["ttsStream"] = tts_stream
+        if record is not None:
+            given["record"] = record
+        if listen is not None:
+            given["listen"] = listen
+        if stream is not None:
+            given["stream"] = stream
+        if transcribe is not None:
+            given["transcribe"] = transcribe
+        if amd is not None:
+            given["amd"] = amd
+        if filler_noise is not None:
+            given["fillerNoise"] = filler_noise
+        if vad is not None:
+            given["vad"] = vad
+        if notify_events is not None:
+            given["notifyEvents"] = notify_events
+        if notify_stt_latency is not None:
+            given["notifySttLatency"] = notify_stt_latency
+        if reset is not None:
+            given["reset"] = reset
+        if on_hold_music is not None:
+            given["onHoldMusic"] = on_hold_music
+        if action_hook_delay_action is not None:
+            given["actionHookDelayAction"] = action_hook_delay_action
+        if sip_request_within_dialog_hook is not None:
+            given["sipRequestWithinDialogHook"] = sip_request_within_dialog_hook
+        if boost_audio_signal is not None:
+            given["boostAudioSignal"] = boost_audio_signal
+        if refer_hook is not None:
+            given["referHook"] = refer_hook
+        if early_media is not None:
+            given["earlyMedia"] = early_media
+        if auto_stream_tts is not None:
+            given["autoStreamTts"] = auto_stream_tts
+        if disable_tts_cache is not None:
+            given["disableTtsCache"] = disable_tts_cache
+        if track_tts_playout is not None:
+            given["trackTtsPlayout"] = track_tts_playout
+        if noise_isolation is not None:
+            given["noiseIsolation"] = noise_isolation
+        if turn_taking is not None:
+            given["turnTaking"] = turn_taking
+        return self._build_given("verbs.config", "Config", "config", given)
 
     def deepgram_s2s(
         self,
@@ -682,29 +724,40 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.deepgram_s2s",
-            "DeepgramS2S",
-            "deepgram_s2s",
-            {
-                "id": id,
-                "vendor": vendor,
-                "model": model,
-                "auth": auth,
-                "connectOptions": connect_options,
-                "llmOptions": llm_options,
-                "mcpServers": mcp_servers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "handoff": handoff,
-                "hangup": hangup,
-                "events": events,
-                "responseTimeoutMs": response_timeout_ms,
-                "cancelOnResponseTimeout": cancel_on_response_timeout,
-                "cancelOnBargeIn": cancel_on_barge_in,
-            },
-        )
+        given: dict[str, object] = {"verb": "deepgram_s2s"}
+        if id is not None:
+            given["id"] = id
+        if vendor is not None:
+            given["vendor"] = vendor
+        if model is not None:
+            given["model"] = model
+        if auth is not None:
+            given["auth"] = auth
+        if connect_options is not None:
+            given["connectOptions"] = connect_options
+        if llm_options is not None:
+            given["llmOptions"] = llm_options
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if events is not None:
+            given["events"] = events
+        if response_timeout_ms is not None:
+            given["responseTimeoutMs"] = response_timeout_ms
+        if cancel_on_response_timeout is not None:
+            given["cancelOnResponseTimeout"] = cancel_on_response_timeout
+        if cancel_on_barge_in is not None:
+            given["cancelOnBargeIn"] = cancel_on_barge_in
+        return self._build_given("verbs.deepgram_s2s", "DeepgramS2S", "deepgram_s2s", given)
 
     def dequeue(
         self,
@@ -739,19 +792,20 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.dequeue",
-            "Dequeue",
-            "dequeue",
-            {
-                "id": id,
-                "name": name,
-                "actionHook": action_hook,
-                "timeout": timeout,
-                "beep": beep,
-                "callSid": call_sid,
-            },
-        )
+        given: dict[str, object] = {"verb": "dequeue"}
+        if id is not None:
+            given["id"] = id
+        if name is not None:
+            given["name"] = name
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if timeout is not None:
+            given["timeout"] = timeout
+        if beep is not None:
+            given["beep"] = beep
+        if call_sid is not None:
+            given["callSid"] = call_sid
+        return self._build_given("verbs.dequeue", "Dequeue", "dequeue", given)
 
     def dial(
         self,
@@ -874,41 +928,64 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.dial",
-            "Dial",
-            "dial",
-            {
-                "id": id,
-                "target": target,
-                "actionHook": action_hook,
-                "onHoldHook": on_hold_hook,
-                "answerOnBridge": answer_on_bridge,
-                "callerId": caller_id,
-                "callerName": caller_name,
-                "confirmHook": confirm_hook,
-                "referHook": refer_hook,
-                "dialMusic": dial_music,
-                "dtmfCapture": dtmf_capture,
-                "dtmfHook": dtmf_hook,
-                "headers": headers,
-                "anchorMedia": anchor_media,
-                "codecs": codecs,
-                "exitMediaPath": exit_media_path,
-                "boostAudioSignal": boost_audio_signal,
-                "listen": listen,
-                "stream": stream,
-                "transcribe": transcribe,
-                "timeLimit": time_limit,
-                "timeout": timeout,
-                "proxy": proxy,
-                "amd": amd,
-                "dub": dub,
-                "tag": tag,
-                "forwardPAI": forward_pai,
-                "srtpEncryption": srtp_encryption,
-            },
-        )
+        given: dict[str, object] = {"verb": "dial"}
+        if id is not None:
+            given["id"] = id
+        if target is not None:
+            given["target"] = target
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if on_hold_hook is not None:
+            given["onHoldHook"] = on_hold_hook
+        if answer_on_bridge is not None:
+            given["answerOnBridge"] = answer_on_bridge
+        if caller_id is not None:
+            given["callerId"] = caller_id
+        if caller_name is not None:
+            given["callerName"] = caller_name
+        if confirm_hook is not None:
+            given["confirmHook"] = confirm_hook
+        if refer_hook is not None:
+            given["referHook"] = refer_hook
+        if dial_music is not None:
+            given["dialMusic"] = dial_music
+        if dtmf_capture is not None:
+            given["dtmfCapture"] = dtmf_capture
+        if dtmf_hook is not None:
+            given["dtmfHook"] = dtmf_hook
+        if headers is not None:
+            given["headers"] = headers
+        if anchor_media is not None:
+            given["anchorMedia"] = anchor_media
+        if codecs is not None:
+            given["codecs"] = codecs
+        if exit_media_path is not None:
+            given["exitMediaPath"] = exit_media_path
+        if boost_audio_signal is not None:
+            given["boostAudioSignal"] = boost_audio_signal
+        if listen is not None:
+            given["listen"] = listen
+        if stream is not None:
+            given["stream"] = stream
+        if transcribe is not None:
+            given["transcribe"] = transcribe
+        if time_limit is not None:
+            given["timeLimit"] = time_limit
+        if timeout is not None:
+            given["timeout"] = timeout
+        if proxy is not None:
+            given["proxy"] = proxy
+        if amd is not None:
+            given["amd"] = amd
+        if dub is not None:
+            given["dub"] = dub
+        if tag is not None:
+            given["tag"] = tag
+        if forward_pai is not None:
+            given["forwardPAI"] = forward_pai
+        if srtp_encryption is not None:
+            given["srtpEncryption"] = srtp_encryption
+        return self._build_given("verbs.dial", "Dial", "dial", given)
 
     def dialogflow(
         self,
@@ -995,36 +1072,54 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.dialogflow",
-            "Dialogflow",
-            "dialogflow",
-            {
-                "id": id,
-                "credentials": credentials,
-                "project": project,
-                "agent": agent,
-                "environment": environment,
-                "deployment": deployment,
-                "region": region,
-                "model": model,
-                "lang": lang,
-                "sessionId": session_id,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "events": events,
-                "welcomeEvent": welcome_event,
-                "welcomeEventParams": welcome_event_params,
-                "noInputTimeout": no_input_timeout,
-                "noInputEvent": no_input_event,
-                "passDtmfAsTextInput": pass_dtmf_as_text_input,
-                "thinkingMusic": thinking_music,
-                "tts": tts,
-                "bargein": bargein,
-                "queryInput": query_input,
-            },
-        )
+        given: dict[str, object] = {"verb": "dialogflow"}
+        if id is not None:
+            given["id"] = id
+        if credentials is not None:
+            given["credentials"] = credentials
+        if project is not None:
+            given["project"] = project
+        if agent is not None:
+            given["agent"] = agent
+        if environment is not None:
+            given["environment"] = environment
+        if deployment is not None:
+            given["deployment"] = deployment
+        if region is not None:
+            given["region"] = region
+        if model is not None:
+            given["model"] = model
+        if lang is not None:
+            given["lang"] = lang
+        if session_id is not None:
+            given["sessionId"] = session_id
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if events is not None:
+            given["events"] = events
+        if welcome_event is not None:
+            given["welcomeEvent"] = welcome_event
+        if welcome_event_params is not None:
+            given["welcomeEventParams"] = welcome_event_params
+        if no_input_timeout is not None:
+            given["noInputTimeout"] = no_input_timeout
+        if no_input_event is not None:
+            given["noInputEvent"] = no_input_event
+        if pass_dtmf_as_text_input is not None:
+            given["passDtmfAsTextInput"] = pass_dtmf_as_text_input
+        if thinking_music is not None:
+            given["thinkingMusic"] = thinking_music
+        if tts is not None:
+            given["tts"] = tts
+        if bargein is not None:
+            given["bargein"] = bargein
+        if query_input is not None:
+            given["queryInput"] = query_input
+        return self._build_given("verbs.dialogflow", "Dialogflow", "dialogflow", given)
 
     def dtmf(
         self,
@@ -1052,16 +1147,14 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.dtmf",
-            "DTMF",
-            "dtmf",
-            {
-                "id": id,
-                "dtmf": dtmf,
-                "duration": duration,
-            },
-        )
+        given: dict[str, object] = {"verb": "dtmf"}
+        if id is not None:
+            given["id"] = id
+        if dtmf is not None:
+            given["dtmf"] = dtmf
+        if duration is not None:
+            given["duration"] = duration
+        return self._build_given("verbs.dtmf", "DTMF", "dtmf", given)
 
     def dub(
         self,
@@ -1106,20 +1199,22 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.dub",
-            "Dub",
-            "dub",
-            {
-                "id": id,
-                "action": action,
-                "track": track,
-                "play": play,
-                "say": say,
-                "loop": loop,
-                "gain": gain,
-            },
-        )
+        given: dict[str, object] = {"verb": "dub"}
+        if id is not None:
+            given["id"] = id
+        if action is not None:
+            given["action"] = action
+        if track is not None:
+            given["track"] = track
+        if play is not None:
+            given["play"] = play
+        if say is not None:
+            given["say"] = say
+        if loop is not None:
+            given["loop"] = loop
+        if gain is not None:
+            given["gain"] = gain
+        return self._build_given("verbs.dub", "Dub", "dub", given)
 
     def elevenlabs_s2s(
         self,
@@ -1199,29 +1294,40 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.elevenlabs_s2s",
-            "ElevenLabsS2S",
-            "elevenlabs_s2s",
-            {
-                "id": id,
-                "vendor": vendor,
-                "model": model,
-                "auth": auth,
-                "connectOptions": connect_options,
-                "llmOptions": llm_options,
-                "mcpServers": mcp_servers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "handoff": handoff,
-                "hangup": hangup,
-                "events": events,
-                "responseTimeoutMs": response_timeout_ms,
-                "cancelOnResponseTimeout": cancel_on_response_timeout,
-                "cancelOnBargeIn": cancel_on_barge_in,
-            },
-        )
+        given: dict[str, object] = {"verb": "elevenlabs_s2s"}
+        if id is not None:
+            given["id"] = id
+        if vendor is not None:
+            given["vendor"] = vendor
+        if model is not None:
+            given["model"] = model
+        if auth is not None:
+            given["auth"] = auth
+        if connect_options is not None:
+            given["connectOptions"] = connect_options
+        if llm_options is not None:
+            given["llmOptions"] = llm_options
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if events is not None:
+            given["events"] = events
+        if response_timeout_ms is not None:
+            given["responseTimeoutMs"] = response_timeout_ms
+        if cancel_on_response_timeout is not None:
+            given["cancelOnResponseTimeout"] = cancel_on_response_timeout
+        if cancel_on_barge_in is not None:
+            given["cancelOnBargeIn"] = cancel_on_barge_in
+        return self._build_given("verbs.elevenlabs_s2s", "ElevenLabsS2S", "elevenlabs_s2s", given)
 
     def enqueue(
         self,
@@ -1260,18 +1366,18 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.enqueue",
-            "Enqueue",
-            "enqueue",
-            {
-                "id": id,
-                "name": name,
-                "actionHook": action_hook,
-                "waitHook": wait_hook,
-                "priority": priority,
-            },
-        )
+        given: dict[str, object] = {"verb": "enqueue"}
+        if id is not None:
+            given["id"] = id
+        if name is not None:
+            given["name"] = name
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if wait_hook is not None:
+            given["waitHook"] = wait_hook
+        if priority is not None:
+            given["priority"] = priority
+        return self._build_given("verbs.enqueue", "Enqueue", "enqueue", given)
 
     def gather(
         self,
@@ -1360,33 +1466,48 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.gather",
-            "Gather",
-            "gather",
-            {
-                "id": id,
-                "actionHook": action_hook,
-                "input": input,
-                "finishOnKey": finish_on_key,
-                "numDigits": num_digits,
-                "minDigits": min_digits,
-                "maxDigits": max_digits,
-                "interDigitTimeout": inter_digit_timeout,
-                "speechTimeout": speech_timeout,
-                "timeout": timeout,
-                "partialResultHook": partial_result_hook,
-                "listenDuringPrompt": listen_during_prompt,
-                "dtmfBargein": dtmf_bargein,
-                "bargein": bargein,
-                "minBargeinWordCount": min_bargein_word_count,
-                "recognizer": recognizer,
-                "say": say,
-                "play": play,
-                "fillerNoise": filler_noise,
-                "actionHookDelayAction": action_hook_delay_action,
-            },
-        )
+        given: dict[str, object] = {"verb": "gather"}
+        if id is not None:
+            given["id"] = id
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if input is not None:
+            given["input"] = input
+        if finish_on_key is not None:
+            given["finishOnKey"] = finish_on_key
+        if num_digits is not None:
+            given["numDigits"] = num_digits
+        if min_digits is not None:
+            given["minDigits"] = min_digits
+        if max_digits is not None:
+            given["maxDigits"] = max_digits
+        if inter_digit_timeout is not None:
+            given["interDigitTimeout"] = inter_digit_timeout
+        if speech_timeout is not None:
+            given["speechTimeout"] = speech_timeout
+        if timeout is not None:
+            given["timeout"] = timeout
+        if partial_result_hook is not None:
+            given["partialResultHook"] = partial_result_hook
+        if listen_during_prompt is not None:
+            given["listenDuringPrompt"] = listen_during_prompt
+        if dtmf_bargein is not None:
+            given["dtmfBargein"] = dtmf_bargein
+        if bargein is not None:
+            given["bargein"] = bargein
+        if min_bargein_word_count is not None:
+            given["minBargeinWordCount"] = min_bargein_word_count
+        if recognizer is not None:
+            given["recognizer"] = recognizer
+        if say is not None:
+            given["say"] = say
+        if play is not None:
+            given["play"] = play
+        if filler_noise is not None:
+            given["fillerNoise"] = filler_noise
+        if action_hook_delay_action is not None:
+            given["actionHookDelayAction"] = action_hook_delay_action
+        return self._build_given("verbs.gather", "Gather", "gather", given)
 
     def google_s2s(
         self,
@@ -1468,29 +1589,40 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.google_s2s",
-            "GoogleS2S",
-            "google_s2s",
-            {
-                "id": id,
-                "vendor": vendor,
-                "model": model,
-                "auth": auth,
-                "connectOptions": connect_options,
-                "llmOptions": llm_options,
-                "mcpServers": mcp_servers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "handoff": handoff,
-                "hangup": hangup,
-                "events": events,
-                "responseTimeoutMs": response_timeout_ms,
-                "cancelOnResponseTimeout": cancel_on_response_timeout,
-                "cancelOnBargeIn": cancel_on_barge_in,
-            },
-        )
+        given: dict[str, object] = {"verb": "google_s2s"}
+        if id is not None:
+            given["id"] = id
+        if vendor is not None:
+            given["vendor"] = vendor
+        if model is not None:
+            given["model"] = model
+        if auth is not None:
+            given["auth"] = auth
+        if connect_options is not None:
+            given["connectOptions"] = connect_options
+        if llm_options is not None:
+            given["llmOptions"] = llm_options
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if events is not None:
+            given["events"] = events
+        if response_timeout_ms is not None:
+            given["responseTimeoutMs"] = response_timeout_ms
+        if cancel_on_response_timeout is not None:
+            given["cancelOnResponseTimeout"] = cancel_on_response_timeout
+        if cancel_on_barge_in is not None:
+            given["cancelOnBargeIn"] = cancel_on_barge_in
+        return self._build_given("verbs.google_s2s", "GoogleS2S", "google_s2s", given)
 
     def gptlive_s2s(
         self,
@@ -1583,29 +1715,40 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.gptlive_s2s",
-            "GPTLiveS2S",
-            "gptlive_s2s",
-            {
-                "id": id,
-                "vendor": vendor,
-                "model": model,
-                "auth": auth,
-                "connectOptions": connect_options,
-                "llmOptions": llm_options,
-                "mcpServers": mcp_servers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "handoff": handoff,
-                "hangup": hangup,
-                "events": events,
-                "responseTimeoutMs": response_timeout_ms,
-                "cancelOnResponseTimeout": cancel_on_response_timeout,
-                "cancelOnBargeIn": cancel_on_barge_in,
-            },
-        )
+        given: dict[str, object] = {"verb": "gptlive_s2s"}
+        if id is not None:
+            given["id"] = id
+        if vendor is not None:
+            given["vendor"] = vendor
+        if model is not None:
+            given["model"] = model
+        if auth is not None:
+            given["auth"] = auth
+        if connect_options is not None:
+            given["connectOptions"] = connect_options
+        if llm_options is not None:
+            given["llmOptions"] = llm_options
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if events is not None:
+            given["events"] = events
+        if response_timeout_ms is not None:
+            given["responseTimeoutMs"] = response_timeout_ms
+        if cancel_on_response_timeout is not None:
+            given["cancelOnResponseTimeout"] = cancel_on_response_timeout
+        if cancel_on_barge_in is not None:
+            given["cancelOnBargeIn"] = cancel_on_barge_in
+        return self._build_given("verbs.gptlive_s2s", "GPTLiveS2S", "gptlive_s2s", given)
 
     def hangup(
         self,
@@ -1629,15 +1772,12 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.hangup",
-            "Hangup",
-            "hangup",
-            {
-                "id": id,
-                "headers": headers,
-            },
-        )
+        given: dict[str, object] = {"verb": "hangup"}
+        if id is not None:
+            given["id"] = id
+        if headers is not None:
+            given["headers"] = headers
+        return self._build_given("verbs.hangup", "Hangup", "hangup", given)
 
     def leave(
         self,
@@ -1660,14 +1800,10 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.leave",
-            "Leave",
-            "leave",
-            {
-                "id": id,
-            },
-        )
+        given: dict[str, object] = {"verb": "leave"}
+        if id is not None:
+            given["id"] = id
+        return self._build_given("verbs.leave", "Leave", "leave", given)
 
     def listen(
         self,
@@ -1734,30 +1870,42 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.listen",
-            "Listen",
-            "listen",
-            {
-                "id": id,
-                "url": url,
-                "actionHook": action_hook,
-                "wsAuth": ws_auth,
-                "mixType": mix_type,
-                "metadata": metadata,
-                "sampleRate": sample_rate,
-                "finishOnKey": finish_on_key,
-                "maxLength": max_length,
-                "passDtmf": pass_dtmf,
-                "playBeep": play_beep,
-                "disableBidirectionalAudio": disable_bidirectional_audio,
-                "bidirectionalAudio": bidirectional_audio,
-                "timeout": timeout,
-                "transcribe": transcribe,
-                "earlyMedia": early_media,
-                "channel": channel,
-            },
-        )
+        given: dict[str, object] = {"verb": "listen"}
+        if id is not None:
+            given["id"] = id
+        if url is not None:
+            given["url"] = url
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if ws_auth is not None:
+            given["wsAuth"] = ws_auth
+        if mix_type is not None:
+            given["mixType"] = mix_type
+        if metadata is not None:
+            given["metadata"] = metadata
+        if sample_rate is not None:
+            given["sampleRate"] = sample_rate
+        if finish_on_key is not None:
+            given["finishOnKey"] = finish_on_key
+        if max_length is not None:
+            given["maxLength"] = max_length
+        if pass_dtmf is not None:
+            given["passDtmf"] = pass_dtmf
+        if play_beep is not None:
+            given["playBeep"] = play_beep
+        if disable_bidirectional_audio is not None:
+            given["disableBidirectionalAudio"] = disable_bidirectional_audio
+        if bidirectional_audio is not None:
+            given["bidirectionalAudio"] = bidirectional_audio
+        if timeout is not None:
+            given["timeout"] = timeout
+        if transcribe is not None:
+            given["transcribe"] = transcribe
+        if early_media is not None:
+            given["earlyMedia"] = early_media
+        if channel is not None:
+            given["channel"] = channel
+        return self._build_given("verbs.listen", "Listen", "listen", given)
 
     def llm(
         self,
@@ -1842,29 +1990,40 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.llm",
-            "LLM",
-            "llm",
-            {
-                "id": id,
-                "vendor": vendor,
-                "model": model,
-                "auth": auth,
-                "connectOptions": connect_options,
-                "llmOptions": llm_options,
-                "mcpServers": mcp_servers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "handoff": handoff,
-                "hangup": hangup,
-                "events": events,
-                "responseTimeoutMs": response_timeout_ms,
-                "cancelOnResponseTimeout": cancel_on_response_timeout,
-                "cancelOnBargeIn": cancel_on_barge_in,
-            },
-        )
+        given: dict[str, object] = {"verb": "llm"}
+        if id is not None:
+            given["id"] = id
+        if vendor is not None:
+            given["vendor"] = vendor
+        if model is not None:
+            given["model"] = model
+        if auth is not None:
+            given["auth"] = auth
+        if connect_options is not None:
+            given["connectOptions"] = connect_options
+        if llm_options is not None:
+            given["llmOptions"] = llm_options
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if events is not None:
+            given["events"] = events
+        if response_timeout_ms is not None:
+            given["responseTimeoutMs"] = response_timeout_ms
+        if cancel_on_response_timeout is not None:
+            given["cancelOnResponseTimeout"] = cancel_on_response_timeout
+        if cancel_on_barge_in is not None:
+            given["cancelOnBargeIn"] = cancel_on_barge_in
+        return self._build_given("verbs.llm", "LLM", "llm", given)
 
     def message(
         self,
@@ -1908,22 +2067,26 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.message",
-            "Message",
-            "message",
-            {
-                "id": id,
-                "to": to,
-                "from": from_,
-                "text": text,
-                "media": media,
-                "carrier": carrier,
-                "account_sid": account_sid,
-                "message_sid": message_sid,
-                "actionHook": action_hook,
-            },
-        )
+        given: dict[str, object] = {"verb": "message"}
+        if id is not None:
+            given["id"] = id
+        if to is not None:
+            given["to"] = to
+        if from_ is not None:
+            given["from"] = from_
+        if text is not None:
+            given["text"] = text
+        if media is not None:
+            given["media"] = media
+        if carrier is not None:
+            given["carrier"] = carrier
+        if account_sid is not None:
+            given["account_sid"] = account_sid
+        if message_sid is not None:
+            given["message_sid"] = message_sid
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        return self._build_given("verbs.message", "Message", "message", given)
 
     def openai_s2s(
         self,
@@ -2005,29 +2168,40 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.openai_s2s",
-            "OpenAIS2S",
-            "openai_s2s",
-            {
-                "id": id,
-                "vendor": vendor,
-                "model": model,
-                "auth": auth,
-                "connectOptions": connect_options,
-                "llmOptions": llm_options,
-                "mcpServers": mcp_servers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "handoff": handoff,
-                "hangup": hangup,
-                "events": events,
-                "responseTimeoutMs": response_timeout_ms,
-                "cancelOnResponseTimeout": cancel_on_response_timeout,
-                "cancelOnBargeIn": cancel_on_barge_in,
-            },
-        )
+        given: dict[str, object] = {"verb": "openai_s2s"}
+        if id is not None:
+            given["id"] = id
+        if vendor is not None:
+            given["vendor"] = vendor
+        if model is not None:
+            given["model"] = model
+        if auth is not None:
+            given["auth"] = auth
+        if connect_options is not None:
+            given["connectOptions"] = connect_options
+        if llm_options is not None:
+            given["llmOptions"] = llm_options
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if events is not None:
+            given["events"] = events
+        if response_timeout_ms is not None:
+            given["responseTimeoutMs"] = response_timeout_ms
+        if cancel_on_response_timeout is not None:
+            given["cancelOnResponseTimeout"] = cancel_on_response_timeout
+        if cancel_on_barge_in is not None:
+            given["cancelOnBargeIn"] = cancel_on_barge_in
+        return self._build_given("verbs.openai_s2s", "OpenAIS2S", "openai_s2s", given)
 
     def pause(
         self,
@@ -2052,15 +2226,12 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.pause",
-            "Pause",
-            "pause",
-            {
-                "id": id,
-                "length": length,
-            },
-        )
+        given: dict[str, object] = {"verb": "pause"}
+        if id is not None:
+            given["id"] = id
+        if length is not None:
+            given["length"] = length
+        return self._build_given("verbs.pause", "Pause", "pause", given)
 
     def play(
         self,
@@ -2100,20 +2271,22 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.play",
-            "Play",
-            "play",
-            {
-                "id": id,
-                "url": url,
-                "loop": loop,
-                "earlyMedia": early_media,
-                "seekOffset": seek_offset,
-                "timeoutSecs": timeout_secs,
-                "actionHook": action_hook,
-            },
-        )
+        given: dict[str, object] = {"verb": "play"}
+        if id is not None:
+            given["id"] = id
+        if url is not None:
+            given["url"] = url
+        if loop is not None:
+            given["loop"] = loop
+        if early_media is not None:
+            given["earlyMedia"] = early_media
+        if seek_offset is not None:
+            given["seekOffset"] = seek_offset
+        if timeout_secs is not None:
+            given["timeoutSecs"] = timeout_secs
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        return self._build_given("verbs.play", "Play", "play", given)
 
     def qwen_s2s(
         self,
@@ -2200,29 +2373,40 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.qwen_s2s",
-            "QwenS2S",
-            "qwen_s2s",
-            {
-                "id": id,
-                "vendor": vendor,
-                "model": model,
-                "auth": auth,
-                "connectOptions": connect_options,
-                "llmOptions": llm_options,
-                "mcpServers": mcp_servers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "handoff": handoff,
-                "hangup": hangup,
-                "events": events,
-                "responseTimeoutMs": response_timeout_ms,
-                "cancelOnResponseTimeout": cancel_on_response_timeout,
-                "cancelOnBargeIn": cancel_on_barge_in,
-            },
-        )
+        given: dict[str, object] = {"verb": "qwen_s2s"}
+        if id is not None:
+            given["id"] = id
+        if vendor is not None:
+            given["vendor"] = vendor
+        if model is not None:
+            given["model"] = model
+        if auth is not None:
+            given["auth"] = auth
+        if connect_options is not None:
+            given["connectOptions"] = connect_options
+        if llm_options is not None:
+            given["llmOptions"] = llm_options
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if events is not None:
+            given["events"] = events
+        if response_timeout_ms is not None:
+            given["responseTimeoutMs"] = response_timeout_ms
+        if cancel_on_response_timeout is not None:
+            given["cancelOnResponseTimeout"] = cancel_on_response_timeout
+        if cancel_on_barge_in is not None:
+            given["cancelOnBargeIn"] = cancel_on_barge_in
+        return self._build_given("verbs.qwen_s2s", "QwenS2S", "qwen_s2s", given)
 
     def redirect(
         self,
@@ -2256,16 +2440,14 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.redirect",
-            "Redirect",
-            "redirect",
-            {
-                "id": id,
-                "actionHook": action_hook,
-                "statusHook": status_hook,
-            },
-        )
+        given: dict[str, object] = {"verb": "redirect"}
+        if id is not None:
+            given["id"] = id
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if status_hook is not None:
+            given["statusHook"] = status_hook
+        return self._build_given("verbs.redirect", "Redirect", "redirect", given)
 
     def rest_dial(
         self,
@@ -2333,35 +2515,52 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.rest_dial",
-            "RESTDial",
-            "rest:dial",
-            {
-                "id": id,
-                "account_sid": account_sid,
-                "application_sid": application_sid,
-                "call_hook": call_hook,
-                "call_status_hook": call_status_hook,
-                "from": from_,
-                "callerName": caller_name,
-                "fromHost": from_host,
-                "speech_synthesis_vendor": speech_synthesis_vendor,
-                "speech_synthesis_voice": speech_synthesis_voice,
-                "speech_synthesis_language": speech_synthesis_language,
-                "speech_recognizer_vendor": speech_recognizer_vendor,
-                "speech_recognizer_language": speech_recognizer_language,
-                "tag": tag,
-                "to": to,
-                "headers": headers,
-                "timeout": timeout,
-                "amd": amd,
-                "dual_streams": dual_streams,
-                "sipRequestWithinDialogHook": sip_request_within_dialog_hook,
-                "referHook": refer_hook,
-                "timeLimit": time_limit,
-            },
-        )
+        given: dict[str, object] = {"verb": "rest:dial"}
+        if id is not None:
+            given["id"] = id
+        if account_sid is not None:
+            given["account_sid"] = account_sid
+        if application_sid is not None:
+            given["application_sid"] = application_sid
+        if call_hook is not None:
+            given["call_hook"] = call_hook
+        if call_status_hook is not None:
+            given["call_status_hook"] = call_status_hook
+        if from_ is not None:
+            given["from"] = from_
+        if caller_name is not None:
+            given["callerName"] = caller_name
+        if from_host is not None:
+            given["fromHost"] = from_host
+        if speech_synthesis_vendor is not None:
+            given["speech_synthesis_vendor"] = speech_synthesis_vendor
+        if speech_synthesis_voice is not None:
+            given["speech_synthesis_voice"] = speech_synthesis_voice
+        if speech_synthesis_language is not None:
+            given["speech_synthesis_language"] = speech_synthesis_language
+        if speech_recognizer_vendor is not None:
+            given["speech_recognizer_vendor"] = speech_recognizer_vendor
+        if speech_recognizer_language is not None:
+            given["speech_recognizer_language"] = speech_recognizer_language
+        if tag is not None:
+            given["tag"] = tag
+        if to is not None:
+            given["to"] = to
+        if headers is not None:
+            given["headers"] = headers
+        if timeout is not None:
+            given["timeout"] = timeout
+        if amd is not None:
+            given["amd"] = amd
+        if dual_streams is not None:
+            given["dual_streams"] = dual_streams
+        if sip_request_within_dialog_hook is not None:
+            given["sipRequestWithinDialogHook"] = sip_request_within_dialog_hook
+        if refer_hook is not None:
+            given["referHook"] = refer_hook
+        if time_limit is not None:
+            given["timeLimit"] = time_limit
+        return self._build_given("verbs.rest_dial", "RESTDial", "rest:dial", given)
 
     def room(
         self,
@@ -2449,32 +2648,46 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.conference",
-            "Conference",
-            "room",
-            {
-                "id": id,
-                "name": name,
-                "beep": beep,
-                "memberTag": member_tag,
-                "speakOnlyTo": speak_only_to,
-                "startConferenceOnEnter": start_conference_on_enter,
-                "endConferenceOnExit": end_conference_on_exit,
-                "endConferenceDuration": end_conference_duration,
-                "maxParticipants": max_participants,
-                "joinMuted": join_muted,
-                "actionHook": action_hook,
-                "waitHook": wait_hook,
-                "statusEvents": status_events,
-                "statusHook": status_hook,
-                "enterHook": enter_hook,
-                "record": record,
-                "listen": listen,
-                "stream": stream,
-                "distributeDtmf": distribute_dtmf,
-            },
-        )
+        given: dict[str, object] = {"verb": "room"}
+        if id is not None:
+            given["id"] = id
+        if name is not None:
+            given["name"] = name
+        if beep is not None:
+            given["beep"] = beep
+        if member_tag is not None:
+            given["memberTag"] = member_tag
+        if speak_only_to is not None:
+            given["speakOnlyTo"] = speak_only_to
+        if start_conference_on_enter is not None:
+            given["startConferenceOnEnter"] = start_conference_on_enter
+        if end_conference_on_exit is not None:
+            given["endConferenceOnExit"] = end_conference_on_exit
+        if end_conference_duration is not None:
+            given["endConferenceDuration"] = end_conference_duration
+        if max_participants is not None:
+            given["maxParticipants"] = max_participants
+        if join_muted is not None:
+            given["joinMuted"] = join_muted
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if wait_hook is not None:
+            given["waitHook"] = wait_hook
+        if status_events is not None:
+            given["statusEvents"] = status_events
+        if status_hook is not None:
+            given["statusHook"] = status_hook
+        if enter_hook is not None:
+            given["enterHook"] = enter_hook
+        if record is not None:
+            given["record"] = record
+        if listen is not None:
+            given["listen"] = listen
+        if stream is not None:
+            given["stream"] = stream
+        if distribute_dtmf is not None:
+            given["distributeDtmf"] = distribute_dtmf
+        return self._build_given("verbs.conference", "Conference", "room", given)
 
     def s2s(
         self,
@@ -2556,29 +2769,40 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.s2s",
-            "S2S",
-            "s2s",
-            {
-                "id": id,
-                "vendor": vendor,
-                "model": model,
-                "auth": auth,
-                "connectOptions": connect_options,
-                "llmOptions": llm_options,
-                "mcpServers": mcp_servers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "handoff": handoff,
-                "hangup": hangup,
-                "events": events,
-                "responseTimeoutMs": response_timeout_ms,
-                "cancelOnResponseTimeout": cancel_on_response_timeout,
-                "cancelOnBargeIn": cancel_on_barge_in,
-            },
-        )
+        given: dict[str, object] = {"verb": "s2s"}
+        if id is not None:
+            given["id"] = id
+        if vendor is not None:
+            given["vendor"] = vendor
+        if model is not None:
+            given["model"] = model
+        if auth is not None:
+            given["auth"] = auth
+        if connect_options is not None:
+            given["connectOptions"] = connect_options
+        if llm_options is not None:
+            given["llmOptions"] = llm_options
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if events is not None:
+            given["events"] = events
+        if response_timeout_ms is not None:
+            given["responseTimeoutMs"] = response_timeout_ms
+        if cancel_on_response_timeout is not None:
+            given["cancelOnResponseTimeout"] = cancel_on_response_timeout
+        if cancel_on_barge_in is not None:
+            given["cancelOnBargeIn"] = cancel_on_barge_in
+        return self._build_given("verbs.s2s", "S2S", "s2s", given)
 
     def say(
         self,
@@ -2632,22 +2856,26 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.say",
-            "Say",
-            "say",
-            {
-                "id": id,
-                "text": text,
-                "instructions": instructions,
-                "stream": stream,
-                "loop": loop,
-                "synthesizer": synthesizer,
-                "earlyMedia": early_media,
-                "disableTtsCache": disable_tts_cache,
-                "closeStreamOnEmpty": close_stream_on_empty,
-            },
-        )
+        given: dict[str, object] = {"verb": "say"}
+        if id is not None:
+            given["id"] = id
+        if text is not None:
+            given["text"] = text
+        if instructions is not None:
+            given["instructions"] = instructions
+        if stream is not None:
+            given["stream"] = stream
+        if loop is not None:
+            given["loop"] = loop
+        if synthesizer is not None:
+            given["synthesizer"] = synthesizer
+        if early_media is not None:
+            given["earlyMedia"] = early_media
+        if disable_tts_cache is not None:
+            given["disableTtsCache"] = disable_tts_cache
+        if close_stream_on_empty is not None:
+            given["closeStreamOnEmpty"] = close_stream_on_empty
+        return self._build_given("verbs.say", "Say", "say", given)
 
     def sip_decline(
         self,
@@ -2676,17 +2904,16 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.sip_decline",
-            "SIPDecline",
-            "sip:decline",
-            {
-                "id": id,
-                "status": status,
-                "reason": reason,
-                "headers": headers,
-            },
-        )
+        given: dict[str, object] = {"verb": "sip:decline"}
+        if id is not None:
+            given["id"] = id
+        if status is not None:
+            given["status"] = status
+        if reason is not None:
+            given["reason"] = reason
+        if headers is not None:
+            given["headers"] = headers
+        return self._build_given("verbs.sip_decline", "SIPDecline", "sip:decline", given)
 
     def sip_refer(
         self,
@@ -2728,20 +2955,22 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.sip_refer",
-            "SIPRefer",
-            "sip:refer",
-            {
-                "id": id,
-                "referTo": refer_to,
-                "referredBy": referred_by,
-                "referredByDisplayName": referred_by_display_name,
-                "headers": headers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-            },
-        )
+        given: dict[str, object] = {"verb": "sip:refer"}
+        if id is not None:
+            given["id"] = id
+        if refer_to is not None:
+            given["referTo"] = refer_to
+        if referred_by is not None:
+            given["referredBy"] = referred_by
+        if referred_by_display_name is not None:
+            given["referredByDisplayName"] = referred_by_display_name
+        if headers is not None:
+            given["headers"] = headers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        return self._build_given("verbs.sip_refer", "SIPRefer", "sip:refer", given)
 
     def sip_request(
         self,
@@ -2777,18 +3006,18 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.sip_request",
-            "SIPRequest",
-            "sip:request",
-            {
-                "id": id,
-                "method": method,
-                "body": body,
-                "headers": headers,
-                "actionHook": action_hook,
-            },
-        )
+        given: dict[str, object] = {"verb": "sip:request"}
+        if id is not None:
+            given["id"] = id
+        if method is not None:
+            given["method"] = method
+        if body is not None:
+            given["body"] = body
+        if headers is not None:
+            given["headers"] = headers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        return self._build_given("verbs.sip_request", "SIPRequest", "sip:request", given)
 
     def stream(
         self,
@@ -2848,30 +3077,42 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.stream",
-            "Stream",
-            "stream",
-            {
-                "id": id,
-                "url": url,
-                "actionHook": action_hook,
-                "wsAuth": ws_auth,
-                "mixType": mix_type,
-                "metadata": metadata,
-                "sampleRate": sample_rate,
-                "finishOnKey": finish_on_key,
-                "maxLength": max_length,
-                "passDtmf": pass_dtmf,
-                "playBeep": play_beep,
-                "disableBidirectionalAudio": disable_bidirectional_audio,
-                "bidirectionalAudio": bidirectional_audio,
-                "timeout": timeout,
-                "transcribe": transcribe,
-                "earlyMedia": early_media,
-                "channel": channel,
-            },
-        )
+        given: dict[str, object] = {"verb": "stream"}
+        if id is not None:
+            given["id"] = id
+        if url is not None:
+            given["url"] = url
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if ws_auth is not None:
+            given["wsAuth"] = ws_auth
+        if mix_type is not None:
+            given["mixType"] = mix_type
+        if metadata is not None:
+            given["metadata"] = metadata
+        if sample_rate is not None:
+            given["sampleRate"] = sample_rate
+        if finish_on_key is not None:
+            given["finishOnKey"] = finish_on_key
+        if max_length is not None:
+            given["maxLength"] = max_length
+        if pass_dtmf is not None:
+            given["passDtmf"] = pass_dtmf
+        if play_beep is not None:
+            given["playBeep"] = play_beep
+        if disable_bidirectional_audio is not None:
+            given["disableBidirectionalAudio"] = disable_bidirectional_audio
+        if bidirectional_audio is not None:
+            given["bidirectionalAudio"] = bidirectional_audio
+        if timeout is not None:
+            given["timeout"] = timeout
+        if transcribe is not None:
+            given["transcribe"] = transcribe
+        if early_media is not None:
+            given["earlyMedia"] = early_media
+        if channel is not None:
+            given["channel"] = channel
+        return self._build_given("verbs.stream", "Stream", "stream", given)
 
     def tag(
         self,
@@ -2899,15 +3140,12 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.tag",
-            "Tag",
-            "tag",
-            {
-                "id": id,
-                "data": data,
-            },
-        )
+        given: dict[str, object] = {"verb": "tag"}
+        if id is not None:
+            given["id"] = id
+        if data is not None:
+            given["data"] = data
+        return self._build_given("verbs.tag", "Tag", "tag", given)
 
     def transcribe(
         self,
@@ -2950,20 +3188,22 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.transcribe",
-            "Transcribe",
-            "transcribe",
-            {
-                "id": id,
-                "enable": enable,
-                "transcriptionHook": transcription_hook,
-                "translationHook": translation_hook,
-                "recognizer": recognizer,
-                "earlyMedia": early_media,
-                "channel": channel,
-            },
-        )
+        given: dict[str, object] = {"verb": "transcribe"}
+        if id is not None:
+            given["id"] = id
+        if enable is not None:
+            given["enable"] = enable
+        if transcription_hook is not None:
+            given["transcriptionHook"] = transcription_hook
+        if translation_hook is not None:
+            given["translationHook"] = translation_hook
+        if recognizer is not None:
+            given["recognizer"] = recognizer
+        if early_media is not None:
+            given["earlyMedia"] = early_media
+        if channel is not None:
+            given["channel"] = channel
+        return self._build_given("verbs.transcribe", "Transcribe", "transcribe", given)
 
     def transfer(
         self,
@@ -3031,27 +3271,36 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.transfer",
-            "Transfer",
-            "transfer",
-            {
-                "mode": mode,
-                "blindMethod": blind_method,
-                "callerPresent": caller_present,
-                "target": target,
-                "callerId": caller_id,
-                "onHoldHook": on_hold_hook,
-                "timeout": timeout,
-                "confirm": confirm,
-                "amd": amd,
-                "disposition": disposition,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "id": id,
-                "brief": brief,
-            },
-        )
+        given: dict[str, object] = {"verb": "transfer"}
+        if mode is not None:
+            given["mode"] = mode
+        if blind_method is not None:
+            given["blindMethod"] = blind_method
+        if caller_present is not None:
+            given["callerPresent"] = caller_present
+        if target is not None:
+            given["target"] = target
+        if caller_id is not None:
+            given["callerId"] = caller_id
+        if on_hold_hook is not None:
+            given["onHoldHook"] = on_hold_hook
+        if timeout is not None:
+            given["timeout"] = timeout
+        if confirm is not None:
+            given["confirm"] = confirm
+        if amd is not None:
+            given["amd"] = amd
+        if disposition is not None:
+            given["disposition"] = disposition
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if id is not None:
+            given["id"] = id
+        if brief is not None:
+            given["brief"] = brief
+        return self._build_given("verbs.transfer", "Transfer", "transfer", given)
 
     def ultravox_s2s(
         self,
@@ -3133,26 +3382,37 @@ class Verbs(VerbsBase):
         Raises:
             VerbValidationError: the arguments break a rule of the verb's schema.
         """
-        return self._build(
-            "verbs.ultravox_s2s",
-            "UltravoxS2S",
-            "ultravox_s2s",
-            {
-                "id": id,
-                "vendor": vendor,
-                "model": model,
-                "auth": auth,
-                "connectOptions": connect_options,
-                "llmOptions": llm_options,
-                "mcpServers": mcp_servers,
-                "actionHook": action_hook,
-                "eventHook": event_hook,
-                "toolHook": tool_hook,
-                "handoff": handoff,
-                "hangup": hangup,
-                "events": events,
-                "responseTimeoutMs": response_timeout_ms,
-                "cancelOnResponseTimeout": cancel_on_response_timeout,
-                "cancelOnBargeIn": cancel_on_barge_in,
-            },
-        )
+        given: dict[str, object] = {"verb": "ultravox_s2s"}
+        if id is not None:
+            given["id"] = id
+        if vendor is not None:
+            given["vendor"] = vendor
+        if model is not None:
+            given["model"] = model
+        if auth is not None:
+            given["auth"] = auth
+        if connect_options is not None:
+            given["connectOptions"] = connect_options
+        if llm_options is not None:
+            given["llmOptions"] = llm_options
+        if mcp_servers is not None:
+            given["mcpServers"] = mcp_servers
+        if action_hook is not None:
+            given["actionHook"] = action_hook
+        if event_hook is not None:
+            given["eventHook"] = event_hook
+        if tool_hook is not None:
+            given["toolHook"] = tool_hook
+        if handoff is not None:
+            given["handoff"] = handoff
+        if hangup is not None:
+            given["hangup"] = hangup
+        if events is not None:
+            given["events"] = events
+        if response_timeout_ms is not None:
+            given["responseTimeoutMs"] = response_timeout_ms
+        if cancel_on_response_timeout is not None:
+            given["cancelOnResponseTimeout"] = cancel_on_response_timeout
+        if cancel_on_barge_in is not None:
+            given["cancelOnBargeIn"] = cancel_on_barge_in
+        return self._build_given("verbs.ultravox_s2s", "UltravoxS2S", "ultravox_s2s", given)
