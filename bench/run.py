@@ -946,6 +946,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps({"machine": machine, "records": records}, indent=1), encoding="utf-8"
     )
     command = "python -m bench" + (" --quick" if args.quick else "")
+    if args.repeats is not None:
+        command += f" --repeats {args.repeats}"
     if args.tradeoffs:
         command += " --tradeoffs"
     if args.update_readme:
