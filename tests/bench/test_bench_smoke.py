@@ -94,3 +94,26 @@ def test_competitor_apps_stream_twenty_sixty_character_tokens(path: str) -> None
     source = (Path(__file__).resolve().parents[2] / "bench" / "apps" / path).read_text()
     assert "of the answer, streamed to jambonz by the app." in source
     assert "60" in source
+
+
+def test_percall_plays_a_whole_echo_call_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m bench.percall`` (the before/after figure of the performance commits)."""
+    from bench import percall
+
+    assert percall.main(["--calls", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "us of CPU per echo call" in out
+
+
+async def test_floor_app_answers_the_echo_scenario() -> None:
+    """The floor app behind the README's "what any Python app pays" figure still works."""
+    from bench.apps import floor_app
+
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(floor_app._Floor, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        result = await run_echo(f"ws://127.0.0.1:{port}", 1, 2, pid=None)
+    assert result.errors == []
+    assert result.calls_ok == 2
+    assert result.messages == 2 * (5 + 4)
