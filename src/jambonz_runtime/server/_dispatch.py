@@ -178,6 +178,10 @@ class Connection:
 
     def connection_lost(self, code: int | None) -> None:
         """The socket closed with ``code`` (``None``: no close frame, i.e. 1006)."""
+        if code is not None:
+            # websockets hands over its ``CloseCode`` enum, which Python 3.10 formats as
+            # "CloseCode.ABNORMAL_CLOSURE": log the number on every Python.
+            code = int(code)
         self._open = False
         lost = self.protocol.abandon()
         if lost:
