@@ -153,18 +153,33 @@ else:
             return super().__new__(mcs, name, bases, namespace, **kwargs)
 
     def _add_hooks(bases: tuple[type, ...], namespace: dict[str, object]) -> None:
+        """Give the class being made the hooks it needs and does not inherit."""
         strict = namespace.get("_reject_null")
         if strict is None:
             strict = any(getattr(base, "_reject_null", False) for base in bases)
-        hooked = [getattr(base, "__pydantic_post_init__", None) for base in bases]
-        if any(hooked) or "model_post_init" in namespace:
-            return  # inherited (or the class's own, which calls ours via super())
-        if strict:
+        if strict and not any(_null_checked(base) for base in bases):
             namespace["_no_explicit_null"] = model_validator(mode="before")(
                 classmethod(_no_explicit_null)
             )
-        if strict or namespace.get("__jambonz_rules__"):
-            namespace["model_post_init"] = _post_init
+        inherited = any(getattr(base, "model_post_init", None) in _POST_INITS for base in bases)
+        if (strict or namespace.get("__jambonz_rules__")) and not inherited:
+            own = namespace.get("model_post_init")
+            namespace["model_post_init"] = _post_init if own is None else _chained(own)
+
+    def _null_checked(base: type) -> bool:
+        decorators = getattr(base, "__pydantic_decorators__", None)
+        return decorators is not None and "_no_explicit_null" in decorators.model_validators
+
+    def _chained(own: object) -> object:
+        """The class's own ``model_post_init``, run after ours (ours raises first)."""
+        assert callable(own)
+
+        def model_post_init(self: JambonzModel, context: object, /) -> None:
+            _post_init(self, context)
+            own(self, context)
+
+        _POST_INITS.add(model_post_init)
+        return model_post_init
 
 
 class JambonzModel(BaseModel, metaclass=_JambonzModelMeta):
@@ -308,6 +323,8 @@ def _post_init(self: JambonzModel, context: object, /) -> None:
             )
 
 
+_POST_INITS: set[object] = {_post_init}
+"""The ``model_post_init`` functions given by the metaclass (ours, or ours chained)."""
 _ALIAS_CACHE: dict[type[BaseModel], frozenset[str]] = {}
 _JSON_VALUE: object = JsonValue
 _RULES_CACHE: dict[type[BaseModel], tuple[Rule, ...]] = {}

@@ -77,3 +77,46 @@ def test_callbacks_skip_the_per_instance_hooks_and_still_write_shadowing_keys_on
     assert Ruled.from_wire({}).to_dict() == {}
     with pytest.raises(ValidationError):
         Ruled.from_wire({"a": "x"})
+
+
+def test_hooks_are_given_once_and_kept_with_a_class_own_post_init() -> None:
+    """A subclass inherits the hooks; a strict class with its own ``model_post_init``
+    still gets the null check and the verb/rules hook, run before its own."""
+    from typing import ClassVar
+
+    from pydantic import BaseModel
+
+    from jambonz_types import JambonzCallback, JambonzModel
+    from jambonz_types._rules import Rule
+
+    class LoudSay(Say):
+        pass
+
+    assert LoudSay.model_post_init is Say.model_post_init
+    assert LoudSay.from_wire({"text": "x"}).to_dict() == {"verb": "say", "text": "x"}
+
+    seen: list[str] = []
+
+    class Own(JambonzModel):
+        a: str | None = None
+
+        def model_post_init(self, context: object, /) -> None:
+            seen.append(f"own {sorted(self.model_fields_set)}")
+
+    Own.from_wire({"a": "x"})
+    assert seen == ["own ['a']"]
+    with pytest.raises(ValidationError, match="null is not allowed"):
+        Own.from_wire({"a": None})
+
+    class RuledCallback(JambonzCallback):
+        a: str | None = None
+        __jambonz_rules__: ClassVar[tuple[Rule, ...]] = ({"not": {"required": ["a"]}},)
+
+    class StrictAgain(RuledCallback):
+        _reject_null: ClassVar[bool] = True
+
+    assert StrictAgain.model_post_init is RuledCallback.model_post_init
+    assert StrictAgain.model_post_init is not BaseModel.model_post_init
+    with pytest.raises(ValidationError, match="null is not allowed"):
+        StrictAgain.from_wire({"b": None, "a": None})
+    assert not RuledCallback.__pydantic_decorators__.model_validators

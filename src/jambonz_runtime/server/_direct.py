@@ -748,11 +748,15 @@ class DirectSocket(asyncio.Protocol):
         socket is open and the transport is not pushing back; every other case goes
         through :meth:`_send`, which raises or waits as it must.
         """
-        transport = self.transport
-        if self._paused or self.state is not OPEN or transport is None or transport.is_closing():
+        if self._paused or not self._writable():
             return False
         self._write_text(text)
         return True
+
+    def _writable(self) -> bool:
+        """Whether a message may be written: ``OPEN`` and the transport not closing."""
+        transport = self.transport
+        return self.state is OPEN and transport is not None and not transport.is_closing()
 
     def _write_text(self, text: str) -> None:
         ws = self.ws
@@ -763,8 +767,7 @@ class DirectSocket(asyncio.Protocol):
             self._write_pending()
 
     async def _send(self, text: str) -> None:
-        transport = self.transport
-        if self.state is not OPEN or transport is None or transport.is_closing():
+        if not self._writable():
             raise SocketGone
         self._write_text(text)
         if self._paused:  # flow control: wait until the transport's buffer drains
